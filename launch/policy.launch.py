@@ -1,0 +1,58 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Start the NF-P policy node.
+
+    ros2 launch nf_policy_ros policy.launch.py checkpoint:=/path/policy.pt \
+        image:=/camera/color/image_raw joint_states:=/joint_states \
+        joint_trajectory:=/arm_controller/joint_trajectory enable_output:=false
+
+Arguments left empty keep the value from the params file.
+"""
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+ARGUMENTS = {
+    'params_file': 'Parameters YAML of the policy node.',
+    'checkpoint': 'NF-P checkpoint file (.pt); empty = keep the params file value.',
+    'namespace': 'Namespace of the node and its relative topics.',
+    'image': 'Camera topic (sensor_msgs/Image) of the first camera.',
+    'joint_states': 'Joint state topic (sensor_msgs/JointState).',
+    'joint_trajectory': 'Output topic (trajectory_msgs/JointTrajectory), e.g. a '
+                        "joint_trajectory_controller's ~/joint_trajectory.",
+    'use_sim_time': 'Use /clock (true with a simulator).',
+    'enable_output': 'Publish trajectories from the start (else call ~/enable_output).',
+    'log_level': 'Logger level of the node.',
+}
+DEFAULTS = {
+    'params_file': PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config',
+                                         'policy.yaml']),
+    'checkpoint': '', 'namespace': '', 'image': 'image', 'joint_states': 'joint_states',
+    'joint_trajectory': 'joint_trajectory', 'use_sim_time': 'false', 'enable_output': '',
+    'log_level': 'info',
+}
+
+
+def _policy_node(context, *args, **kwargs):
+    value = {name: LaunchConfiguration(name).perform(context) for name in ARGUMENTS}
+    overrides = {'use_sim_time': value['use_sim_time'].lower() == 'true'}
+    if value['checkpoint']:
+        overrides['checkpoint'] = value['checkpoint']
+    if value['enable_output']:
+        overrides['output_enabled'] = value['enable_output'].lower() == 'true'
+    return [Node(
+        package='nf_policy_ros', executable='policy_node', name='nf_policy',
+        namespace=value['namespace'], output='screen', emulate_tty=True,
+        parameters=[value['params_file'], overrides],
+        remappings=[('image', value['image']), ('joint_states', value['joint_states']),
+                    ('joint_trajectory', value['joint_trajectory'])],
+        arguments=['--ros-args', '--log-level', value['log_level']])]
+
+
+def generate_launch_description() -> LaunchDescription:
+    declared = [DeclareLaunchArgument(name, default_value=DEFAULTS[name], description=text)
+                for name, text in ARGUMENTS.items()]
+    return LaunchDescription([*declared, OpaqueFunction(function=_policy_node)])

@@ -1,0 +1,312 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Typed configuration tree for NF-P (no torch, no ROS).
+
+Every field has a type a ROS 2 parameter can hold (bool, int, float, str, or a tuple of one
+of those), a default, and a help text in ``field(metadata={'help': ...})``. The same tree
+drives the CLIs (YAML + dotted overrides) and the nodes (ROS parameters named by the dotted
+path). Validation happens in ``__post_init__`` and names the field, the value and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, get_args, get_origin, get_type_hints
+
+__all__ = [
+    'ActionConfig',
+    'ConfigError',
+    'EncoderConfig',
+    'FlowConfig',
+    'NFPConfig',
+    'SamplingConfig',
+    'TrainConfig',
+    'apply_overrides',
+    'config_from_dict',
+    'config_to_dict',
+    'flatten_config',
+]
+
+SAMPLING_MODES = ('zero_latent', 'sample', 'best_of_n', 'refine')
+REFINE_SPACES = ('latent', 'action')
+PADDING_RULES = ('drop', 'repeat_last')
+PERMUTATIONS = ('lu', 'reverse')
+FLOW_BACKENDS = ('fast', 'normflows')
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names field, value and expectation."""
+
+
+def param(text: str, default: Any) -> Any:
+    return field(default=default, metadata={'help': text})
+
+
+def require(ok: bool, name: str, value: Any, expected: str) -> None:
+    if not ok:
+        raise ConfigError(f'{name}={value!r} is invalid: expected {expected}')
+
+
+def require_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    require(value in choices, name, value, f'one of {choices}')
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """Observation encoder: ResNet18 trunk per camera + joint state."""
+
+    num_cameras: int = param('Number of camera images per observation (0 = state only).', 1)
+    image_height: int = param('Height of images fed to the network [px].', 96)
+    image_width: int = param('Width of images fed to the network [px].', 96)
+    crop_fraction: float = param('Random-crop side as a fraction of the image in training '
+                                 '(1.0 = no crop; evaluation uses a center crop).', 0.9)
+    num_keypoints: int = param('Spatial-softmax keypoints per camera (features = 2x this).', 32)
+    norm_groups: int = param('GroupNorm groups replacing BatchNorm in ResNet18.', 16)
+    weights_path: str = param('Optional local ResNet18 state_dict file; empty = random init.',
+                              '')
+    state_dim: int = param('Joint-state dimension D_s in the observation.', 14)
+    use_last_action: bool = param('Also condition on the last executed action.', False)
+    context_dim: int = param('Width of the context vector given to the flow.', 256)
+
+    def __post_init__(self) -> None:
+        require(self.num_cameras >= 0, 'encoder.num_cameras', self.num_cameras, '>= 0')
+        for name in ('image_height', 'image_width'):
+            value = getattr(self, name)
+            require(value >= 32, f'encoder.{name}', value, '>= 32 pixels')
+        require(0.5 <= self.crop_fraction <= 1.0, 'encoder.crop_fraction',
+                 self.crop_fraction, 'a fraction in [0.5, 1.0]')
+        require(self.num_keypoints > 0, 'encoder.num_keypoints', self.num_keypoints, '> 0')
+        require(self.norm_groups > 0 and 64 % self.norm_groups == 0, 'encoder.norm_groups',
+                 self.norm_groups, 'a divisor of 64')
+        require(self.state_dim > 0, 'encoder.state_dim', self.state_dim, '> 0')
+        require(self.context_dim > 0, 'encoder.context_dim', self.context_dim, '> 0')
+
+
+@dataclass(frozen=True)
+class ActionConfig:
+    """The strided action chunk a(t), a(t+S), ..., a(t+(T_a-1)S)."""
+
+    action_dim: int = param('Action dimension D_a (joint positions, robot units).', 14)
+    horizon: int = param('Predicted steps T_a in one chunk.', 8)
+    stride: int = param('Steps S between predicted actions, in policy ticks.', 4)
+    padding: str = param("Windows running past an episode's end: 'repeat_last' pads with the "
+                         "final action (robot stays put); 'drop' discards them.", 'repeat_last')
+
+    def __post_init__(self) -> None:
+        require(self.action_dim > 0, 'actions.action_dim', self.action_dim, '> 0')
+        require(self.horizon > 0, 'actions.horizon', self.horizon, '> 0')
+        require(self.stride > 0, 'actions.stride', self.stride, '> 0')
+        require_choice('actions.padding', self.padding, PADDING_RULES)
+        require(self.horizon * self.action_dim >= 2, 'actions.horizon', self.horizon,
+                 'horizon * action_dim >= 2 (a coupling flow splits the chunk in two)')
+
+    @property
+    def flat_dim(self) -> int:
+        """Size of the flattened chunk, T_a * D_a."""
+        return self.horizon * self.action_dim
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """Conditional rational-quadratic spline coupling flow."""
+
+    num_layers: int = param('Coupling layers (the paper uses 10).', 10)
+    hidden_units: int = param('Width of each coupling conditioner network.', 256)
+    hidden_blocks: int = param('Residual blocks in each conditioner network.', 2)
+    num_bins: int = param('Spline bins per dimension.', 8)
+    tail_bound: float = param('Spline interval [-B, B] in normalized action units; identity '
+                              'outside.', 4.0)
+    permutation: str = param("Mixing between couplings: 'lu' (learned LU-linear) or "
+                             "'reverse'.", 'lu')
+    backend: str = param("'fast' (our couplings, context shared by candidates) or "
+                         "'normflows' (the library's layers; slower).", 'fast')
+
+    def __post_init__(self) -> None:
+        require(self.num_layers > 0, 'flow.num_layers', self.num_layers, '> 0')
+        require(self.hidden_units > 0, 'flow.hidden_units', self.hidden_units, '> 0')
+        require(self.hidden_blocks > 0, 'flow.hidden_blocks', self.hidden_blocks, '> 0')
+        require(self.num_bins >= 2, 'flow.num_bins', self.num_bins, '>= 2')
+        require(self.tail_bound > 0, 'flow.tail_bound', self.tail_bound, '> 0')
+        require_choice('flow.permutation', self.permutation, PERMUTATIONS)
+        require_choice('flow.backend', self.backend, FLOW_BACKENDS)
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """How one action chunk is drawn from the flow at inference."""
+
+    mode: str = param('zero_latent | sample | best_of_n | refine.', 'best_of_n')
+    latent_std: float = param('Std of the latent Gaussian when sampling (paper best: 0.5).', 0.5)
+    num_candidates: int = param('Candidates N drawn in one batch for best_of_n.', 128)
+    refine_steps: int = param('Gradient-ascent steps on log p for refine.', 10)
+    refine_step_size: float = param('Step size of refine (Adam learning rate).', 0.05)
+    refine_space: str = param("Ascend in 'latent' or 'action' space.", 'latent')
+
+    def __post_init__(self) -> None:
+        require_choice('sampling.mode', self.mode, SAMPLING_MODES)
+        require(self.latent_std > 0, 'sampling.latent_std', self.latent_std, '> 0')
+        require(self.num_candidates >= 1, 'sampling.num_candidates', self.num_candidates,
+                 '>= 1')
+        require(self.refine_steps >= 0, 'sampling.refine_steps', self.refine_steps, '>= 0')
+        require(self.refine_step_size > 0, 'sampling.refine_step_size',
+                 self.refine_step_size, '> 0')
+        require_choice('sampling.refine_space', self.refine_space, REFINE_SPACES)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Maximum-likelihood training with a three-stage LR / batch-size schedule."""
+
+    stage_steps: tuple[int, ...] = param('Optimizer steps of each stage.', (3000, 3000, 2000))
+    stage_lr: tuple[float, ...] = param('AdamW learning rate of each stage.', (3e-4, 1e-4, 3e-5))
+    stage_batch_size: tuple[int, ...] = param('Batch size of each stage.', (64, 128, 256))
+    warmup_steps: int = param('Linear LR warm-up at the start of training.', 200)
+    weight_decay: float = param('AdamW weight decay.', 1e-4)
+    grad_clip_norm: float = param('Gradient-norm clip (0 = off).', 1.0)
+    ema_decay: float = param('EMA decay of the weights used for evaluation (0 = off).', 0.999)
+    val_fraction: float = param('Fraction of episodes held out for validation/calibration.',
+                                0.1)
+    val_every: int = param('Validate every this many steps.', 500)
+    checkpoint_every: int = param('Write a resumable checkpoint every this many steps.', 1000)
+    seed: int = param('Seed of model init, data order and augmentation.', 0)
+    num_workers: int = param('DataLoader worker processes.', 0)
+
+    def __post_init__(self) -> None:
+        n = len(self.stage_steps)
+        require(n > 0, 'train.stage_steps', self.stage_steps, 'at least one stage')
+        for name in ('stage_lr', 'stage_batch_size'):
+            value = getattr(self, name)
+            require(len(value) == n, f'train.{name}', value, f'{n} values (one per stage)')
+        require(all(s > 0 for s in self.stage_steps), 'train.stage_steps', self.stage_steps,
+                 'positive step counts')
+        require(all(lr > 0 for lr in self.stage_lr), 'train.stage_lr', self.stage_lr,
+                 'positive learning rates')
+        require(all(b > 0 for b in self.stage_batch_size), 'train.stage_batch_size',
+                 self.stage_batch_size, 'positive batch sizes')
+        require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')
+        require(0.0 < self.val_fraction < 1.0, 'train.val_fraction', self.val_fraction,
+                 'in (0, 1)')
+        require(self.val_every > 0, 'train.val_every', self.val_every, '> 0')
+        require(self.checkpoint_every > 0, 'train.checkpoint_every', self.checkpoint_every,
+                 '> 0')
+
+    @property
+    def total_steps(self) -> int:
+        return sum(self.stage_steps)
+
+
+@dataclass(frozen=True)
+class NFPConfig:
+    """Everything that defines an NF-P model and how it is trained and sampled."""
+
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    actions: ActionConfig = field(default_factory=ActionConfig)
+    flow: FlowConfig = field(default_factory=FlowConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """Nested plain dict (tuples become lists) — YAML- and checkpoint-safe."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out[f.name] = config_to_dict(value)
+        elif isinstance(value, tuple):
+            out[f.name] = list(value)
+        else:
+            out[f.name] = value
+    return out
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """Convert a YAML/ROS value to the field's type or raise ConfigError."""
+    if get_origin(hint) is tuple:
+        (item_type, _) = get_args(hint)
+        require(isinstance(value, (list, tuple)), name, value, 'a list')
+        return tuple(_coerce(f'{name}[{i}]', v, item_type) for i, v in enumerate(value))
+    if hint is bool:
+        require(isinstance(value, bool), name, value, 'a bool')
+        return value
+    if hint is int:
+        require(isinstance(value, int) and not isinstance(value, bool), name, value,
+                 'an integer')
+        return value
+    if hint is float:
+        value = _yaml_float(value)
+        require(isinstance(value, (int, float)) and not isinstance(value, bool), name, value,
+                 'a number')
+        return float(value)
+    if hint is str:
+        require(isinstance(value, str), name, value, 'a string')
+        return value
+    raise ConfigError(f'{name}: unsupported field type {hint!r}')
+
+
+def _yaml_float(value: Any) -> Any:
+    """PyYAML reads ``1e-3`` (no dot) as a string; accept what ``float()`` accepts."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def config_from_dict(cls: type, data: dict[str, Any] | None, prefix: str = '') -> Any:
+    """Build dataclass ``cls`` from a nested dict; unknown keys are refused by name."""
+    data = dict(data or {})
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data.pop(f.name)
+        hint = hints[f.name]
+        dotted = f'{prefix}{f.name}'
+        if dataclasses.is_dataclass(hint):
+            require(isinstance(value, dict), dotted, value, 'a mapping')
+            kwargs[f.name] = config_from_dict(hint, value, prefix=f'{dotted}.')
+        else:
+            kwargs[f.name] = _coerce(dotted, value, hint)
+    if data:
+        unknown = ', '.join(sorted(f'{prefix}{k}' for k in data))
+        raise ConfigError(f'unknown config keys: {unknown}')
+    return cls(**kwargs)
+
+
+def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
+    """Map dotted name -> (value, help text), e.g. ``'flow.num_layers' -> (10, '...')``."""
+    out: dict[str, tuple[Any, str]] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(flatten_config(value, prefix=f'{prefix}{f.name}.'))
+        else:
+            out[f'{prefix}{f.name}'] = (value, f.metadata.get('help', ''))
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``'a.b=value'`` overrides (value parsed as YAML) to a nested dict copy."""
+    import yaml
+
+    result = _deep_copy(data)
+    for item in overrides:
+        if '=' not in item:
+            raise ConfigError(f'override {item!r} is invalid: expected dotted.name=value')
+        dotted, raw = item.split('=', 1)
+        node = result
+        keys = dotted.strip().split('.')
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            require(isinstance(node, dict), dotted, raw, 'a path through mappings')
+        node[keys[-1]] = yaml.safe_load(raw)
+    return result
+
+
+def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in data.items()}

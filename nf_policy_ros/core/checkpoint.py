@@ -1,0 +1,98 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""One self-describing checkpoint file per policy, loadable without executing code.
+
+Layout (plain dicts, lists, strings, numbers and tensors only)::
+
+    {'format': 'nf_policy_ros.checkpoint', 'format_version': 1,
+     'config': <NFPConfig as a dict>, 'state_dict': <weights, normalizers, calibration>,
+     'provenance': {'git_sha', 'created_utc', 'joint_names', 'fps', 'stride', 'bags', ...},
+     'training': <optional resume state: step, optimizer, EMA, RNG states>}
+
+It is read with ``torch.load(weights_only=True)``: a file carrying pickled code is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+import os
+from pathlib import Path
+import subprocess
+from typing import Any
+
+import torch
+
+from nf_policy_ros.config import NFPConfig, config_from_dict, config_to_dict
+from nf_policy_ros.core.policy import NFPolicy
+
+FORMAT = 'nf_policy_ros.checkpoint'
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is unreadable, unsafe, or not an NF-P checkpoint."""
+
+
+def git_sha(root: str | os.PathLike | None = None) -> str:
+    """Commit of the source tree (``'unknown'`` outside git)."""
+    root = root or Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True,
+                             text=True, timeout=5, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return 'unknown'
+
+
+def make_provenance(**facts: Any) -> dict[str, Any]:
+    """``facts`` plus the source commit and creation time (unless ``facts`` has them)."""
+    created = datetime.now(timezone.utc).isoformat(timespec='seconds')
+    return {'git_sha': git_sha(), 'created_utc': created, **facts}
+
+
+def save_checkpoint(path: str | os.PathLike, policy: NFPolicy, provenance: dict[str, Any],
+                    training: dict[str, Any] | None = None) -> None:
+    """Write atomically (temp file + rename): a crash never leaves a half-written file."""
+    payload = {
+        'format': FORMAT,
+        'format_version': FORMAT_VERSION,
+        'config': config_to_dict(policy.config),
+        'state_dict': {k: v.detach().cpu() for k, v in policy.state_dict().items()},
+        'provenance': provenance,
+    }
+    if training is not None:
+        payload['training'] = training
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + '.tmp')
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Load and check the raw payload (tensors on CPU); refuses pickled code."""
+    try:
+        payload = torch.load(path, map_location='cpu', weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f'checkpoint {str(path)!r} does not exist') from None
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
+        raise CheckpointError(f'checkpoint {str(path)!r} could not be loaded safely '
+                              f'(weights_only=True): {type(exc).__name__}: {exc}') from exc
+    if not isinstance(payload, dict) or payload.get('format') != FORMAT:
+        raise CheckpointError(f'checkpoint {str(path)!r} is not an {FORMAT} file')
+    version = payload.get('format_version')
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f'checkpoint {str(path)!r} has format_version={version!r}: '
+                              f'expected {FORMAT_VERSION}')
+    return payload
+
+
+def load_policy(path: str | os.PathLike,
+                device: str | torch.device = 'cpu') -> tuple[NFPolicy, dict[str, Any]]:
+    """Rebuild the policy from a checkpoint; returns (policy in eval mode, provenance)."""
+    payload = read_checkpoint(path)
+    config = config_from_dict(NFPConfig, payload['config'])
+    policy = NFPolicy(config)
+    policy.load_state_dict(payload['state_dict'])
+    policy.to(device).eval()
+    return policy, payload['provenance']

@@ -1,0 +1,119 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Observation encoder: one ResNet18 trunk per camera + joint state -> context vector.
+
+The only module that imports torchvision. No weights are downloaded: trunks start from a
+random init unless ``EncoderConfig.weights_path`` names a local state_dict file.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchvision.models import resnet18
+
+from nf_policy_ros.config import ActionConfig, EncoderConfig
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class SpatialSoftmax(nn.Module):
+    """Feature map (B, C, h, w) -> expected keypoint coordinates (B, 2K) in [-1, 1]."""
+
+    def __init__(self, in_channels: int, num_keypoints: int) -> None:
+        super().__init__()
+        self.project = nn.Conv2d(in_channels, num_keypoints, kernel_size=1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        heat = self.project(features)
+        b, k, h, w = heat.shape
+        ys = torch.linspace(-1.0, 1.0, h, device=heat.device, dtype=heat.dtype)
+        xs = torch.linspace(-1.0, 1.0, w, device=heat.device, dtype=heat.dtype)
+        grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
+        attention = torch.softmax(heat.reshape(b, k, h * w), dim=-1)
+        x = (attention * grid_x.reshape(1, 1, -1)).sum(-1)
+        y = (attention * grid_y.reshape(1, 1, -1)).sum(-1)
+        return torch.cat([x, y], dim=-1)
+
+
+def build_trunk(config: EncoderConfig) -> nn.Sequential:
+    """ResNet18 up to layer4 (stride 32, 512 channels) with GroupNorm instead of BatchNorm."""
+    net = resnet18(weights=None, norm_layer=lambda c: nn.GroupNorm(config.norm_groups, c))
+    if config.weights_path:
+        load_matching_weights(net, config.weights_path)
+    return nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool,
+                         net.layer1, net.layer2, net.layer3, net.layer4)
+
+
+def load_matching_weights(net: nn.Module, path: str) -> int:
+    """Copy tensors of ``path`` whose name and shape match; return how many were copied.
+
+    BatchNorm statistics of a stock checkpoint have no GroupNorm counterpart and are skipped.
+    """
+    source = torch.load(path, map_location='cpu', weights_only=True)
+    target = net.state_dict()
+    matched = {k: v for k, v in source.items() if k in target and target[k].shape == v.shape}
+    if not matched:
+        raise ValueError(f'encoder.weights_path={path!r}: no tensor matches ResNet18 names '
+                         'and shapes; expected a torchvision resnet18 state_dict')
+    net.load_state_dict(matched, strict=False)
+    return len(matched)
+
+
+def crop_images(images: torch.Tensor, fraction: float, generator: torch.Generator | None,
+                random: bool) -> torch.Tensor:
+    """Crop (B, N_c, 3, H, W) to a ``fraction`` of each side; random per sample or centered."""
+    b, n, c, h, w = images.shape
+    ch, cw = max(1, round(h * fraction)), max(1, round(w * fraction))
+    if (ch, cw) == (h, w):
+        return images
+    if not random:
+        top, left = (h - ch) // 2, (w - cw) // 2
+        return images[..., top:top + ch, left:left + cw]
+    tops = torch.randint(0, h - ch + 1, (b,), generator=generator).tolist()
+    lefts = torch.randint(0, w - cw + 1, (b,), generator=generator).tolist()
+    crops = [images[i, :, :, t:t + ch, left:left + cw] for i, (t, left) in
+             enumerate(zip(tops, lefts))]
+    return torch.stack(crops)
+
+
+class ObservationEncoder(nn.Module):
+    """(images, normalized state[, normalized last action]) -> context (B, context_dim)."""
+
+    def __init__(self, encoder: EncoderConfig, actions: ActionConfig) -> None:
+        super().__init__()
+        self.config = encoder
+        self.trunks = nn.ModuleList(build_trunk(encoder) for _ in range(encoder.num_cameras))
+        self.keypoints = nn.ModuleList(SpatialSoftmax(512, encoder.num_keypoints)
+                                       for _ in range(encoder.num_cameras))
+        in_dim = 2 * encoder.num_keypoints * encoder.num_cameras + encoder.state_dim
+        if encoder.use_last_action:
+            in_dim += actions.action_dim
+        self.head = nn.Sequential(nn.Linear(in_dim, encoder.context_dim), nn.SiLU(),
+                                  nn.Linear(encoder.context_dim, encoder.context_dim))
+        self.register_buffer('pixel_mean', torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer('pixel_std', torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+
+    def image_features(self, images: torch.Tensor,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        """(B, N_c, 3, H, W) in [0, 1] -> (B, 2K * N_c) keypoints; random crop in training."""
+        images = crop_images(images, self.config.crop_fraction, generator, self.training)
+        features = []
+        for cam, (trunk, keypoints) in enumerate(zip(self.trunks, self.keypoints)):
+            x = (images[:, cam] - self.pixel_mean) / self.pixel_std
+            features.append(keypoints(trunk(x)))
+        return torch.cat(features, dim=-1)
+
+    def forward(self, images: torch.Tensor | None, state: torch.Tensor,
+                last_action: torch.Tensor | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        parts = [state]
+        if self.config.num_cameras > 0:
+            parts.insert(0, self.image_features(images, generator))
+        if self.config.use_last_action:
+            if last_action is None:
+                raise ValueError('observation.last_action is None but '
+                                 'encoder.use_last_action is true: expected (B, D_a)')
+            parts.append(last_action)
+        return self.head(torch.cat(parts, dim=-1))

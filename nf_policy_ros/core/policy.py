@@ -1,0 +1,102 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""NF-P: observation encoder + conditional spline flow over a strided, normalized chunk."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from nf_policy_ros.config import NFPConfig, SamplingConfig
+from nf_policy_ros.core import sampling
+from nf_policy_ros.core.confidence import Calibration
+from nf_policy_ros.core.encoder import ObservationEncoder
+from nf_policy_ros.core.flow import build_flow
+from nf_policy_ros.core.normalizer import Normalizer
+from nf_policy_ros.structs import Observation, Prediction
+
+# A state farther than this fraction of the demonstrated range outside it is out of support.
+# There the flow's likelihood extrapolates and can *rise* (a known trait of flows; measured
+# on toy data in test_policy.py), so its confidence is set to 0 instead of trusted.
+SUPPORT_MARGIN = 0.1
+
+
+class NFPolicy(nn.Module):
+    """p(a | o) for chunks a (B, T_a, D_a) in robot units and observations o.
+
+    Normalization statistics (with the demonstrated state range) and the confidence
+    calibration are part of the module state, so a checkpoint is self-contained.
+    Log-likelihoods are of the *normalized* chunk; use ``log_prob_per_dim`` to compare
+    across action spaces.
+    """
+
+    def __init__(self, config: NFPConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = ObservationEncoder(config.encoder, config.actions)
+        self.flow = build_flow(config.actions.flat_dim, config.encoder.context_dim,
+                               config.flow)
+        self.state_normalizer = Normalizer(config.encoder.state_dim)
+        self.action_normalizer = Normalizer(config.actions.action_dim)
+        self.calibration = Calibration()
+
+    @property
+    def chunk_shape(self) -> tuple[int, int]:
+        return (self.config.actions.horizon, self.config.actions.action_dim)
+
+    def encode(self, obs: Observation,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """Observation -> context (B, C); random crops only in training mode."""
+        state = self.state_normalizer.normalize(obs.state)
+        last_action = obs.last_action
+        if last_action is not None:
+            last_action = self.action_normalizer.normalize(last_action)
+        return self.encoder(obs.images, state, last_action, generator)
+
+    def flatten_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        """(B, T_a, D_a) robot units -> (B, T_a * D_a) normalized."""
+        if tuple(actions.shape[1:]) != self.chunk_shape:
+            raise ValueError(f'actions have shape {tuple(actions.shape)}: expected '
+                             f'(B, {self.chunk_shape[0]}, {self.chunk_shape[1]})')
+        return self.action_normalizer.normalize(actions).flatten(1)
+
+    def unflatten_actions(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T_a * D_a) normalized -> (B, T_a, D_a) robot units."""
+        return self.action_normalizer.denormalize(x.view(x.shape[0], *self.chunk_shape))
+
+    def log_prob(self, actions: torch.Tensor, obs: Observation,
+                 context: torch.Tensor | None = None) -> torch.Tensor:
+        """log p(a | o) (B,) of normalized chunks [nats]."""
+        if context is None:
+            context = self.encode(obs)
+        return self.flow.log_prob(self.flatten_actions(actions), context)
+
+    def loss(self, actions: torch.Tensor, obs: Observation,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """Mean negative log-likelihood per action dimension [nats/dim] (the training loss)."""
+        context = self.encode(obs, generator)
+        log_p = self.flow.log_prob(self.flatten_actions(actions), context)
+        return -(log_p / self.config.actions.flat_dim).mean()
+
+    def forward(self, actions: torch.Tensor, obs: Observation,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """The training loss (so DistributedDataParallel can wrap the policy)."""
+        return self.loss(actions, obs, generator)
+
+    @torch.no_grad()
+    def predict(self, obs: Observation, config: SamplingConfig | None = None,
+                generator: torch.Generator | None = None) -> Prediction:
+        """One chunk per observation, in robot units, with its likelihood and confidence.
+
+        The observation is encoded once; every candidate of ``best_of_n`` shares it.
+        """
+        config = config or self.config.sampling
+        context = self.encode(obs)
+        x, log_p = sampling.draw(self.flow, context, config, generator)
+        per_dim = log_p / self.config.actions.flat_dim
+        in_support = self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN)
+        confidence = self.calibration.confidence(per_dim)
+        confidence = torch.where(in_support, confidence, torch.zeros_like(confidence))
+        return Prediction(actions=self.unflatten_actions(x), log_prob=log_p,
+                          log_prob_per_dim=per_dim, confidence=confidence,
+                          in_support=in_support)

@@ -1,0 +1,219 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Maximum-likelihood training of NF-P: one function shared by the CLI and the train node.
+
+A run directory holds ``last.pt`` (resume state: weights, optimizer, EMA, step), ``policy.pt``
+(the deployable checkpoint: EMA weights + calibration + provenance), ``metrics.csv`` and
+``tb/``. Under ``torchrun`` every rank trains on its share of each batch with
+DistributedDataParallel (NCCL on GPUs, gloo on CPUs); rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import math
+from pathlib import Path
+import threading
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm import tqdm
+
+from nf_policy_ros.config import NFPConfig
+from nf_policy_ros.core.checkpoint import make_provenance, read_checkpoint, save_checkpoint
+from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.core.schedule import stage_at
+from nf_policy_ros.core.train_state import (
+    MetricsLog,
+    batch_indices,
+    batch_to_device,
+    init_distributed,
+    pick_device,
+    step_generator,
+    training_state,
+)
+from nf_policy_ros.data.windows import WindowDataset
+
+MAX_EVAL_WINDOWS = 4096
+EVAL_BATCH = 64
+
+
+class TrainResult(NamedTuple):
+    """Outcome of a run; ``policy`` is this rank's trained module (not the EMA copy)."""
+
+    policy_path: Path
+    steps: int
+    train_loss: float
+    val_nll: float
+    policy: NFPolicy
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (non-finite loss, a run directory in the way, ...)."""
+
+
+def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
+    """Set the model's state/action normalizers from the training windows' statistics."""
+    stats = {k: torch.from_numpy(v) for k, v in data.statistics().items()}
+    for name, normalizer in (('state', policy.state_normalizer),
+                             ('action', policy.action_normalizer)):
+        normalizer.fit(stats[f'{name}_mean'], stats[f'{name}_std'], stats[f'{name}_low'],
+                       stats[f'{name}_high'])
+
+
+def _eval_indices(data: WindowDataset) -> np.ndarray:
+    n = len(data)
+    if n <= MAX_EVAL_WINDOWS:
+        return np.arange(n)
+    return np.linspace(0, n - 1, MAX_EVAL_WINDOWS).astype(np.int64)
+
+
+@torch.no_grad()
+def held_out_log_prob(policy: NFPolicy, data: WindowDataset,
+                      device: torch.device) -> torch.Tensor:
+    """log p per dimension (M,) of demo chunks given their observations (eval mode)."""
+    was_training = policy.training
+    policy.eval()
+    out = []
+    indices = _eval_indices(data)
+    for i in range(0, len(indices), EVAL_BATCH):
+        actions, obs = batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)
+        out.append(policy.log_prob(actions, obs) / policy.config.actions.flat_dim)
+    policy.train(was_training)
+    return torch.cat(out).cpu()
+
+
+def _check_run_dir(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, Any] | None:
+    last = out_dir / 'last.pt'
+    if resume and last.exists():
+        return read_checkpoint(last)
+    if last.exists() and not overwrite:
+        raise TrainingError(f'run directory {str(out_dir)!r} already holds a run (last.pt): '
+                            'resume it, or allow overwriting, or pick another directory')
+    return None
+
+
+def _build(config: NFPConfig, train_set: WindowDataset,
+           device: torch.device) -> tuple[NFPolicy, torch.optim.Optimizer, AveragedModel | None]:
+    torch.manual_seed(config.train.seed)
+    policy = NFPolicy(config)
+    fit_normalizers(policy, train_set)
+    policy.to(device).train()
+    optimizer = torch.optim.AdamW(policy.parameters(), lr=config.train.stage_lr[0],
+                                  weight_decay=config.train.weight_decay)
+    ema = None
+    if config.train.ema_decay > 0:
+        # Buffers (normalizers, permutations) are constant: only parameters are averaged.
+        ema = AveragedModel(policy, multi_avg_fn=get_ema_multi_avg_fn(config.train.ema_decay),
+                            use_buffers=False)
+    return policy, optimizer, ema
+
+
+def _restore(state: dict[str, Any], policy: NFPolicy, optimizer: torch.optim.Optimizer,
+             ema: AveragedModel | None) -> int:
+    training = state['training']
+    policy.load_state_dict(training['model'])
+    optimizer.load_state_dict(training['optimizer'])
+    if ema is not None and 'ema' in training:
+        ema.load_state_dict(training['ema'])
+    return int(training['step'])
+
+
+def _step(model: torch.nn.Module, policy: NFPolicy, optimizer: torch.optim.Optimizer,
+          batch: dict[str, np.ndarray], lr: float, generator: torch.Generator,
+          device: torch.device, clip: float) -> float:
+    for group in optimizer.param_groups:
+        group['lr'] = lr
+    actions, obs = batch_to_device(batch, device)
+    loss = model(actions, obs, generator)
+    if not torch.isfinite(loss):
+        raise TrainingError(f'loss is {loss.item()} (non-finite): check the data for NaN/inf '
+                            'or lower the learning rate')
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip > 0:
+        torch.nn.utils.clip_grad_norm_(policy.parameters(), clip)
+    optimizer.step()
+    return loss.item()
+
+
+def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDataset | None,
+                 out_dir: str | Path, provenance: dict[str, Any], device: str = 'auto',
+                 resume: bool = False, overwrite: bool = False, progress: bool = True,
+                 on_metrics: Callable[[int, dict[str, float]], None] | None = None,
+                 stop: threading.Event | None = None) -> TrainResult:
+    """Train to ``config.train.total_steps`` (or until ``stop`` is set) and write the run.
+
+    :param on_metrics: called on rank 0 with (step, metrics) after every logged step.
+    :returns: the deployable checkpoint's path and the final losses.
+    """
+    out_dir = Path(out_dir)
+    dev = pick_device(device)
+    rank, world = init_distributed(dev)
+    cfg = config.train
+    state = _check_run_dir(out_dir, resume, overwrite)
+    policy, optimizer, ema = _build(config, train_set, dev)
+    step = _restore(state, policy, optimizer, ema) if state else 0
+    model = DistributedDataParallel(policy) if world > 1 else policy
+    log = MetricsLog(out_dir, enabled=rank == 0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=cfg.total_steps, initial=step, disable=not progress or rank != 0,
+               desc='train', unit='step')
+    loss = math.nan
+    val_nll = math.nan
+    while step < cfg.total_steps and not (stop is not None and stop.is_set()):
+        point = stage_at(cfg, step)
+        idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
+        loss = _step(model, policy, optimizer, train_set.batch(idx), point.lr,
+                     step_generator(cfg.seed, step, rank), dev, cfg.grad_clip_norm)
+        if ema is not None:
+            ema.update_parameters(policy)
+        step += 1
+        metrics = {'train/nll_per_dim': loss, 'train/lr': point.lr,
+                   'train/stage': float(point.stage)}
+        if val_set is not None and (step % cfg.val_every == 0 or step == cfg.total_steps):
+            val_nll = -float(held_out_log_prob(_eval_model(policy, ema), val_set, dev).mean())
+            metrics['val/nll_per_dim'] = val_nll
+        _log(log, bar, on_metrics, rank, step, metrics)
+        if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.total_steps):
+            _save_resume(out_dir, policy, optimizer, ema, step, provenance)
+    bar.close()
+    log.close()
+    path = out_dir / 'policy.pt'
+    if rank == 0:
+        _save_final(path, policy, ema, val_set or train_set, dev, provenance,
+                    {'steps': step, 'train_nll_per_dim': loss, 'val_nll_per_dim': val_nll,
+                     'calibration_source': 'validation' if val_set else 'training'})
+    return TrainResult(path, step, loss, val_nll, policy)
+
+
+def _eval_model(policy: NFPolicy, ema: AveragedModel | None) -> NFPolicy:
+    return ema.module if ema is not None else policy
+
+
+def _log(log: MetricsLog, bar: tqdm, on_metrics, rank: int, step: int,
+         metrics: dict[str, float]) -> None:
+    if rank != 0:
+        return
+    log.write(step, metrics)
+    bar.update(1)
+    bar.set_postfix(nll=f"{metrics['train/nll_per_dim']:.3f}", refresh=False)
+    if on_metrics is not None:
+        on_metrics(step, metrics)
+
+
+def _save_resume(out_dir: Path, policy: NFPolicy, optimizer, ema, step: int,
+                 provenance: dict[str, Any]) -> None:
+    save_checkpoint(out_dir / 'last.pt', policy, provenance,
+                    training=training_state(step, policy, optimizer, ema))
+
+
+def _save_final(path: Path, policy: NFPolicy, ema: AveragedModel | None,
+                calibration_set: WindowDataset, device: torch.device,
+                provenance: dict[str, Any], summary: dict[str, Any]) -> None:
+    final = _eval_model(policy, ema)
+    final.calibration.fit(held_out_log_prob(final, calibration_set, device))
+    save_checkpoint(path, final, make_provenance(**provenance, training=summary))

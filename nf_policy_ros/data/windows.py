@@ -1,0 +1,94 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Training windows over episodes resampled onto the policy clock (NumPy only).
+
+A window at tick t of an episode pairs the observation at t with the strided chunk
+a(t), a(t+S), ... (core/actions.py defines the indices and the end-of-episode rule).
+Batches are gathered with vectorized indexing: no per-item Python loop, no DataLoader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nf_policy_ros.config import ActionConfig
+from nf_policy_ros.core.actions import window_indices, window_starts
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One demonstration on the policy clock (L ticks).
+
+    :param images: (L, N_c, 3, H, W) uint8 RGB; N_c may be 0.
+    :param state: (L, D_s) float32 joint positions [rad or m].
+    :param actions: (L, D_a) float32 commanded joint positions [rad or m].
+    :param name: where it came from (bag path, episode index).
+    """
+
+    images: np.ndarray
+    state: np.ndarray
+    actions: np.ndarray
+    name: str = ''
+
+    def __post_init__(self) -> None:
+        length = len(self.state)
+        for field_name in ('images', 'actions'):
+            value = getattr(self, field_name)
+            if len(value) != length:
+                raise ValueError(f'episode {self.name!r}: {field_name} has {len(value)} ticks, '
+                                 f'state has {length}: expected equal lengths')
+        if self.images.ndim != 5 or self.images.dtype != np.uint8:
+            raise ValueError(f'episode {self.name!r}: images have shape {self.images.shape} '
+                             f'and dtype {self.images.dtype}: expected (L, N_c, 3, H, W) uint8')
+
+    def __len__(self) -> int:
+        return len(self.state)
+
+
+class WindowDataset:
+    """All windows of a list of episodes; ``batch(indices)`` gathers stacked arrays."""
+
+    def __init__(self, episodes: list[Episode], actions: ActionConfig) -> None:
+        if not episodes:
+            raise ValueError('no episodes: expected at least one')
+        self.actions_config = actions
+        self.images = np.concatenate([e.images for e in episodes])
+        self.state = np.concatenate([e.state for e in episodes]).astype(np.float32)
+        self.actions = np.concatenate([e.actions for e in episodes]).astype(np.float32)
+        offsets = np.cumsum([0] + [len(e) for e in episodes])
+        starts, firsts, lengths = [], [], []
+        for episode, first in zip(episodes, offsets[:-1]):
+            s = window_starts(len(episode), actions)
+            starts.append(s)
+            firsts.append(np.full_like(s, first))
+            lengths.append(np.full_like(s, len(episode)))
+        self._start = np.concatenate(starts)
+        self._first = np.concatenate(firsts)
+        self._length = np.concatenate(lengths)
+        if len(self._start) == 0:
+            raise ValueError(f'episodes of lengths {[len(e) for e in episodes]} yield no '
+                             f'window with padding={actions.padding!r}: expected longer '
+                             'episodes or padding=repeat_last')
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    def batch(self, indices: np.ndarray) -> dict[str, np.ndarray]:
+        """Windows ``indices`` (B,) -> images (B, N_c, 3, H, W) uint8, state (B, D_s),
+        actions (B, T_a, D_a)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        ticks = self._first[indices] + self._start[indices]
+        chunk = window_indices(self._start[indices], self._length[indices][:, None],
+                               self.actions_config)
+        chunk = chunk + self._first[indices][:, None]
+        return {'images': self.images[ticks], 'state': self.state[ticks],
+                'actions': self.actions[chunk]}
+
+    def statistics(self) -> dict[str, np.ndarray]:
+        """Per-dimension mean, std, min and max of states and actions (robot units)."""
+        return {'state_mean': self.state.mean(0), 'state_std': self.state.std(0),
+                'state_low': self.state.min(0), 'state_high': self.state.max(0),
+                'action_mean': self.actions.mean(0), 'action_std': self.actions.std(0),
+                'action_low': self.actions.min(0), 'action_high': self.actions.max(0)}

@@ -1,0 +1,79 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Runtime parameters of the policy node (ROS-free dataclasses; declared by nodes/params.py).
+
+Only runtime knobs live here: the architecture, joint names, fps and stride come from the
+checkpoint. Where a parameter repeats a checkpoint fact (``joint_names``, ``fps``), a
+non-empty value is checked against the checkpoint and a mismatch fails configure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nf_policy_ros.config import SamplingConfig, param, require, require_choice
+
+DEVICES = ('auto', 'cpu', 'cuda')
+STAMP_MODES = ('observation', 'zero')
+GATE_MODES = ('ignore', 'warn', 'hold')
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    """What the node does when inputs are stale, malformed, or the policy is unsure."""
+
+    max_image_age_s: float = param('Camera frames older than this are stale [s].', 0.25)
+    max_joint_state_age_s: float = param('Joint states older than this are stale [s].', 0.1)
+    hold_after_s: float = param('Stale this long -> publish one hold-at-current-position '
+                                'trajectory, then stay silent [s].', 0.5)
+    max_step_rad: float = param('Clamp between consecutive trajectory points, per joint '
+                                '[rad or m]; 0 = off.', 0.0)
+    joint_lower: tuple[float, ...] = param('Lower joint limits [rad or m]; empty = none.', ())
+    joint_upper: tuple[float, ...] = param('Upper joint limits [rad or m]; empty = none.', ())
+    gate: str = param('Confidence gate: ignore | warn | hold.', 'warn')
+    gate_threshold: float = param('Gate closes below this confidence [0-1].', 0.05)
+    gate_hysteresis: float = param('Gate reopens above threshold + this [0-1].', 0.05)
+
+    def __post_init__(self) -> None:
+        for name in ('max_image_age_s', 'max_joint_state_age_s', 'hold_after_s'):
+            require(getattr(self, name) > 0, f'safety.{name}', getattr(self, name), '> 0 s')
+        require(self.max_step_rad >= 0, 'safety.max_step_rad', self.max_step_rad, '>= 0')
+        require(len(self.joint_lower) == len(self.joint_upper), 'safety.joint_lower',
+                 self.joint_lower, f'{len(self.joint_upper)} values like safety.joint_upper')
+        require(all(lo <= hi for lo, hi in zip(self.joint_lower, self.joint_upper)),
+                 'safety.joint_lower', self.joint_lower, 'each <= safety.joint_upper')
+        require_choice('safety.gate', self.gate, GATE_MODES)
+        for name in ('gate_threshold', 'gate_hysteresis'):
+            value = getattr(self, name)
+            require(0.0 <= value <= 1.0, f'safety.{name}', value, 'in [0, 1]')
+
+
+@dataclass(frozen=True)
+class PolicyNodeConfig:
+    """Parameters of ``policy_node`` (node name ``nf_policy``)."""
+
+    checkpoint: str = param('Path of the NF-P checkpoint (.pt) to load at configure.', '')
+    device: str = param('auto (cuda if available) | cpu | cuda.', 'auto')
+    num_threads: int = param('torch CPU threads for inference.', 1)
+    control_rate_hz: float = param('Control timer rate: one plan per tick at most [Hz].', 10.0)
+    camera_topics: tuple[str, ...] = param('Image topics, one per camera, in checkpoint '
+                                           'order.', ('image',))
+    joint_names: tuple[str, ...] = param('Expected joint names; empty = from checkpoint.', ())
+    fps: float = param('Expected policy clock of the checkpoint [Hz]; 0 = from checkpoint.',
+                       0.0)
+    stamp_mode: str = param('Trajectory header.stamp: observation (camera stamp) | zero '
+                            '(start now; hosts without synced clocks).', 'observation')
+    lead_steps: float = param('Offset kappa of the first point, in policy ticks.', 1.0)
+    output_enabled: bool = param('Publish trajectories from the start (else wait for '
+                                 '~/enable_output).', False)
+    seed: int = param('Seed of the sampling generator.', 0)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
+
+    def __post_init__(self) -> None:
+        require_choice('device', self.device, DEVICES)
+        require(self.num_threads >= 1, 'num_threads', self.num_threads, '>= 1')
+        require(self.control_rate_hz > 0, 'control_rate_hz', self.control_rate_hz, '> 0 Hz')
+        require(self.fps >= 0, 'fps', self.fps, '>= 0 Hz')
+        require_choice('stamp_mode', self.stamp_mode, STAMP_MODES)
+        require(self.lead_steps >= 0, 'lead_steps', self.lead_steps, '>= 0 ticks')

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+#
+# The test command: set up if needed, build, lint, and run pytest with ROS isolated to this
+# run (random domain, localhost discovery, private log dir, one torch thread).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+source scripts/env.sh
+
+export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((RANDOM % 101 + 1))}
+export ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
+ROS_LOG_DIR=$(mktemp -d); export ROS_LOG_DIR
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE=1
+trap 'rm -rf "$ROS_LOG_DIR"' EXIT
+
+echo "[test] ROS_DOMAIN_ID=$ROS_DOMAIN_ID"
+python -m pytest "$@"

@@ -1,0 +1,142 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""NF-P end to end on toy data: it fits, it is multimodal, its confidence means something."""
+
+from __future__ import annotations
+
+from conftest import sine_episode, small_config
+import numpy as np
+import pytest
+import torch
+
+from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.training import run_training
+from nf_policy_ros.data.windows import Episode, WindowDataset
+from nf_policy_ros.structs import Observation
+
+
+def observations(batch: dict[str, np.ndarray]) -> Observation:
+    images = torch.from_numpy(batch['images']).float() / 255.0
+    return Observation(images=images, state=torch.from_numpy(batch['state']))
+
+
+@pytest.fixture(scope='module')
+def sine_run(tmp_path_factory):
+    """A small model trained on one short episode (about 5 s)."""
+    config = small_config()
+    data = WindowDataset([sine_episode()], config.actions)
+    out = tmp_path_factory.mktemp('sine')
+    result = run_training(config, data, data, out, {'source': 'test'}, progress=False)
+    policy, _ = load_policy(result.policy_path)
+    return config, data, result, policy
+
+
+def test_overfit_nll_falls_and_zero_latent_reproduces_the_demo(sine_run):
+    config, data, result, policy = sine_run
+    first = float(next(line for line in (result.policy_path.parent / 'metrics.csv')
+                       .read_text().splitlines() if 'train/nll_per_dim' in line).split(',')[2])
+    assert result.train_loss < first - 3.0, (first, result.train_loss)
+    batch = data.batch(np.arange(len(data)))
+    pred = policy.predict(observations(batch), SamplingConfig(mode='zero_latent'))
+    error = (pred.actions - torch.from_numpy(batch['actions'])).abs()
+    action_range = float(np.ptp(data.actions))
+    assert float(error.mean()) < 0.03 * action_range
+    assert float(torch.quantile(error.amax(dim=(1, 2)), 0.9)) < 0.1 * action_range
+
+
+def test_confidence_is_calibrated_on_held_out_chunks(sine_run):
+    _, data, _, policy = sine_run
+    batch = data.batch(np.arange(len(data)))
+    with torch.no_grad():
+        per_dim = policy.log_prob(torch.from_numpy(batch['actions']), observations(batch))
+    confidence = policy.calibration.confidence(per_dim / policy.config.actions.flat_dim)
+    assert 0.4 < float(confidence.median()) < 0.6
+    assert float(confidence.min()) >= 0.0 and float(confidence.max()) <= 1.0
+
+
+def test_confidence_is_monotone_in_log_p(sine_run):
+    *_, policy = sine_run
+    values = torch.linspace(-20.0, 20.0, 401)
+    confidence = policy.calibration.confidence(values)
+    assert torch.all(confidence[1:] >= confidence[:-1])
+    assert float(confidence[0]) == 0.0 and float(confidence[-1]) == 1.0
+
+
+def test_confidence_drops_on_observations_unlike_the_demos(sine_run):
+    """In range but never demonstrated (joints permuted): the likelihood itself falls."""
+    _, data, _, policy = sine_run
+    obs = observations(data.batch(np.arange(len(data))))
+    permuted = obs._replace(state=obs.state[:, [1, 2, 0]])
+    config = SamplingConfig(mode='best_of_n', num_candidates=32)
+    normal = policy.predict(obs, config, torch.Generator().manual_seed(0))
+    odd = policy.predict(permuted, config, torch.Generator().manual_seed(0))
+    assert bool(odd.in_support.all())
+    assert float(odd.confidence.mean()) < float(normal.confidence.mean()) - 0.2
+
+
+def test_confidence_is_zero_outside_the_demonstrated_state_range(sine_run):
+    """Far outside the data the flow's likelihood extrapolates (it can rise); the policy
+    reports zero confidence there instead of trusting it."""
+    _, data, _, policy = sine_run
+    obs = observations(data.batch(np.arange(len(data))))
+    far = obs._replace(state=obs.state + 3.0 * torch.from_numpy(data.state.std(0)))
+    pred = policy.predict(far, SamplingConfig(mode='zero_latent'))
+    assert not bool(pred.in_support.any())
+    assert torch.equal(pred.confidence, torch.zeros_like(pred.confidence))
+    assert torch.isfinite(pred.actions).all()
+
+
+def two_mode_dataset(n: int = 512, seed: int = 0) -> tuple[Episode, np.ndarray]:
+    """Action (2-D) is +-(1, 1) with equal odds, whatever the state: two separated modes."""
+    rng = np.random.default_rng(seed)
+    modes = rng.choice([-1.0, 1.0], size=n)
+    actions = (modes[:, None] + 0.05 * rng.standard_normal((n, 2))).astype(np.float32)
+    state = rng.uniform(-1, 1, (n, 1)).astype(np.float32)
+    return Episode(np.zeros((n, 0, 3, 4, 4), np.uint8), state, actions, 'modes'), modes
+
+
+def test_samples_cover_both_modes_where_regression_averages(tmp_path):
+    episode, _ = two_mode_dataset()
+    config = small_config(state_dim=1, action_dim=2, horizon=1, stride=1,
+                          steps=(300, 100), stage_batch_size=(64, 128))
+    data = WindowDataset([episode], config.actions)
+    result = run_training(config, data, None, tmp_path, {}, progress=False)
+    policy, _ = load_policy(result.policy_path)
+    obs = Observation(torch.zeros(400, 0, 3, 4, 4), torch.zeros(400, 1))
+    samples = policy.predict(obs, SamplingConfig(mode='sample', latent_std=1.0),
+                             torch.Generator().manual_seed(0)).actions[:, 0].mean(-1)
+    assert 0.3 < float((samples > 0.5).float().mean()) < 0.7
+    assert 0.3 < float((samples < -0.5).float().mean()) < 0.7
+    assert float((samples.abs() < 0.5).float().mean()) < 0.1
+    regression = mse_regression(episode)
+    assert abs(regression) < 0.3, 'an MSE regressor predicts the mean of the two modes'
+
+
+def mse_regression(episode: Episode) -> float:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x, y = torch.from_numpy(episode.state), torch.from_numpy(episode.actions)
+    for _ in range(300):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(net(x), y).backward()
+        optimizer.step()
+    with torch.no_grad():
+        return float(net(torch.zeros(1, 1)).mean())
+
+
+def test_image_policy_trains_and_predicts_with_a_camera(tmp_path):
+    config = small_config(num_cameras=1, steps=(20,), image_size=32)
+    episode = sine_episode(length=24, num_cameras=1)
+    rng = np.random.default_rng(0)
+    episode = episode.__class__(rng.integers(0, 255, episode.images.shape, dtype=np.uint8),
+                                episode.state, episode.actions, 'camera')
+    data = WindowDataset([episode], config.actions)
+    result = run_training(config, data, data, tmp_path, {}, progress=False)
+    policy, _ = load_policy(result.policy_path)
+    pred = policy.predict(observations(data.batch(np.arange(2))), None,
+                          torch.Generator().manual_seed(0))
+    assert pred.actions.shape == (2, 4, 3)
+    assert torch.isfinite(pred.actions).all() and ((pred.confidence >= 0) &
+                                                   (pred.confidence <= 1)).all()

@@ -1,0 +1,135 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Checkpoints, exact resume, refusal of unsafe files, and two-process DDP on gloo."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+
+from conftest import sine_episode, small_config
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.checkpoint import CheckpointError, load_policy, read_checkpoint
+from nf_policy_ros.core.training import TrainingError, run_training
+from nf_policy_ros.data.windows import WindowDataset
+from nf_policy_ros.structs import Observation
+
+
+def dataset(config):
+    return WindowDataset([sine_episode(), sine_episode(phase=0.5, name='b')], config.actions)
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
+    config = small_config(steps=(30,))
+    result = run_training(config, dataset(config), None, tmp_path, {'bags': ['x']},
+                          progress=False)
+    a, provenance = load_policy(result.policy_path)
+    b, _ = load_policy(result.policy_path)
+    obs = Observation(torch.zeros(4, 0, 3, 32, 32), torch.randn(4, 3) * 0.5)
+    config = SamplingConfig(mode='best_of_n', num_candidates=16)
+    pa = a.predict(obs, config, torch.Generator().manual_seed(0))
+    pb = b.predict(obs, config, torch.Generator().manual_seed(0))
+    assert torch.equal(pa.actions, pb.actions) and torch.equal(pa.confidence, pb.confidence)
+    assert provenance['bags'] == ['x'] and provenance['training']['steps'] == 30
+    assert len(provenance['git_sha']) >= 7
+    assert a.calibration.is_calibrated
+
+
+def test_resume_continues_exactly(tmp_path):
+    config = small_config(steps=(12,), checkpoint_every=6, val_every=6)
+    data = dataset(config)
+    straight = run_training(config, data, None, tmp_path / 'straight', {}, progress=False)
+    stop_config = small_config(steps=(6,), checkpoint_every=6, val_every=6)
+    run_training(stop_config, data, None, tmp_path / 'resumed', {}, progress=False)
+    resumed = run_training(config, data, None, tmp_path / 'resumed', {}, resume=True,
+                           progress=False)
+    assert resumed.steps == 12
+    a = read_checkpoint(straight.policy_path)['state_dict']
+    b = read_checkpoint(resumed.policy_path)['state_dict']
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_an_existing_run_is_not_overwritten_silently(tmp_path):
+    config = small_config(steps=(3,))
+    run_training(config, dataset(config), None, tmp_path, {}, progress=False)
+    with pytest.raises(TrainingError, match='already holds a run'):
+        run_training(config, dataset(config), None, tmp_path, {}, progress=False)
+    run_training(config, dataset(config), None, tmp_path, {}, overwrite=True, progress=False)
+
+
+class Payload:
+    """Stands for arbitrary code a malicious checkpoint could carry."""
+
+
+def test_checkpoint_with_pickled_code_is_refused(tmp_path):
+    path = tmp_path / 'evil.pt'
+    torch.save({'format': 'nf_policy_ros.checkpoint', 'format_version': 1,
+                'config': Payload()}, path)
+    with pytest.raises(CheckpointError, match='could not be loaded safely'):
+        read_checkpoint(path)
+
+
+@pytest.mark.parametrize('content, message', [
+    (b'not a zip', 'could not be loaded safely'),
+    (None, 'does not exist'),
+])
+def test_unreadable_checkpoints_are_named(tmp_path, content, message):
+    path = tmp_path / 'bad.pt'
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        read_checkpoint(path)
+
+
+def test_wrong_format_version_is_refused(tmp_path):
+    path = tmp_path / 'old.pt'
+    torch.save({'format': 'nf_policy_ros.checkpoint', 'format_version': 99}, path)
+    with pytest.raises(CheckpointError, match='format_version=99'):
+        read_checkpoint(path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK=str(rank),
+                      WORLD_SIZE=str(world), LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    config = small_config(steps=(8,), stage_batch_size=(16,))
+    result = run_training(config, dataset(config), None, os.path.join(out, 'run'), {},
+                          device='cpu', progress=False)
+    # This rank's own DDP-trained parameters (not the file rank 0 wrote).
+    state = {k: v.detach().numpy().copy() for k, v in result.policy.state_dict().items()}
+    with open(os.path.join(out, f'rank{rank}.pkl'), 'wb') as f:
+        pickle.dump(state, f)
+    import torch.distributed as dist
+    dist.destroy_process_group()
+
+
+def _load(path):
+    with open(path, 'rb') as f:
+        return pickle.load(f)
+
+
+def test_two_process_gloo_ddp_trains_identical_replicas(tmp_path):
+    mp.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    rank0, rank1 = _load(tmp_path / 'rank0.pkl'), _load(tmp_path / 'rank1.pkl')
+    assert rank0.keys() == rank1.keys()
+    assert all(np.array_equal(rank0[k], rank1[k]) for k in rank0)
+    torch.manual_seed(small_config().train.seed)
+    from nf_policy_ros.core.policy import NFPolicy
+    init = NFPolicy(small_config()).state_dict()
+    assert not np.array_equal(rank0['flow.layers.0.conditioner.input.weight'],
+                              init['flow.layers.0.conditioner.input.weight'].numpy())
+    assert read_checkpoint(tmp_path / 'run' / 'last.pt')['training']['step'] == 8
+    assert (tmp_path / 'run' / 'policy.pt').exists()
