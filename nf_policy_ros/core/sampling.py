@@ -93,8 +93,9 @@ def _ascend(objective, start: torch.Tensor,
                 best_lp = torch.where(better, lp.detach(), best_lp)
             if step == config.refine_steps:
                 break
-            (grad,) = torch.autograd.grad(-lp.sum(), variable)
-            variable.grad = grad
+            optimizer.zero_grad(set_to_none=True)
+            # inputs= keeps the model's parameter gradients untouched.
+            torch.autograd.backward(-lp.sum(), inputs=[variable])
             optimizer.step()
     return best_x, best_lp
 

@@ -1,0 +1,170 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""NF-P core benchmark: tick latency per sampling mode, FLOPs, training throughput.
+
+    OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.core_latency --write-docs
+    python -m nf_policy_ros.bench.core_latency --device cuda --write-docs     # on a GPU
+
+Batch 1, one camera, 14-D state and action, horizon 8, stride 4 (the paper's bimanual
+setup). A tick = encode the observation once + draw one chunk. "flow" = the draw alone, on
+a precomputed context. Appends to docs/benchmarks/core.json and rewrites core.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from nf_policy_ros.bench import report
+from nf_policy_ros.config import ActionConfig, EncoderConfig, FlowConfig, NFPConfig, SamplingConfig
+from nf_policy_ros.core import sampling
+from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.structs import Observation
+
+MODES: list[tuple[str, SamplingConfig]] = [
+    ('zero_latent', SamplingConfig(mode='zero_latent')),
+    ('best_of_1', SamplingConfig(mode='best_of_n', num_candidates=1)),
+    ('best_of_32', SamplingConfig(mode='best_of_n', num_candidates=32)),
+    ('best_of_128', SamplingConfig(mode='best_of_n', num_candidates=128)),
+    ('refine_latent_5', SamplingConfig(mode='refine', refine_steps=5)),
+    ('refine_latent_10', SamplingConfig(mode='refine', refine_steps=10)),
+    ('refine_action_10', SamplingConfig(mode='refine', refine_steps=10, refine_space='action')),
+]
+
+
+def paper_config(image_size: int, backend: str) -> NFPConfig:
+    return NFPConfig(encoder=EncoderConfig(image_height=image_size, image_width=image_size,
+                                           state_dim=14),
+                     actions=ActionConfig(action_dim=14, horizon=8, stride=4),
+                     flow=FlowConfig(backend=backend))
+
+
+def count_flops(fn) -> float:
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return float(counter.get_total_flops())
+
+
+def bench_modes(policy: NFPolicy, device: torch.device, image_size: int, repeats: int,
+                peak_gflops: float) -> list[dict[str, Any]]:
+    obs = Observation(torch.rand(1, 1, 3, image_size, image_size, device=device),
+                      torch.randn(1, 14, device=device))
+    gen = torch.Generator(device=device).manual_seed(0)
+    with torch.no_grad():
+        context = policy.encode(obs)
+    encode = report.time_calls(lambda: policy.encode(obs), repeats, 3, device)
+    rows = []
+    for name, config in MODES:
+        def tick(config=config):
+            return policy.predict(obs, config, gen)
+
+        def flow_only(config=config):
+            with torch.no_grad():
+                return sampling.draw(policy.flow, context, config, gen)
+        reps = max(5, repeats // 4) if config.mode == 'refine' else repeats
+        full = report.time_calls(tick, reps, 3, device)
+        flow = report.time_calls(flow_only, reps, 3, device)
+        flops = count_flops(tick)
+        rows.append({'mode': name, 'tick': full, 'flow': flow, 'encode': encode,
+                     'gflop': flops / 1e9,
+                     'peak_fraction': flops / (full['p50_ms'] * 1e-3) / 1e9 / peak_gflops})
+    return rows
+
+
+def bench_training(policy: NFPolicy, device: torch.device, image_size: int,
+                   batch: int = 64, repeats: int = 5) -> dict[str, float]:
+    policy.train()
+    optimizer = torch.optim.AdamW(policy.parameters(), lr=1e-4)
+    obs = Observation(torch.rand(batch, 1, 3, image_size, image_size, device=device),
+                      torch.randn(batch, 14, device=device))
+    actions = torch.randn(batch, 8, 14, device=device)
+
+    def step():
+        optimizer.zero_grad()
+        policy.loss(actions, obs).backward()
+        optimizer.step()
+    timing = report.time_calls(step, repeats, 2, device)
+    policy.eval()
+    return {'batch': batch, 'step_ms': timing['p50_ms'],
+            'samples_per_s': batch / (timing['p50_ms'] * 1e-3)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    peak = report.matmul_peak_gflops(device)
+    results: dict[str, Any] = {'machine': report.machine_info(device),
+                               'matmul_peak_gflops': peak, 'runs': []}
+    for backend in args.backends:
+        for size in args.image_sizes:
+            policy = NFPolicy(paper_config(size, backend)).to(device).eval()
+            entry = {'backend': backend, 'image_size': size,
+                     'params_m': sum(p.numel() for p in policy.parameters()) / 1e6,
+                     'modes': bench_modes(policy, device, size, args.repeats, peak)}
+            if not args.skip_training and backend == 'fast':
+                entry['training'] = bench_training(policy, device, size)
+            results['runs'].append(entry)
+            print(render_run(entry))
+    return results
+
+
+def render_run(entry: dict[str, Any]) -> str:
+    rows = []
+    zero = entry['modes'][0]['tick']['p50_ms']
+    for m in entry['modes']:
+        rows.append([m['mode'], m['tick']['p50_ms'], m['tick']['p95_ms'], m['flow']['p50_ms'],
+                     m['flow']['p95_ms'], m['tick']['p50_ms'] / zero, m['gflop'],
+                     f"{100 * m['peak_fraction']:.0f}%"])
+    head = (f"backend `{entry['backend']}`, {entry['image_size']}x{entry['image_size']} "
+            f"image, {entry['params_m']:.1f} M parameters, encoder alone p50 "
+            f"{entry['modes'][0]['encode']['p50_ms']:.1f} ms")
+    table = report.markdown_table(
+        ['mode', 'tick p50 [ms]', 'tick p95 [ms]', 'flow p50 [ms]', 'flow p95 [ms]',
+         'x zero_latent', 'GFLOP/tick', 'of matmul peak'], rows)
+    text = f'{head}\n\n{table}\n'
+    if 'training' in entry:
+        t = entry['training']
+        text += (f"\nTraining step at batch {t['batch']}: {t['step_ms']:.0f} ms p50 = "
+                 f"{t['samples_per_s']:.0f} samples/s.\n")
+    return text
+
+
+def render_page(records: list[dict[str, Any]]) -> str:
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        latest[record['machine']['device'].split(':')[0]] = record
+    parts = ['# NF-P core latency (generated by `nf_policy_ros.bench.core_latency`)\n',
+             'Batch 1, one camera, 14-D state and action, horizon 8, stride 4. A *tick* '
+             'encodes the observation once and draws one chunk; *flow* is the draw alone. '
+             'Warm-up excluded. Do not edit: rerun the script.\n']
+    for device, record in sorted(latest.items()):
+        parts.append(f"## {device}: {report.describe_machine(record['machine'])}\n")
+        parts.append(f"Measured float32 matmul peak: {record['matmul_peak_gflops']:.0f} "
+                     'GFLOP/s.\n')
+        parts.extend(render_run(entry) for entry in record['runs'])
+    return '\n'.join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--image-sizes', type=int, nargs='+', default=[96, 224])
+    parser.add_argument('--backends', nargs='+', default=['fast', 'normflows'])
+    parser.add_argument('--repeats', type=int, default=40)
+    parser.add_argument('--skip-training', action='store_true')
+    parser.add_argument('--write-docs', action='store_true')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    results = run(args)
+    if args.write_docs:
+        records = report.append_record('core', results)
+        (report.DOCS / 'core.md').write_text(render_page(records))
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Honest timing and self-describing results for every benchmark script.
+
+Timings: warm-up calls excluded, ``perf_counter`` around each call, CUDA synchronized, and
+p50/p95 reported. Results: one JSON record per run appended to ``docs/benchmarks/<name>.json``
+with the machine, library versions, thread count and git SHA; the Markdown page beside it is
+regenerated from all records by the script, never edited by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+import json
+import os
+from pathlib import Path
+import platform
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from nf_policy_ros.core.checkpoint import git_sha
+
+DOCS = Path(__file__).resolve().parents[2] / 'docs' / 'benchmarks'
+
+
+def time_calls(fn: Callable[[], Any], repeats: int, warmup: int,
+               device: torch.device) -> dict[str, float]:
+    """p50/p95/mean [ms] of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        samples.append((time.perf_counter() - start) * 1e3)
+    return {'p50_ms': float(np.percentile(samples, 50)),
+            'p95_ms': float(np.percentile(samples, 95)),
+            'mean_ms': statistics.fmean(samples), 'n': repeats}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown'
+
+
+def machine_info(device: torch.device) -> dict[str, Any]:
+    """Where and with what the numbers were measured."""
+    info = {
+        'git_sha': git_sha(), 'date_utc': datetime.now(timezone.utc).isoformat(timespec='seconds'),
+        'host_cpu': cpu_model(), 'cpu_count': os.cpu_count(),
+        'torch_threads': torch.get_num_threads(), 'python': platform.python_version(),
+        'torch': torch.__version__, 'device': str(device),
+    }
+    if device.type == 'cuda':
+        info['gpu'] = torch.cuda.get_device_name(device)
+    return info
+
+
+def matmul_peak_gflops(device: torch.device, size: int = 1024, repeats: int = 20) -> float:
+    """Measured float32 matmul throughput [GFLOP/s]: this machine's practical limit."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    timing = time_calls(lambda: a @ b, repeats, 3, device)
+    return 2 * size ** 3 / (timing['p50_ms'] * 1e-3) / 1e9
+
+
+def append_record(name: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Append ``record`` to docs/benchmarks/<name>.json; return all records."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    path = DOCS / f'{name}.json'
+    records = json.loads(path.read_text()) if path.exists() else []
+    records.append(record)
+    path.write_text(json.dumps(records, indent=1) + '\n')
+    return records
+
+
+def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
+    lines += ['| ' + ' | '.join(_cell(c) for c in row) + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f'{value:.1f}' if abs(value) >= 10 else f'{value:.2f}'
+    return str(value)
+
+
+def describe_machine(info: dict[str, Any]) -> str:
+    gpu = f", GPU {info['gpu']}" if 'gpu' in info else ''
+    return (f"{info['date_utc']}, git `{info['git_sha'][:10]}`, {info['host_cpu']} "
+            f"({info['cpu_count']} cores), torch {info['torch']} with "
+            f"{info['torch_threads']} thread(s), device `{info['device']}`{gpu}")

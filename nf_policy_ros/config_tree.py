@@ -1,0 +1,134 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Machinery of the config tree: field help, validation, dict/YAML conversion, overrides.
+
+Config classes are frozen dataclasses whose leaf fields hold types a ROS 2 parameter can
+hold (bool, int, float, str, or a tuple of one of those); see nf_policy_ros/config.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import field
+from typing import Any, get_args, get_origin, get_type_hints
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names field, value and expectation."""
+
+
+def param(text: str, default: Any) -> Any:
+    return field(default=default, metadata={'help': text})
+
+
+def require(ok: bool, name: str, value: Any, expected: str) -> None:
+    if not ok:
+        raise ConfigError(f'{name}={value!r} is invalid: expected {expected}')
+
+
+def require_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    require(value in choices, name, value, f'one of {choices}')
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """Nested plain dict (tuples become lists) — YAML- and checkpoint-safe."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out[f.name] = config_to_dict(value)
+        elif isinstance(value, tuple):
+            out[f.name] = list(value)
+        else:
+            out[f.name] = value
+    return out
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """Convert a YAML/ROS value to the field's type or raise ConfigError."""
+    if get_origin(hint) is tuple:
+        (item_type, _) = get_args(hint)
+        require(isinstance(value, (list, tuple)), name, value, 'a list')
+        return tuple(_coerce(f'{name}[{i}]', v, item_type) for i, v in enumerate(value))
+    if hint is bool:
+        require(isinstance(value, bool), name, value, 'a bool')
+        return value
+    if hint is int:
+        require(isinstance(value, int) and not isinstance(value, bool), name, value,
+                 'an integer')
+        return value
+    if hint is float:
+        value = _yaml_float(value)
+        require(isinstance(value, (int, float)) and not isinstance(value, bool), name, value,
+                 'a number')
+        return float(value)
+    if hint is str:
+        require(isinstance(value, str), name, value, 'a string')
+        return value
+    raise ConfigError(f'{name}: unsupported field type {hint!r}')
+
+
+def _yaml_float(value: Any) -> Any:
+    """PyYAML reads ``1e-3`` (no dot) as a string; accept what ``float()`` accepts."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def config_from_dict(cls: type, data: dict[str, Any] | None, prefix: str = '') -> Any:
+    """Build dataclass ``cls`` from a nested dict; unknown keys are refused by name."""
+    data = dict(data or {})
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data.pop(f.name)
+        hint = hints[f.name]
+        dotted = f'{prefix}{f.name}'
+        if dataclasses.is_dataclass(hint):
+            require(isinstance(value, dict), dotted, value, 'a mapping')
+            kwargs[f.name] = config_from_dict(hint, value, prefix=f'{dotted}.')
+        else:
+            kwargs[f.name] = _coerce(dotted, value, hint)
+    if data:
+        unknown = ', '.join(sorted(f'{prefix}{k}' for k in data))
+        raise ConfigError(f'unknown config keys: {unknown}')
+    return cls(**kwargs)
+
+
+def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
+    """Map dotted name -> (value, help text), e.g. ``'flow.num_layers' -> (10, '...')``."""
+    out: dict[str, tuple[Any, str]] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(flatten_config(value, prefix=f'{prefix}{f.name}.'))
+        else:
+            out[f'{prefix}{f.name}'] = (value, f.metadata.get('help', ''))
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``'a.b=value'`` overrides (value parsed as YAML) to a nested dict copy."""
+    import yaml
+
+    result = _deep_copy(data)
+    for item in overrides:
+        if '=' not in item:
+            raise ConfigError(f'override {item!r} is invalid: expected dotted.name=value')
+        dotted, raw = item.split('=', 1)
+        node = result
+        keys = dotted.strip().split('.')
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            require(isinstance(node, dict), dotted, raw, 'a path through mappings')
+        node[keys[-1]] = yaml.safe_load(raw)
+    return result
+
+
+def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in data.items()}
