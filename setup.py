@@ -10,6 +10,9 @@ PACKAGE = 'nf_policy_ros'
 
 CONSOLE_SCRIPTS = [
     'policy_node = nf_policy_ros.nodes.policy_node:main',
+    'train_node = nf_policy_ros.nodes.train_node:main',
+    'bag_to_dataset = nf_policy_ros.tools.bag_to_dataset:main',
+    'train = nf_policy_ros.tools.train:main',
 ]
 
 setup(

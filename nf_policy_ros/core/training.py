@@ -182,6 +182,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
             _save_resume(out_dir, policy, optimizer, ema, step, provenance)
     bar.close()
     log.close()
+    if rank == 0 and step % cfg.checkpoint_every != 0 and step != cfg.total_steps:
+        _save_resume(out_dir, policy, optimizer, ema, step, provenance)  # stopped early
     path = out_dir / 'policy.pt'
     if rank == 0:
         _save_final(path, policy, ema, val_set or train_set, dev, provenance,

@@ -96,6 +96,18 @@ def resize_nearest(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
     return pixels[rows][:, cols]
 
 
+def camera_frame(msg: Any, size: tuple[int, int]) -> np.ndarray:
+    """Image or CompressedImage -> (3, H, W) uint8 RGB at ``size`` = (H, W).
+
+    The one path from a camera message to network input, for bags and live topics alike.
+    """
+    if hasattr(msg, 'encoding'):
+        pixels = to_rgb_uint8(image_to_array(msg))
+    else:
+        pixels = compressed_image_to_array(msg)
+    return np.ascontiguousarray(resize_nearest(pixels, *size).transpose(2, 0, 1))
+
+
 def joint_positions(msg: Any, joint_names: tuple[str, ...] | list[str]) -> np.ndarray:
     """sensor_msgs/JointState -> (D,) float32 positions ordered as ``joint_names``.
 

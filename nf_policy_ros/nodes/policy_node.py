@@ -2,51 +2,257 @@
 # SPDX-License-Identifier: Apache-2.0
 """``policy_node`` (node name ``nf_policy``): NF-P on the control loop.
 
-Without a loadable checkpoint the node stays up, publishes no trajectory and reports the
-reason on /diagnostics at 1 Hz (fail safe: the robot's controller keeps holding).
+Subscriptions only cache the latest message. A control timer checks that the inputs are
+fresh and hands a snapshot to the inference worker (never waiting for it); the worker
+publishes the plan, ``~/confidence`` and ``~/log_likelihood``. Output is disarmed until
+``~/enable_output`` unless ``output_enabled``. Without a usable checkpoint the node stays up,
+publishes nothing but /diagnostics, and says why (fail safe: the controller keeps holding).
+Topics, services and parameters: docs/reference.md.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from builtin_interfaces.msg import Time
+import numpy as np
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float32
+from std_srvs.srv import SetBool, Trigger
+from trajectory_msgs.msg import JointTrajectory
 
+from nf_policy_ros.data.convert import ConversionError, joint_positions
+from nf_policy_ros.nodes import messages
+from nf_policy_ros.nodes.configure import ConfigureError, configure_policy
+from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
 from nf_policy_ros.nodes.params import declare_config, read_config
+from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
 from nf_policy_ros.nodes.spin import spin_node
+from nf_policy_ros.nodes.stats import RollingStats
 
 NODE_NAME = 'nf_policy'
+HOLD_TIME_S = 0.1
 
 
 class PolicyNode(Node):
-    """Declares and validates the parameters, then reports its state on /diagnostics."""
-
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
         declare_config(self, PolicyNodeConfig())
-        self.config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
-        self.diagnostics = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        self.state = 'unconfigured'
-        self.reason = 'no checkpoint configured (parameter checkpoint is empty)'
-        self.create_timer(1.0, self.publish_diagnostics)
-        self.get_logger().info(f'{self.state}: {self.reason}; control_rate_hz='
-                               f'{self.config.control_rate_hz}')
+        self.stats = RollingStats()
+        self.state, self.reason = 'unconfigured', ''
+        self.worker: InferenceWorker | None = None
+        self._lock = threading.Lock()
+        self._latest: dict[str, tuple[object, float]] = {}
+        self._stale_since: float | None = None
+        self._stale_hold_sent = False
+        self._gate_hold_sent = False
+        self._make_publishers()
+        try:
+            self.config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
+        except ValueError as exc:
+            self.config = PolicyNodeConfig()
+            self.reason = f'invalid parameters: {exc}'
+        self.armed = self.config.output_enabled
+        self.gate = ConfidenceGate(self.config.safety.gate_threshold,
+                                   self.config.safety.gate_hysteresis)
+        self._make_subscriptions()
+        self.create_service(SetBool, '~/enable_output', self._on_enable)
+        self.create_service(Trigger, '~/reset', self._on_reset)
+        self.create_timer(1.0, self._publish_diagnostics)
+        if not self.reason:
+            self._configure()
+        self.get_logger().info(f'{self.state}: {self.reason or "ready"}; control_rate_hz='
+                               f'{self.config.control_rate_hz}, armed={self.armed}')
 
-    def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(level=DiagnosticStatus.ERROR, name=f'{NODE_NAME}: policy',
-                                  hardware_id=NODE_NAME, message=f'{self.state}: {self.reason}')
-        status.values = [KeyValue(key='state', value=self.state),
-                         KeyValue(key='control_rate_hz', value=str(self.config.control_rate_hz)),
-                         KeyValue(key='device', value=self.config.device)]
-        msg = DiagnosticArray(status=[status])
-        msg.header.stamp = self.get_clock().now().to_msg()
-        self.diagnostics.publish(msg)
+    # ---- set-up -------------------------------------------------------------------------
+    def _make_publishers(self) -> None:
+        reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+        self.trajectory_pub = self.create_publisher(JointTrajectory, 'joint_trajectory',
+                                                    reliable)
+        self.confidence_pub = self.create_publisher(Float32, '~/confidence', 10)
+        self.log_likelihood_pub = self.create_publisher(Float32, '~/log_likelihood', 10)
+        self.diagnostics_pub = self.create_publisher(messages.DiagnosticArray,
+                                                     '/diagnostics', 10)
+
+    def _make_subscriptions(self) -> None:
+        group = ReentrantCallbackGroup()
+        for topic in self.config.camera_topics:
+            self.create_subscription(Image, topic, self._cacher(f'image:{topic}'),
+                                     qos_profile_sensor_data, callback_group=group)
+        self.create_subscription(JointState, 'joint_states', self._cacher('joint_states'),
+                                 qos_profile_sensor_data, callback_group=group)
+
+    def _cacher(self, key: str):
+        def cache(msg) -> None:
+            self._latest[key] = (msg, time.monotonic())
+        return cache
+
+    def _configure(self) -> None:
+        try:
+            self.setup = configure_policy(self.config, self.get_logger())
+        except ConfigureError as exc:
+            self.reason = str(exc)
+            self.get_logger().error(f'configure failed: {exc}')
+            return
+        self.worker = InferenceWorker(self.setup.runner, self._on_inference, self._on_error)
+        self.create_timer(1.0 / self.config.control_rate_hz, self._on_control,
+                          callback_group=MutuallyExclusiveCallbackGroup())
+        self.state, self.reason = 'running', ''
+
+    # ---- control tick -------------------------------------------------------------------
+    def _on_control(self) -> None:
+        now = time.monotonic()
+        stale = self._stale_inputs(now)
+        if stale:
+            self._on_stale(now, stale)
+            return
+        self._stale_since, self._stale_hold_sent = None, False
+        images = tuple(self._latest[f'image:{t}'][0] for t in self.config.camera_topics)
+        joint_state = self._latest['joint_states'][0]
+        snapshot = Snapshot(images, joint_state, self._observation_stamp(images, joint_state))
+        if not self.worker.submit(snapshot):
+            self.stats.count('overruns')
+
+    def _stale_inputs(self, now: float) -> list[str]:
+        limits = {f'image:{t}': self.config.safety.max_image_age_s
+                  for t in self.config.camera_topics}
+        limits['joint_states'] = self.config.safety.max_joint_state_age_s
+        return [key for key, limit in limits.items()
+                if key not in self._latest or now - self._latest[key][1] > limit]
+
+    def _on_stale(self, now: float, stale: list[str]) -> None:
+        self.stats.count('stale_ticks')
+        if self._stale_since is None:
+            self._stale_since = now
+            self.get_logger().warning(f'stale input {stale}: no new plan', throttle_duration_sec=5)
+        if not self._stale_hold_sent and now - self._stale_since >= \
+                self.config.safety.hold_after_s:
+            self._stale_hold_sent = True
+            self._publish_hold('stale_holds')
+
+    def _observation_stamp(self, images, joint_state) -> Time:
+        if self.config.stamp_mode == 'zero':
+            return Time()
+        for msg in (*images, joint_state):
+            stamp = msg.header.stamp
+            if stamp.sec or stamp.nanosec:
+                return stamp
+        return self.get_clock().now().to_msg()
+
+    # ---- results (inference thread) -----------------------------------------------------
+    def _on_inference(self, result: Inference) -> None:
+        self.stats.add_latency(result.latency_ms)
+        confidence = result.confidence if np.isfinite(result.confidence) else 0.0
+        self.confidence_pub.publish(Float32(data=float(confidence)))
+        self.log_likelihood_pub.publish(Float32(data=result.log_prob_per_dim))
+        if not self._gate_allows(confidence):
+            return
+        plan = make_plan(result.chunk, result.measured, self.setup.times, self.config.safety)
+        if plan is None:
+            self.stats.count('nonfinite_plans')
+            return
+        self._publish_plan(plan, result.snapshot.stamp, 'plans')
+
+    def _gate_allows(self, confidence: float) -> bool:
+        mode = self.config.safety.gate
+        if mode == 'ignore' or self.gate.update(confidence):
+            self._gate_hold_sent = False
+            return True
+        self.stats.count('gate_closed_ticks')
+        if mode == 'warn':
+            self.get_logger().warning(f'low confidence {confidence:.3f}', throttle_duration_sec=2)
+            return True
+        if not self._gate_hold_sent:
+            self._gate_hold_sent = True
+            self._publish_hold('gate_holds')
+        return False
+
+    def _on_error(self, exc: Exception) -> None:
+        if isinstance(exc, MalformedInputError):
+            self.stats.count(f'malformed_{exc.kind}')
+            self.get_logger().warning(f'malformed input, no plan: {exc}', throttle_duration_sec=2)
+        else:
+            self.stats.count('inference_errors')
+            self.get_logger().error(f'inference failed: {type(exc).__name__}: {exc}',
+                                    throttle_duration_sec=2)
+
+    # ---- output -------------------------------------------------------------------------
+    def _publish_plan(self, plan: Plan, stamp: Time, counter: str) -> bool:
+        with self._lock:
+            if not self.armed:
+                return False
+            self.trajectory_pub.publish(
+                messages.trajectory_msg(plan, self.setup.joint_names, stamp))
+        self.stats.count(counter)
+        if counter == 'plans':
+            self.stats.tick()
+        return True
+
+    def _publish_hold(self, counter: str) -> None:
+        """Hold at the *measured* position (never zeros); nothing if none is known."""
+        latest = self._latest.get('joint_states')
+        if latest is None or self.state != 'running':
+            return
+        try:
+            measured = joint_positions(latest[0], self.setup.joint_names)
+        except ConversionError:
+            self.stats.count('hold_unavailable')
+            return
+        self._publish_plan(hold_plan(measured, HOLD_TIME_S), self.get_clock().now().to_msg()
+                           if self.config.stamp_mode == 'observation' else Time(), counter)
+
+    # ---- services -----------------------------------------------------------------------
+    def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
+        if request.data and self.state != 'running':
+            response.success, response.message = False, f'{self.state}: {self.reason}'
+            return response
+        if not request.data and self.armed:
+            self._publish_hold('disarm_holds')
+        with self._lock:
+            self.armed = bool(request.data)
+        response.success, response.message = True, f'armed={self.armed}'
+        return response
+
+    def _on_reset(self, request: Trigger.Request, response: Trigger.Response):
+        self.gate.reset()
+        self.stats.reset()
+        self._stale_since, self._stale_hold_sent, self._gate_hold_sent = None, False, False
+        response.success, response.message = True, 'gate, counters and hold state reset'
+        return response
+
+    # ---- diagnostics --------------------------------------------------------------------
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        values: dict[str, object] = {'state': self.state, 'armed': self.armed,
+                                     'control_rate_hz': self.config.control_rate_hz,
+                                     'device': self.config.device,
+                                     'gate': f'{self.config.safety.gate}:'
+                                             f'{"open" if self.gate.open else "closed"}'}
+        if self.state == 'running':
+            values.update(device=str(self.setup.device), warmup_ms=self.setup.warmup_ms)
+        for key, (_, received) in list(self._latest.items()):
+            values[f'age_s.{key}'] = round(now - received, 3)
+        values.update(self.stats.summary())
+        level = messages.OK if self.state == 'running' else messages.ERROR
+        if self.state == 'running' and (self._stale_since is not None or not self.gate.open):
+            level = messages.WARN
+        text = f'{self.state}: {self.reason}' if self.reason else self.state
+        self.diagnostics_pub.publish(messages.diagnostics_msg(
+            f'{NODE_NAME}: policy', level, text, values, self.get_clock().now().to_msg()))
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    return spin_node(PolicyNode, argv if argv is not None else sys.argv)
+    return spin_node(PolicyNode, argv if argv is not None else sys.argv, num_threads=3)
 
 
 if __name__ == '__main__':

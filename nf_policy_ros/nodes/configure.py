@@ -1,0 +1,94 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Configure step of the policy node: load the checkpoint, check it, warm the model up.
+
+Every check that can fail does so here, loudly, before the robot is ever commanded: a
+missing or unsafe file, a checkpoint without calibration, joint names / fps / camera count
+that contradict the parameters, joint limits of the wrong length, CUDA asked but absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from nf_policy_ros.core.checkpoint import CheckpointError, load_policy
+from nf_policy_ros.core.train_state import pick_device
+from nf_policy_ros.nodes.inference import PolicyRunner
+from nf_policy_ros.nodes.plan import point_times
+from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
+
+
+class ConfigureError(RuntimeError):
+    """The node cannot run with this checkpoint and these parameters."""
+
+
+@dataclass(frozen=True)
+class Setup:
+    runner: PolicyRunner
+    joint_names: tuple[str, ...]
+    fps: float
+    times: np.ndarray  # (T_a,) seconds after the observation
+    device: torch.device
+    warmup_ms: float
+
+
+def _device(name: str) -> torch.device:
+    if name == 'cuda' and not torch.cuda.is_available():
+        raise ConfigureError("device='cuda' but CUDA is not available: use 'auto' or 'cpu'")
+    return pick_device(name)
+
+
+def _checked_facts(config: PolicyNodeConfig, provenance: dict[str, Any],
+                   num_cameras: int) -> tuple[tuple[str, ...], float]:
+    """Joint names and fps agreed by checkpoint and parameters."""
+    joints = tuple(provenance.get('joint_names') or config.joint_names)
+    fps = float(provenance.get('fps') or config.fps)
+    if not joints or fps <= 0:
+        raise ConfigureError('the checkpoint records no joint_names/fps: set the parameters '
+                             'joint_names and fps')
+    if config.joint_names and tuple(config.joint_names) != joints:
+        raise ConfigureError(f'parameter joint_names={list(config.joint_names)} but the '
+                             f'checkpoint was trained on {list(joints)}')
+    if config.fps and abs(config.fps - fps) > 1e-6:
+        raise ConfigureError(f'parameter fps={config.fps} but the checkpoint was trained at '
+                             f'{fps} Hz')
+    if len(config.camera_topics) != num_cameras:
+        raise ConfigureError(f'camera_topics={list(config.camera_topics)} has '
+                             f'{len(config.camera_topics)} topics but the checkpoint expects '
+                             f'{num_cameras} cameras')
+    limits = config.safety.joint_lower
+    if limits and len(limits) != len(joints):
+        raise ConfigureError(f'safety.joint_lower/upper have {len(limits)} values: expected '
+                             f'{len(joints)} (one per joint {list(joints)})')
+    return joints, fps
+
+
+def configure_policy(config: PolicyNodeConfig, logger) -> Setup:
+    """Load and check the checkpoint named by ``config``; raise ConfigureError if unusable."""
+    if not config.checkpoint:
+        raise ConfigureError('no checkpoint configured (parameter checkpoint is empty)')
+    torch.set_num_threads(config.num_threads)
+    device = _device(config.device)
+    try:
+        policy, provenance = load_policy(config.checkpoint, device)
+    except CheckpointError as exc:
+        raise ConfigureError(str(exc)) from exc
+    if not policy.calibration.is_calibrated:
+        raise ConfigureError(f'checkpoint {config.checkpoint!r} has no confidence '
+                             'calibration: train it with the train CLI or node')
+    joints, fps = _checked_facts(config, provenance, policy.config.encoder.num_cameras)
+    if policy.config.encoder.state_dim != len(joints):
+        raise ConfigureError(f'checkpoint state_dim={policy.config.encoder.state_dim} but '
+                             f'{len(joints)} joint names')
+    actions = policy.config.actions
+    runner = PolicyRunner(policy, joints, config.sampling, device, config.seed)
+    warmup_ms = runner.warm_up()
+    logger.info(f'loaded {config.checkpoint} on {device}: {len(joints)} joints, {fps} Hz, '
+                f'horizon {actions.horizon} x stride {actions.stride}, warm-up '
+                f'{warmup_ms:.0f} ms')
+    times = point_times(actions.horizon, actions.stride, fps, config.lead_steps)
+    return Setup(runner, joints, fps, times, device, round(warmup_ms, 1))

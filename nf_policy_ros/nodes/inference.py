@@ -1,0 +1,155 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The model side of the policy node: messages -> observation -> chunk, in one worker thread.
+
+No rclpy here: messages are duck-typed (data/convert.py), so the runner is testable without
+a graph. The worker owns the model; the control timer hands it the latest snapshot and never
+waits for it. A snapshot arriving while the worker is busy is an overrun (counted, dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.data.convert import ConversionError, camera_frame, joint_positions
+from nf_policy_ros.structs import Observation
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Latest inputs at a control tick; ``stamp`` is the observation time (camera header)."""
+
+    images: tuple[Any, ...]
+    joint_state: Any
+    stamp: Any
+
+
+@dataclass(frozen=True)
+class Inference:
+    """One predicted chunk (robot units) and what the model says about it."""
+
+    snapshot: Snapshot
+    chunk: np.ndarray  # (T_a, D_a)
+    measured: np.ndarray  # (D_s,) joint positions the plan starts from
+    log_prob_per_dim: float
+    confidence: float
+    in_support: bool
+    latency_ms: float
+
+
+class MalformedInputError(ValueError):
+    """An input message cannot be used; ``kind`` is 'image' or 'joint_state'."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f'{kind}: {message}')
+        self.kind = kind
+
+
+class PolicyRunner:
+    """A loaded policy plus the conversions the training data went through."""
+
+    def __init__(self, policy: NFPolicy, joint_names: tuple[str, ...],
+                 sampling: SamplingConfig, device: torch.device, seed: int) -> None:
+        self.policy = policy
+        self.joint_names = joint_names
+        self.sampling = sampling
+        self.device = device
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+        enc = policy.config.encoder
+        self.image_size = (enc.image_height, enc.image_width)
+
+    def observe(self, snapshot: Snapshot) -> tuple[Observation, np.ndarray]:
+        """Tensors for the model and the measured positions (D,); raises MalformedInputError."""
+        try:
+            frames = [camera_frame(m, self.image_size) for m in snapshot.images]
+        except ConversionError as exc:
+            raise MalformedInputError('image', str(exc)) from exc
+        try:
+            measured = joint_positions(snapshot.joint_state, self.joint_names)
+        except ConversionError as exc:
+            raise MalformedInputError('joint_state', str(exc)) from exc
+        images = (torch.from_numpy(np.stack(frames))[None] if frames else
+                  torch.zeros(1, 0, 3, *self.image_size, dtype=torch.uint8))
+        obs = Observation(images=images.to(self.device).float().div_(255.0),
+                          state=torch.from_numpy(measured)[None].to(self.device))
+        return obs, measured
+
+    def infer(self, snapshot: Snapshot) -> Inference:
+        start = time.perf_counter()
+        obs, measured = self.observe(snapshot)
+        pred = self.policy.predict(obs, self.sampling, self.generator)
+        chunk = pred.actions[0].double().cpu().numpy()
+        return Inference(snapshot, chunk, measured, float(pred.log_prob_per_dim[0]),
+                         float(pred.confidence[0]), bool(pred.in_support[0]),
+                         (time.perf_counter() - start) * 1e3)
+
+    def warm_up(self, snapshot: Snapshot | None = None, calls: int = 3) -> float:
+        """Run the model ``calls`` times on a blank observation; returns the first call [ms]."""
+        obs = Observation(torch.zeros(1, self.policy.config.encoder.num_cameras, 3,
+                                      *self.image_size, device=self.device),
+                          self.policy.state_normalizer.mean[None].clone())
+        first = None
+        for _ in range(calls):
+            start = time.perf_counter()
+            self.policy.predict(obs, self.sampling, self.generator)
+            if self.device.type == 'cuda':
+                torch.cuda.synchronize(self.device)
+            first = first if first is not None else (time.perf_counter() - start) * 1e3
+        return float(first or 0.0)
+
+
+class InferenceWorker:
+    """One thread, one pending snapshot at most; results and errors go to callbacks."""
+
+    def __init__(self, runner: PolicyRunner, on_result: Callable[[Inference], None],
+                 on_error: Callable[[Exception], None]) -> None:
+        self.runner = runner
+        self._on_result = on_result
+        self._on_error = on_error
+        self._pending: Snapshot | None = None
+        self._busy = False
+        self._cv = threading.Condition()
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name='nf_policy_inference',
+                                         daemon=True)
+        self._thread.start()
+
+    def submit(self, snapshot: Snapshot) -> bool:
+        """Hand over a snapshot; False (an overrun) if the previous one is still running."""
+        with self._cv:
+            if self._busy or self._pending is not None:
+                return False
+            self._pending = snapshot
+            self._cv.notify()
+            return True
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                while self._running and self._pending is None:
+                    self._cv.wait()
+                if not self._running:
+                    return
+                snapshot, self._pending, self._busy = self._pending, None, True
+            try:
+                self._on_result(self.runner.infer(snapshot))
+            except Exception as exc:  # reported by the node, never kills the worker
+                self._on_error(exc)
+            finally:
+                with self._cv:
+                    self._busy = False
+
+    def stop(self) -> None:
+        with self._cv:
+            self._running = False
+            self._cv.notify()
+        self._thread.join(timeout=5)

@@ -1,0 +1,93 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Turning a predicted chunk into a safe, controller-ready plan (NumPy only, no ROS).
+
+A plan is T_a points: positions (T_a, D) [rad or m] at strictly increasing times (T_a,) [s]
+after the observation, with velocities (T_a, D) [rad/s] by finite differences and zero at
+the last point (joint_trajectory_controller then comes to rest at the end of the plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nf_policy_ros.nodes.policy_config import SafetyConfig
+
+
+@dataclass(frozen=True)
+class Plan:
+    positions: np.ndarray  # (T_a, D)
+    velocities: np.ndarray  # (T_a, D)
+    times: np.ndarray  # (T_a,) seconds after the header stamp
+
+
+def point_times(horizon: int, stride: int, fps: float, lead_steps: float) -> np.ndarray:
+    """(T_a,) times (k*S + lead) / fps [s], strictly increasing and > 0 when lead > 0."""
+    return (np.arange(horizon) * stride + lead_steps) / fps
+
+
+def finite_difference_velocities(positions: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """(T_a, D) velocities: central differences inside, forward at the first point, 0 last."""
+    velocities = np.zeros_like(positions)
+    if len(times) < 2:
+        return velocities
+    velocities[0] = (positions[1] - positions[0]) / (times[1] - times[0])
+    if len(times) > 2:
+        span = (times[2:] - times[:-2])[:, None]
+        velocities[1:-1] = (positions[2:] - positions[:-2]) / span
+    return velocities
+
+
+def clamp_positions(positions: np.ndarray, measured: np.ndarray,
+                    safety: SafetyConfig) -> np.ndarray:
+    """Joint limits, then at most ``max_step_rad`` between consecutive points (the first
+    point measured from the current position)."""
+    out = positions.astype(np.float64, copy=True)
+    if safety.joint_lower:
+        out = np.clip(out, np.asarray(safety.joint_lower), np.asarray(safety.joint_upper))
+    if safety.max_step_rad > 0:
+        previous = measured.astype(np.float64)
+        for k in range(len(out)):
+            out[k] = previous + np.clip(out[k] - previous, -safety.max_step_rad,
+                                        safety.max_step_rad)
+            previous = out[k]
+    return out
+
+
+def make_plan(chunk: np.ndarray, measured: np.ndarray, times: np.ndarray,
+              safety: SafetyConfig) -> Plan | None:
+    """Safe plan from a (T_a, D) chunk, or None if the chunk is not finite."""
+    if not np.isfinite(chunk).all():
+        return None
+    positions = clamp_positions(chunk, measured, safety)
+    return Plan(positions, finite_difference_velocities(positions, times), times)
+
+
+def hold_plan(measured: np.ndarray, hold_time_s: float) -> Plan:
+    """One point at the measured position, zero velocity: the robot stops where it is."""
+    position = measured.astype(np.float64)[None]
+    return Plan(position, np.zeros_like(position), np.array([hold_time_s]))
+
+
+class ConfidenceGate:
+    """Closes below ``threshold``, reopens above ``threshold + hysteresis``."""
+
+    def __init__(self, threshold: float, hysteresis: float) -> None:
+        self.threshold = threshold
+        self.hysteresis = hysteresis
+        self.open = True
+
+    def update(self, confidence: float) -> bool:
+        """Feed one confidence; returns whether the gate is open afterwards."""
+        if not np.isfinite(confidence):
+            self.open = False
+        elif self.open and confidence < self.threshold:
+            self.open = False
+        elif not self.open and confidence > self.threshold + self.hysteresis:
+            self.open = True
+        return self.open
+
+    def reset(self) -> None:
+        self.open = True

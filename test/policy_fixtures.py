@@ -1,0 +1,93 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""A tiny trained checkpoint and a camera + joint-state publisher for policy node tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import threading
+
+from conftest import sine_episode, small_config
+import numpy as np
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image, JointState
+from trajectory_msgs.msg import JointTrajectory
+
+from nf_policy_ros.core.training import run_training
+from nf_policy_ros.data.windows import WindowDataset
+
+JOINTS = ('j1', 'j2', 'j3')
+FPS = 10.0
+
+
+def make_checkpoint(out: Path) -> Path:
+    """A calibrated one-camera checkpoint (32x32 images) trained for a few steps."""
+    config = small_config(num_cameras=1, steps=(30,), image_size=32)
+    data = WindowDataset([sine_episode(num_cameras=1), sine_episode(num_cameras=1, phase=1)],
+                         config.actions)
+    result = run_training(config, data, data, out, {'joint_names': list(JOINTS), 'fps': FPS},
+                          progress=False)
+    return result.policy_path
+
+
+class FakeRobot:
+    """Publishes a 48x64 camera at ~30 Hz and joint states at ~100 Hz from the test node.
+
+    ``image_mode``: 'ok' | 'off' | 'bad_encoding'; ``joint_mode``: 'ok' | 'nan' | 'missing'.
+    """
+
+    def __init__(self, node) -> None:
+        self.node = node
+        self.image_mode = 'ok'
+        self.joint_mode = 'ok'
+        self.position = np.array([0.1, -0.2, 0.3])
+        self.image_pub = node.create_publisher(Image, 'image', qos_profile_sensor_data)
+        self.joint_pub = node.create_publisher(JointState, 'joint_states',
+                                               qos_profile_sensor_data)
+        self.trajectories: list[JointTrajectory] = []
+        self.lock = threading.Lock()
+        node.create_subscription(JointTrajectory, 'joint_trajectory', self._on_trajectory, 10)
+        node.create_timer(1 / 30, self._publish_image)
+        node.create_timer(1 / 100, self._publish_joints)
+
+    def _on_trajectory(self, msg: JointTrajectory) -> None:
+        with self.lock:
+            self.trajectories.append(msg)
+
+    def received(self) -> list[JointTrajectory]:
+        with self.lock:
+            return list(self.trajectories)
+
+    def _publish_image(self) -> None:
+        if self.image_mode == 'off':
+            return
+        msg = Image(height=48, width=64, encoding='rgb8', step=64 * 3)
+        msg.header.stamp = self.node.get_clock().now().to_msg()
+        msg.data = np.full((48, 64, 3), 90, np.uint8).tobytes()
+        if self.image_mode == 'bad_encoding':
+            msg.encoding = 'yuv422'
+        self.image_pub.publish(msg)
+
+    def _publish_joints(self) -> None:
+        names, position = list(JOINTS), self.position.tolist()
+        if self.joint_mode == 'nan':
+            position[1] = float('nan')
+        elif self.joint_mode == 'missing':
+            names, position = names[:2], position[:2]
+        msg = JointState(name=names[::-1], position=position[::-1])
+        msg.header.stamp = self.node.get_clock().now().to_msg()
+        self.joint_pub.publish(msg)
+
+
+def assert_valid_trajectory(msg: JointTrajectory, horizon: int | None) -> None:
+    """What joint_trajectory_controller accepts: names, finite values, increasing times."""
+    assert list(msg.joint_names) == list(JOINTS)
+    assert msg.points, 'a trajectory needs points'
+    if horizon is not None:
+        assert len(msg.points) == horizon
+    times = [p.time_from_start.sec + p.time_from_start.nanosec * 1e-9 for p in msg.points]
+    assert times[0] > 0 and all(b > a for a, b in zip(times, times[1:])), times
+    for point in msg.points:
+        assert len(point.positions) == len(JOINTS) and np.isfinite(point.positions).all()
+        assert len(point.velocities) == len(JOINTS) and np.isfinite(point.velocities).all()
+    assert list(msg.points[-1].velocities) == [0.0] * len(JOINTS)

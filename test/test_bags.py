@@ -1,0 +1,137 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""rosbag2 (MCAP and sqlite3) -> episodes: resampling, action sources, and bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bag_factory import JOINTS, demo_messages, image, joint_state, write_bag
+import numpy as np
+import pytest
+
+from nf_policy_ros.config import DataConfig
+from nf_policy_ros.data.bag import BagError, read_bag
+from nf_policy_ros.data.episodes import build_episodes
+from nf_policy_ros.data.resample import asof_indices, policy_ticks
+
+SIZE = (8, 8)
+CONFIG = DataConfig(fps=10.0, joint_names=JOINTS, camera_topics=('/image',),
+                    joint_state_topic='/joint_states', max_image_age_s=0.15,
+                    max_joint_age_s=0.05)
+
+
+def test_asof_never_looks_ahead():
+    stamps = np.array([100, 200, 300])
+    idx, valid = asof_indices(stamps, np.array([50, 100, 199, 200, 250, 420]), max_age_s=1e-7)
+    assert idx.tolist() == [0, 0, 0, 1, 1, 2]
+    assert valid.tolist() == [False, True, True, True, True, False]
+
+
+def test_policy_ticks_are_evenly_spaced():
+    assert policy_ticks(0, 10**9, 4.0).tolist() == [0, 250_000_000, 500_000_000,
+                                                     750_000_000, 1_000_000_000]
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+def test_bag_becomes_one_episode_with_asof_frames(tmp_path, storage):
+    bag = write_bag(tmp_path / 'demo', demo_messages(seconds=3.0), storage)
+    episodes, report = build_episodes(read_bag(bag, CONFIG, SIZE), CONFIG)
+    assert len(episodes) == 1 and report.episodes == 1
+    episode = episodes[0]
+    assert episode.images.shape[1:] == (1, 3, *SIZE)
+    # Camera at 10 Hz, brightness = frame index; ticks at 10 Hz from the first joint state
+    # (1 us after frame 0): tick k sees frame k, never frame k+1.
+    brightness = episode.images[:, 0, 0, 0, 0].astype(int)
+    assert brightness.tolist() == list(range(len(episode)))
+    # Action at t = joint state at t+1 tick; state in configured (not message) order.
+    assert np.allclose(episode.actions[:-1], episode.state[1:])
+    assert np.allclose(episode.state[0], [np.sin(0.0 + i) for i in range(3)], atol=1e-3)
+
+
+def test_actions_from_a_command_topic(tmp_path):
+    messages = demo_messages(seconds=2.0)
+    for k in range(40):
+        t = 10**18 + k * 50_000_000 + 2000
+        messages.append(('/command', t, joint_state(t, JOINTS, [k, k, k])))
+    bag = write_bag(tmp_path / 'cmd', messages)
+    config = dataclasses.replace(CONFIG, action_topic='/command')
+    (episode,), report = build_episodes(read_bag(bag, config, SIZE), config)
+    # Tick k is at 100 ms * k + 1 us; command k' at 50 ms * k' + 2 us, so as of tick k the
+    # latest command is 2k - 1. Tick 0 precedes every command: dropped, not filled.
+    assert report.dropped_ticks >= 1
+    assert episode.actions[0:4, 0].tolist() == [1.0, 3.0, 5.0, 7.0]
+
+
+def test_split_on_gaps_and_count_dropped_ticks(tmp_path):
+    first = demo_messages(seconds=2.0)
+    second = demo_messages(seconds=2.0, start_ns=10**18 + 5 * 10**9)
+    bag = write_bag(tmp_path / 'two', first + second)
+    config = dataclasses.replace(CONFIG, episode_split='gap', gap_s=1.0)
+    episodes, report = build_episodes(read_bag(bag, config, SIZE), config)
+    assert len(episodes) == 2 and report.episodes == 2
+    assert report.dropped_ticks >= 2  # each segment's last tick has no next state
+
+
+def test_nan_joint_states_are_skipped_and_counted(tmp_path):
+    messages = demo_messages(seconds=2.0)
+    t = 10**18 + 333_000_000
+    messages.append(('/joint_states', t, joint_state(t, JOINTS, [np.nan, 0.0, 0.0])))
+    streams = read_bag(write_bag(tmp_path / 'nan', messages), CONFIG, SIZE)
+    assert streams.skipped == {'/joint_states: non-finite position': 1}
+    episodes, report = build_episodes(streams, CONFIG)
+    assert report.skipped_messages == streams.skipped
+    assert all(np.isfinite(e.state).all() for e in episodes)
+
+
+def test_missing_topic_names_bag_and_topic(tmp_path):
+    bag = write_bag(tmp_path / 'nocam', [m for m in demo_messages() if m[0] != '/image'])
+    with pytest.raises(BagError, match=r"nocam.*topic '/image' not found; the bag has "
+                                       r"\['/joint_states'\]"):
+        read_bag(bag, CONFIG, SIZE)
+
+
+def test_directory_without_metadata_is_refused(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(BagError, match='metadata.yaml is missing'):
+        read_bag(tmp_path / 'empty', CONFIG, SIZE)
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+def test_truncated_storage_file_is_named(tmp_path, storage):
+    bag = write_bag(tmp_path / 'cut', demo_messages(seconds=3.0), storage)
+    (data_file,) = [p for p in bag.iterdir() if p.suffix in ('.mcap', '.db3')]
+    data_file.write_bytes(data_file.read_bytes()[: data_file.stat().st_size // 2])
+    with pytest.raises(BagError, match=r'cut.*(cannot be opened|reading failed)'):
+        read_bag(bag, CONFIG, SIZE)
+
+
+def test_unknown_image_encoding_is_named(tmp_path):
+    messages = [m for m in demo_messages() if m[0] != '/image']
+    msg = image(10**18, np.zeros((8, 8, 3), np.uint8))
+    msg.encoding = 'yuv422'
+    messages.append(('/image', 10**18, msg))
+    with pytest.raises(BagError, match=r"topic '/image', message 0: encoding='yuv422'"):
+        read_bag(write_bag(tmp_path / 'yuv', messages), CONFIG, SIZE)
+
+
+def test_image_size_change_mid_episode_is_refused(tmp_path):
+    messages = demo_messages(seconds=1.0)
+    t = 10**18 + 950_000_000
+    messages.append(('/image', t, image(t, np.zeros((6, 8, 3), np.uint8))))
+    with pytest.raises(BagError, match=r'height x width changed from \(8, 8\) to \(6, 8\)'):
+        read_bag(write_bag(tmp_path / 'resize', messages), CONFIG, SIZE)
+
+
+def test_joint_names_that_do_not_match_are_refused(tmp_path):
+    config = dataclasses.replace(CONFIG, joint_names=('j1', 'elbow'))
+    with pytest.raises(BagError, match=r"'/joint_states', message 0: name=.*lacks joints "
+                                       r"\['elbow'\]"):
+        read_bag(write_bag(tmp_path / 'names', demo_messages()), config, SIZE)
+
+
+def test_bag_without_a_usable_episode_is_refused(tmp_path):
+    messages = demo_messages(seconds=0.3)  # three ticks, fewer than min_episode_ticks
+    with pytest.raises(BagError, match='no episode of at least 5 ticks'):
+        build_episodes(read_bag(write_bag(tmp_path / 'short', messages), CONFIG, SIZE),
+                       CONFIG)

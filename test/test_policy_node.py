@@ -1,0 +1,141 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""policy_node as a real process on real DDS, with the shipped params file."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
+from policy_fixtures import FakeRobot, assert_valid_trajectory, make_checkpoint
+import pytest
+from ros_helpers import SHARE, NodeProcess, RosTestNode, wait_for
+from std_msgs.msg import Float32
+from std_srvs.srv import SetBool
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    return make_checkpoint(tmp_path_factory.mktemp('ckpt'))
+
+
+class Harness:
+    """Test node + fake robot + the policy node process + what it publishes."""
+
+    def __init__(self, checkpoint, tmp_path, *overrides: str) -> None:
+        self.test = RosTestNode()
+        self.robot = FakeRobot(self.test.node)
+        self.confidence: list[float] = []
+        self.diagnostics: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        node = self.test.node
+        node.create_subscription(Float32, '/nf_policy/confidence', self._on_conf, 10)
+        node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diag, 10)
+        self.enable = node.create_client(SetBool, '/nf_policy/enable_output')
+        args = ['--params-file', str(SHARE / 'config' / 'policy.yaml'),
+                '-p', f'checkpoint:={checkpoint}', '-p', 'sampling.num_candidates:=16']
+        for item in overrides:
+            args += ['-p', item]
+        self.proc = NodeProcess('policy_node', args, tmp_path)
+
+    def _on_conf(self, msg: Float32) -> None:
+        with self._lock:
+            self.confidence.append(msg.data)
+
+    def _on_diag(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name.startswith('nf_policy:'):
+                with self._lock:
+                    self.diagnostics.append({v.key: v.value for v in status.values} |
+                                            {'message': status.message})
+
+    def confidences(self) -> list[float]:
+        with self._lock:
+            return list(self.confidence)
+
+    def last_diagnostics(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self.diagnostics[-1]) if self.diagnostics else {}
+
+    def wait_running(self) -> None:
+        wait_for(lambda: len(self.confidences()) >= 3, 90, 'confidence messages', self.proc)
+
+    def arm(self, on: bool = True) -> None:
+        assert self.enable.wait_for_service(timeout_sec=30)
+        future = self.enable.call_async(SetBool.Request(data=on))
+        wait_for(future.done, 30, 'enable_output response', self.proc)
+        assert future.result().success, future.result().message
+
+    def close(self) -> int:
+        try:
+            return self.proc.stop()
+        finally:
+            self.test.close()
+
+
+def test_disarmed_then_armed_valid_plans_and_clean_exit(checkpoint, tmp_path):
+    h = Harness(checkpoint, tmp_path)
+    try:
+        h.wait_running()
+        time.sleep(1.0)  # inference runs (confidence flows) but output is disarmed
+        assert h.robot.received() == []
+        h.arm()
+        wait_for(lambda: len(h.robot.received()) >= 3, 30, 'trajectories after arming',
+                 h.proc)
+        for msg in h.robot.received():
+            assert_valid_trajectory(msg, horizon=4)
+        confidences = h.confidences()
+        assert all(0.0 <= c <= 1.0 for c in confidences)
+        wait_for(lambda: 'latency_p50_ms' in h.last_diagnostics(), 10, 'latency diagnostics')
+        diag = h.last_diagnostics()
+        assert diag['state'] == 'running' and diag['armed'] == 'True'
+        assert diag['device'] == 'cpu'
+    finally:
+        code = h.close()
+    assert code == 0
+
+
+def test_stale_camera_holds_at_the_measured_position_then_stays_silent(checkpoint, tmp_path):
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true', 'safety.hold_after_s:=0.5')
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 2, 90, 'plans', h.proc)
+        h.robot.image_mode = 'off'
+        time.sleep(0.3)
+        before = len(h.robot.received())
+        wait_for(lambda: any(len(m.points) == 1 for m in h.robot.received()[before:]), 10,
+                 'a hold trajectory', h.proc)
+        time.sleep(1.0)
+        after_hold = h.robot.received()[before:]
+        holds = [m for m in after_hold if len(m.points) == 1]
+        assert len(holds) == 1, 'one hold, then silence'
+        assert after_hold[-1] is holds[0], 'nothing after the hold'
+        assert_valid_trajectory(holds[0], horizon=None)
+        assert np.allclose(holds[0].points[0].positions, h.robot.position)
+        assert int(h.last_diagnostics()['count.stale_ticks']) > 0
+    finally:
+        assert h.close() == 0
+
+
+@pytest.mark.parametrize('image_mode, joint_mode, counter', [
+    ('bad_encoding', 'ok', 'count.malformed_image'),
+    ('ok', 'nan', 'count.malformed_joint_state'),
+    ('ok', 'missing', 'count.malformed_joint_state'),
+])
+def test_malformed_inputs_are_counted_and_never_reach_the_robot(checkpoint, tmp_path,
+                                                                 image_mode, joint_mode,
+                                                                 counter):
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true')
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 2, 90, 'plans', h.proc)
+        h.robot.image_mode, h.robot.joint_mode = image_mode, joint_mode
+        wait_for(lambda: int(h.last_diagnostics().get(counter, 0)) >= 3, 15, counter, h.proc)
+        for msg in h.robot.received():
+            assert_valid_trajectory(msg, horizon=None)
+        assert h.proc.alive()
+        h.robot.image_mode, h.robot.joint_mode = 'ok', 'ok'
+        count = len(h.robot.received())
+        wait_for(lambda: len(h.robot.received()) > count + 2, 15, 'plans again', h.proc)
+    finally:
+        assert h.close() == 0
