@@ -34,7 +34,10 @@ class CheckpointError(ValueError):
 
 
 def git_sha(root: str | os.PathLike | None = None) -> str:
-    """Commit of the source tree (``'unknown'`` outside git)."""
+    """Commit of the source tree: ``$NF_POLICY_GIT_SHA`` if set (copies without .git),
+    else ``git rev-parse HEAD``, else ``'unknown'``."""
+    if os.environ.get('NF_POLICY_GIT_SHA'):
+        return os.environ['NF_POLICY_GIT_SHA']
     root = root or Path(__file__).resolve().parents[2]
     try:
         out = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True,

@@ -26,11 +26,13 @@ from nf_policy_ros.structs import Observation
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Latest inputs at a control tick; ``stamp`` is the observation time (camera header)."""
+    """Latest inputs at a control tick; ``stamp`` is the observation time (camera header),
+    ``tick_time`` the control tick's ``time.monotonic()`` [s]."""
 
     images: tuple[Any, ...]
     joint_state: Any
     stamp: Any
+    tick_time: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ class Inference:
     log_prob_per_dim: float
     confidence: float
     in_support: bool
-    latency_ms: float
+    latency_ms: float  # conversion + model
+    model_ms: float  # policy.predict alone
 
 
 class MalformedInputError(ValueError):
@@ -86,11 +89,13 @@ class PolicyRunner:
     def infer(self, snapshot: Snapshot) -> Inference:
         start = time.perf_counter()
         obs, measured = self.observe(snapshot)
+        model_start = time.perf_counter()
         pred = self.policy.predict(obs, self.sampling, self.generator)
-        chunk = pred.actions[0].double().cpu().numpy()
+        chunk = pred.actions[0].double().cpu().numpy()  # synchronizes a GPU
+        end = time.perf_counter()
         return Inference(snapshot, chunk, measured, float(pred.log_prob_per_dim[0]),
                          float(pred.confidence[0]), bool(pred.in_support[0]),
-                         (time.perf_counter() - start) * 1e3)
+                         (end - start) * 1e3, (end - model_start) * 1e3)
 
     def warm_up(self, snapshot: Snapshot | None = None, calls: int = 3) -> float:
         """Run the model ``calls`` times on a blank observation; returns the first call [ms]."""

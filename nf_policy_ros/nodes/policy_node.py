@@ -115,7 +115,8 @@ class PolicyNode(Node):
         self._stale_since, self._stale_hold_sent = None, False
         images = tuple(self._latest[f'image:{t}'][0] for t in self.config.camera_topics)
         joint_state = self._latest['joint_states'][0]
-        snapshot = Snapshot(images, joint_state, self._observation_stamp(images, joint_state))
+        snapshot = Snapshot(images, joint_state, self._observation_stamp(images, joint_state),
+                            now)
         if not self.worker.submit(snapshot):
             self.stats.count('overruns')
 
@@ -147,7 +148,8 @@ class PolicyNode(Node):
 
     # ---- results (inference thread) -----------------------------------------------------
     def _on_inference(self, result: Inference) -> None:
-        self.stats.add_latency(result.latency_ms)
+        self.stats.add('inference', result.latency_ms)
+        self.stats.add('model', result.model_ms)
         confidence = result.confidence if np.isfinite(result.confidence) else 0.0
         self.confidence_pub.publish(Float32(data=float(confidence)))
         self.log_likelihood_pub.publish(Float32(data=result.log_prob_per_dim))
@@ -157,7 +159,9 @@ class PolicyNode(Node):
         if plan is None:
             self.stats.count('nonfinite_plans')
             return
-        self._publish_plan(plan, result.snapshot.stamp, 'plans')
+        if self._publish_plan(plan, result.snapshot.stamp, 'plans'):
+            tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
+            self.stats.add('overhead', tick_to_publish - result.model_ms)
 
     def _gate_allows(self, confidence: float) -> bool:
         mode = self.config.safety.gate
