@@ -255,8 +255,17 @@ class PolicyNode(Node):
             self.worker.stop()
 
 
+# The inference thread needs the GIL back after every torch op; with Python's default 5 ms
+# switch interval, a busy executor thread (500 Hz joint states) made one best-of-128 tick
+# take seconds (measured: docs/benchmarks/node.md). 0.5 ms bounds that wait.
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
 def main(argv: list[str] | None = None) -> int:
-    return spin_node(PolicyNode, argv if argv is not None else sys.argv, num_threads=3)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    # Callbacks only cache messages and hand snapshots over: one executor thread suffices,
+    # and the inference runs in its own thread.
+    return spin_node(PolicyNode, argv if argv is not None else sys.argv, num_threads=1)
 
 
 if __name__ == '__main__':

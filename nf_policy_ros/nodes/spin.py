@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import (
+    ExternalShutdownException,
+    MultiThreadedExecutor,
+    SingleThreadedExecutor,
+)
 from rclpy.node import Node
 
 
@@ -15,14 +19,15 @@ def spin_node(make_node: Callable[[], Node], argv: list[str] | None = None,
               num_threads: int = 2) -> int:
     """Create the node with ``make_node`` and spin it until shutdown; return the exit code.
 
-    A multi-threaded executor lets services and subscriptions run while a long callback (for
-    example a training step) holds another thread.
+    ``num_threads`` > 1 uses a multi-threaded executor (services stay responsive while a
+    callback runs long); 1 a single-threaded one, which costs less GIL time per message.
     """
     rclpy.init(args=argv)
     node = None
     try:
         node = make_node()
-        executor = MultiThreadedExecutor(num_threads=num_threads)
+        executor = (MultiThreadedExecutor(num_threads=num_threads) if num_threads > 1
+                    else SingleThreadedExecutor())
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
