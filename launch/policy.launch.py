@@ -26,13 +26,14 @@ ARGUMENTS = {
     'use_sim_time': 'Use /clock (true with a simulator).',
     'enable_output': 'Publish trajectories from the start (else call ~/enable_output).',
     'log_level': 'Logger level of the node.',
+    'rviz': 'Also start rviz2 with config/nf_policy.rviz (camera + confidence marker).',
 }
 DEFAULTS = {
     'params_file': PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config',
                                          'policy.yaml']),
     'checkpoint': '', 'namespace': '', 'image': 'image', 'joint_states': 'joint_states',
     'joint_trajectory': 'joint_trajectory', 'use_sim_time': 'false', 'enable_output': '',
-    'log_level': 'info',
+    'log_level': 'info', 'rviz': 'false',
 }
 
 
@@ -43,7 +44,13 @@ def _policy_node(context, *args, **kwargs):
         overrides['checkpoint'] = value['checkpoint']
     if value['enable_output']:
         overrides['output_enabled'] = value['enable_output'].lower() == 'true'
-    return [Node(
+    actions = []
+    if value['rviz'].lower() == 'true':
+        rviz_config = PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config',
+                                            'nf_policy.rviz'])
+        actions.append(Node(package='rviz2', executable='rviz2', arguments=['-d', rviz_config],
+                            output='screen'))
+    return actions + [Node(
         package='nf_policy_ros', executable='policy_node', name='nf_policy',
         namespace=value['namespace'], output='screen', emulate_tty=True,
         parameters=[value['params_file'], overrides],

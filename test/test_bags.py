@@ -33,9 +33,10 @@ def test_policy_ticks_are_evenly_spaced():
                                                      750_000_000, 1_000_000_000]
 
 
-@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
-def test_bag_becomes_one_episode_with_asof_frames(tmp_path, storage):
-    bag = write_bag(tmp_path / 'demo', demo_messages(seconds=3.0), storage)
+@pytest.mark.parametrize('storage, version', [('mcap', 9), ('sqlite3', 9), ('mcap', 8),
+                                              ('sqlite3', 8)])
+def test_bag_becomes_one_episode_with_asof_frames(tmp_path, storage, version):
+    bag = write_bag(tmp_path / 'demo', demo_messages(seconds=3.0), storage, version)
     episodes, report = build_episodes(read_bag(bag, CONFIG, SIZE), CONFIG)
     assert len(episodes) == 1 and report.episodes == 1
     episode = episodes[0]

@@ -43,8 +43,12 @@ def test_colcon_install_layout():
     assert marker.exists()
     assert (SHARE / 'package.xml').exists()
     assert (SHARE / 'config' / 'policy.yaml').exists()
+    assert (SHARE / 'config' / 'train.yaml').exists()
+    assert (SHARE / 'config' / 'nf_policy.rviz').exists()
+    assert (SHARE / 'launch' / 'train.launch.py').exists()
     assert (SHARE / 'launch' / 'policy.launch.py').exists()
-    assert (EXECUTABLES / 'policy_node').exists()
+    for name in ('policy_node', 'train_node', 'bag_to_dataset', 'train'):
+        assert (EXECUTABLES / name).exists(), name
 
 
 def test_ament_index_finds_the_package():

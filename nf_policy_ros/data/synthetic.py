@@ -41,9 +41,11 @@ def joint_state(t_ns: int, names, positions):
 
 
 def write_bag(path: Path, messages: Iterable[tuple[str, int, object]],
-              storage: str = 'mcap') -> Path:
-    """Write (topic, receive time [ns], message) tuples, in time order; returns ``path``."""
-    with Writer(path, version=9, storage_plugin=STORAGE[storage]) as writer:
+              storage: str = 'mcap', version: int = 9) -> Path:
+    """Write (topic, receive time [ns], message) tuples, in time order; returns ``path``.
+
+    ``version`` is the rosbag2 metadata version (8: Jazzy, 9: Kilted)."""
+    with Writer(path, version=version, storage_plugin=STORAGE[storage]) as writer:
         connections = {}
         for topic, t_ns, msg in sorted(messages, key=lambda m: m[1]):
             if topic not in connections:

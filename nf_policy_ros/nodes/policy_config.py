@@ -67,6 +67,7 @@ class PolicyNodeConfig:
     output_enabled: bool = param('Publish trajectories from the start (else wait for '
                                  '~/enable_output).', False)
     seed: int = param('Seed of the sampling generator.', 0)
+    marker_frame: str = param('Frame of the ~/confidence_marker text for rviz.', 'base_link')
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
 

@@ -77,6 +77,7 @@ class PolicyNode(Node):
                                                     reliable)
         self.confidence_pub = self.create_publisher(Float32, '~/confidence', 10)
         self.log_likelihood_pub = self.create_publisher(Float32, '~/log_likelihood', 10)
+        self.marker_pub = self.create_publisher(messages.Marker, '~/confidence_marker', 10)
         self.diagnostics_pub = self.create_publisher(messages.DiagnosticArray,
                                                      '/diagnostics', 10)
 
@@ -153,6 +154,8 @@ class PolicyNode(Node):
         confidence = result.confidence if np.isfinite(result.confidence) else 0.0
         self.confidence_pub.publish(Float32(data=float(confidence)))
         self.log_likelihood_pub.publish(Float32(data=result.log_prob_per_dim))
+        self.marker_pub.publish(messages.confidence_marker(confidence, self.config.marker_frame,
+                                                           result.snapshot.stamp))
         if not self._gate_allows(confidence):
             return
         plan = make_plan(result.chunk, result.measured, self.setup.times, self.config.safety)

@@ -22,6 +22,7 @@ POLICY_INTERFACE = """\
 | sub | `joint_states` | sensor_msgs/JointState | sensor data | measured joint positions, matched by name (order irrelevant) |
 | pub | `joint_trajectory` | trajectory_msgs/JointTrajectory | reliable, depth 1 | the strided plan: T_a points at (k*S + lead_steps)/fps s after `header.stamp`, velocities by finite differences, 0 at the end; or a one-point hold at the measured position |
 | pub | `~/confidence` | std_msgs/Float32 | reliable, depth 10 | in [0, 1]: empirical CDF of the plan's log p per dimension among held-out demo chunks; 0 outside the demonstrated state range. Published every inference, armed or not |
+| pub | `~/confidence_marker` | visualization_msgs/Marker | reliable, depth 10 | the confidence as a red-to-green text in `marker_frame`, for rviz (config/nf_policy.rviz) |
 | pub | `~/log_likelihood` | std_msgs/Float32 | reliable, depth 10 | log p(plan given observation) per action dimension [nats], normalized units |
 | pub | `/diagnostics` | diagnostic_msgs/DiagnosticArray | reliable, depth 10 | 1 Hz: state, armed, device, warm-up, input ages (`age_s.*`), plan rate, p50/p95 of `inference` (conversion + model), `model` and `overhead` (tick to publish minus model) [ms], counts (plans, overruns, stale ticks, malformed inputs, holds, gate) |
 | srv | `~/enable_output` | std_srvs/SetBool | | arm (true) or disarm (false, publishes a hold) the trajectory output |
