@@ -94,11 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                       for name, shape in CAMERA_SIZES.items()]
     record = {'machine': report.machine_info(torch.device('cpu')), 'conversion': conversion,
               'training': [time_training(size) for size in args.train_sizes]}
-    page = render_page([record])
-    print(page)
-    if args.write_docs:
-        records = report.append_record('conversion', record)
-        (report.DOCS / 'conversion.md').write_text(render_page(records))
+    report.publish('conversion', record, render_page, args.write_docs)
     return 0
 
 

@@ -159,10 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--write-docs', action='store_true')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    results = run(args)
-    if args.write_docs:
-        records = report.append_record('core', results)
-        (report.DOCS / 'core.md').write_text(render_page(records))
+    report.publish('core', run(args), render_page, args.write_docs)
     return 0
 
 

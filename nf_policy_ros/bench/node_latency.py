@@ -200,10 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = [run_size(name, shape, checkpoint, args.duration, args.warmup, mode)
                 for mode in args.modes for name, shape in SIZES.items()]
     record = {'machine': report.machine_info(torch.device('cpu')), 'runs': runs}
-    print(render_page([record]))
-    if args.write_docs:
-        records = report.append_record('node', record)
-        (report.DOCS / 'node.md').write_text(render_page(records))
+    report.publish('node', record, render_page, args.write_docs)
     return 0
 
 

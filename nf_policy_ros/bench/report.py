@@ -91,6 +91,15 @@ def append_record(name: str, record: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
+def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) -> None:
+    """Print the page for ``record``; with ``write_docs`` also append it to
+    docs/benchmarks/<name>.json and regenerate <name>.md from all records."""
+    print(render_page([record]))
+    if write_docs:
+        records = append_record(name, record)
+        (DOCS / f'{name}.md').write_text(render_page(records))
+
+
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
     lines += ['| ' + ' | '.join(_cell(c) for c in row) + ' |' for row in rows]
