@@ -14,6 +14,7 @@ from nf_policy_ros.config import DataConfig
 from nf_policy_ros.data.bag import BagError, read_bag
 from nf_policy_ros.data.episodes import build_episodes
 from nf_policy_ros.data.resample import asof_indices, policy_ticks
+from nf_policy_ros.data.synthetic import TYPES
 
 SIZE = (8, 8)
 CONFIG = DataConfig(fps=10.0, joint_names=JOINTS, camera_topics=('/image',),
@@ -48,6 +49,25 @@ def test_bag_becomes_one_episode_with_asof_frames(tmp_path, storage, version):
     # Action at t = joint state at t+1 tick; state in configured (not message) order.
     assert np.allclose(episode.actions[:-1], episode.state[1:])
     assert np.allclose(episode.state[0], [np.sin(0.0 + i) for i in range(3)], atol=1e-3)
+
+
+@pytest.mark.parametrize('compression', ['file', 'message'])
+def test_zstd_compressed_bags_are_read(tmp_path, compression):
+    bag = write_bag(tmp_path / 'zstd', demo_messages(seconds=2.0), 'sqlite3',
+                    compression=compression)
+    (episode,), _ = build_episodes(read_bag(bag, CONFIG, SIZE), CONFIG)
+    assert episode.images[:, 0, 0, 0, 0].tolist() == list(range(len(episode)))
+
+
+def test_split_on_an_episode_marker_topic(tmp_path):
+    messages = demo_messages(seconds=4.0)
+    marker = 10**18 + 2_000_000_000
+    messages.append(('/episode', marker, TYPES['std_msgs/msg/String'](data='next')))
+    config = dataclasses.replace(CONFIG, episode_split='topic', episode_topic='/episode')
+    episodes, _ = build_episodes(read_bag(write_bag(tmp_path / 'marked', messages), config,
+                                          SIZE), config)
+    assert len(episodes) == 2
+    assert episodes[0].images[-1, 0, 0, 0, 0] < 20 <= episodes[1].images[0, 0, 0, 0, 0]
 
 
 def test_actions_from_a_command_topic(tmp_path):

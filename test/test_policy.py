@@ -140,3 +140,21 @@ def test_image_policy_trains_and_predicts_with_a_camera(tmp_path):
     assert pred.actions.shape == (2, 4, 3)
     assert torch.isfinite(pred.actions).all() and ((pred.confidence >= 0) &
                                                    (pred.confidence <= 1)).all()
+
+
+def test_encoder_loads_matching_local_weights_and_refuses_others(tmp_path):
+    """A torchvision resnet18 state_dict from disk (no download); BatchNorm keys skipped."""
+    import torchvision
+
+    from nf_policy_ros.config import EncoderConfig
+    from nf_policy_ros.core.encoder import build_trunk
+
+    torch.manual_seed(1)
+    source = torchvision.models.resnet18(weights=None)
+    torch.save(source.state_dict(), tmp_path / 'resnet18.pt')
+    trunk = build_trunk(EncoderConfig(weights_path=str(tmp_path / 'resnet18.pt')))
+    assert torch.equal(trunk[0].weight, source.conv1.weight)
+    assert torch.equal(trunk[7][1].conv2.weight, source.layer4[1].conv2.weight)
+    torch.save({'other': torch.zeros(3)}, tmp_path / 'other.pt')
+    with pytest.raises(ValueError, match='no tensor matches ResNet18'):
+        build_trunk(EncoderConfig(weights_path=str(tmp_path / 'other.pt')))

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.rosbag2 import CompressionFormat, CompressionMode, StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 
 TYPESTORE = get_typestore(Stores.ROS2_HUMBLE)
@@ -41,11 +41,15 @@ def joint_state(t_ns: int, names, positions):
 
 
 def write_bag(path: Path, messages: Iterable[tuple[str, int, object]],
-              storage: str = 'mcap', version: int = 9) -> Path:
+              storage: str = 'mcap', version: int = 9, compression: str = 'none') -> Path:
     """Write (topic, receive time [ns], message) tuples, in time order; returns ``path``.
 
-    ``version`` is the rosbag2 metadata version (8: Jazzy, 9: Kilted)."""
-    with Writer(path, version=version, storage_plugin=STORAGE[storage]) as writer:
+    ``version`` is the rosbag2 metadata version (8: Jazzy, 9: Kilted); ``compression``
+    'none', 'file' or 'message' (zstd, as ``ros2 bag record --compression-mode``)."""
+    writer = Writer(path, version=version, storage_plugin=STORAGE[storage])
+    if compression != 'none':
+        writer.set_compression(CompressionMode[compression.upper()], CompressionFormat.ZSTD)
+    with writer:
         connections = {}
         for topic, t_ns, msg in sorted(messages, key=lambda m: m[1]):
             if topic not in connections:
