@@ -16,7 +16,8 @@ from ros_helpers import EXECUTABLES, INSTALL, ROOT, SHARE, NodeProcess, RosTestN
 ROS_FREE_MODULES = [
     'nf_policy_ros.config', 'nf_policy_ros.structs', 'nf_policy_ros.core.policy',
     'nf_policy_ros.core.training', 'nf_policy_ros.core.checkpoint',
-    'nf_policy_ros.core.sampling', 'nf_policy_ros.data.windows',
+    'nf_policy_ros.core.sampling', 'nf_policy_ros.data.windows', 'nf_policy_ros.data.bag',
+    'nf_policy_ros.tools.train', 'nf_policy_ros.sim.experts',
 ]
 
 

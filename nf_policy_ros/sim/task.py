@@ -1,0 +1,158 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""A Meta-World v3 task driven by joint-position targets, as a ROS arm would be (no ROS).
+
+Meta-World moves the Sawyer arm through a mocap weld on the end effector. Here the weld is
+switched off after Meta-World's own reset and the 7 arm joints follow position targets
+through computed-torque control applied as generalized forces at every physics substep:
+
+    tau = M_arm (omega^2 (q* - q) - 2 omega dq) + bias_arm
+
+(M_arm the arm block of the joint-space inertia, bias gravity + Coriolis): a critically
+damped servo per joint, with no model rebuild. The gripper keeps Meta-World's two finger
+actuators. Success is Meta-World's own ``evaluate_state``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault('MUJOCO_GL', 'egl')
+
+from dataclasses import dataclass  # noqa: E402
+import warnings  # noqa: E402
+
+import mujoco  # noqa: E402
+import numpy as np  # noqa: E402
+
+ARM_JOINTS = tuple(f'right_j{i}' for i in range(7))
+FINGER_JOINTS = ('r_close', 'l_close')
+# Servo bandwidth per task [rad/s]: the value with the most successful joint replays of
+# expert demos (seeds 0-4) among 100/150/200 here: pick-place 5/5, drawer-open 5/5, hammer
+# 4/5, assembly 2/5. lever-pull replays failed at every value tried (its expert succeeds).
+TASK_OMEGA = {'pick-place': 150.0, 'drawer-open': 100.0, 'hammer': 100.0, 'assembly': 200.0}
+DEFAULT_OMEGA = 150.0
+
+
+def make_env(task: str):
+    """A goal-observable Meta-World v3 env (start states are set by JointTask.reset)."""
+    import metaworld
+
+    name = f'{task}-v3-goal-observable'
+    envs = metaworld.env_dict.ALL_V3_ENVIRONMENTS_GOAL_OBSERVABLE
+    if name not in envs:
+        raise ValueError(f'task={task!r} is not a Meta-World v3 task: expected one of '
+                         f'{sorted(k.removesuffix("-v3-goal-observable") for k in envs)}')
+    return envs[name](seed=0)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    task: str = 'pick-place'
+    image_height: int = 84
+    image_width: int = 84
+    camera: str = 'corner2'
+    omega: float = 0.0  # servo bandwidth [rad/s]; 0 = TASK_OMEGA or DEFAULT_OMEGA
+    max_steps: int = 200
+
+
+class JointTask:
+    """One Meta-World task: reset by seed, step with joint targets, render, check success."""
+
+    def __init__(self, config: TaskConfig = TaskConfig()) -> None:
+        self.config = config
+        self.omega = config.omega or TASK_OMEGA.get(config.task, DEFAULT_OMEGA)
+        self.env = make_env(config.task)
+        model = self.env.model
+        self.arm_qpos = np.array([model.jnt_qposadr[model.joint(j).id] for j in ARM_JOINTS])
+        self.arm_dof = np.array([model.jnt_dofadr[model.joint(j).id] for j in ARM_JOINTS])
+        self.finger_qpos = np.array([model.jnt_qposadr[model.joint(j).id]
+                                     for j in FINGER_JOINTS])
+        self._full_inertia = np.zeros((model.nv, model.nv))
+        self._renderer = None
+        self.steps = 0
+
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        return ARM_JOINTS + FINGER_JOINTS
+
+    @property
+    def dt(self) -> float:
+        """Seconds per step (Meta-World's frame_skip physics substeps)."""
+        return float(self.env.dt)
+
+    def start_state(self, seed: int) -> np.ndarray:
+        """The task's randomized start (object/goal placement) for ``seed``, drawn from
+        Meta-World's reset space with our own generator: the same seed, the same start."""
+        space = self.env._random_reset_space
+        return np.random.default_rng(seed).uniform(space.low, space.high)
+
+    def reset(self, seed: int, joint_control: bool = True) -> None:
+        """Meta-World's reset to the start of ``seed``, then, with ``joint_control``, the
+        weld off so the joint servos drive the arm."""
+        env = self.env
+        env.data.eq_active[:] = 1  # Meta-World's reset moves the hand through the weld
+        env._freeze_rand_vec = True
+        env._last_rand_vec = self.start_state(seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            env.reset(seed=seed)
+        if joint_control:
+            env.data.eq_active[:] = 0
+        self.steps = 0
+
+    def joint_positions(self) -> np.ndarray:
+        """(9,) arm joints [rad] then finger slides [m]."""
+        data = self.env.data
+        return np.concatenate([data.qpos[self.arm_qpos], data.qpos[self.finger_qpos]])
+
+    def step(self, arm_target: np.ndarray, gripper: float) -> bool:
+        """Servo the arm toward ``arm_target`` (7,) [rad] for one step with gripper effort
+        in [-1, 1] (1 closes); returns whether the task is solved."""
+        model, data = self.env.model, self.env.data
+        data.ctrl[:] = [gripper, -gripper]
+        for _ in range(self.env.frame_skip):
+            self._apply_servo(np.asarray(arm_target, np.float64))
+            mujoco.mj_step(model, data)
+        data.qfrc_applied[:] = 0.0
+        self.steps += 1
+        return self.success()
+
+    def _apply_servo(self, target: np.ndarray) -> None:
+        model, data = self.env.model, self.env.data
+        mujoco.mj_fullM(model, self._full_inertia, data.qM)
+        inertia = self._full_inertia[np.ix_(self.arm_dof, self.arm_dof)]
+        w = self.omega
+        error = target - data.qpos[self.arm_qpos]
+        accel = w * w * error - 2.0 * w * data.qvel[self.arm_dof]
+        data.qfrc_applied[:] = 0.0
+        data.qfrc_applied[self.arm_dof] = inertia @ accel + data.qfrc_bias[self.arm_dof]
+
+    def success(self) -> bool:
+        obs = self.env._get_obs()
+        _, info = self.env.evaluate_state(obs, np.zeros(4))
+        return bool(info['success'])
+
+    def render(self) -> np.ndarray:
+        """(H, W, 3) uint8 RGB from ``config.camera``, upright."""
+        if self._renderer is None:
+            self._renderer = make_renderer(self.env.model, self.config)
+        self._renderer.update_scene(self.env.data, camera=self.config.camera)
+        return np.ascontiguousarray(self._renderer.render()[::-1, ::-1])
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+
+def make_renderer(model, config: TaskConfig) -> mujoco.Renderer:
+    """Off-screen renderer sized to the image, no multisampling, shadows or reflections
+    (84x84 frames in ~20 ms instead of 150-250 ms on this CPU, per SIM.md)."""
+    model.vis.global_.offwidth = config.image_width
+    model.vis.global_.offheight = config.image_height
+    model.vis.quality.offsamples = 0
+    renderer = mujoco.Renderer(model, config.image_height, config.image_width)
+    renderer.scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = False
+    renderer.scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = False
+    return renderer
