@@ -19,6 +19,19 @@ import os
 
 os.environ.setdefault('MUJOCO_GL', 'egl')
 
+
+def _load_triton_before_mesa() -> None:
+    """Importing triton (torch pulls it in lazily, e.g. in training) after Mesa's software
+    GL has loaded its LLVM crashed the process (segfault in triton's C extension, seen here);
+    loading triton first avoids it."""
+    import importlib.util
+
+    if importlib.util.find_spec('triton') is not None:
+        import triton  # noqa: F401
+
+
+_load_triton_before_mesa()
+
 from dataclasses import dataclass  # noqa: E402
 import warnings  # noqa: E402
 
