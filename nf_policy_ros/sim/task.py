@@ -40,9 +40,8 @@ import numpy as np  # noqa: E402
 
 ARM_JOINTS = tuple(f'right_j{i}' for i in range(7))
 FINGER_JOINTS = ('r_close', 'l_close')
-# Servo bandwidth per task [rad/s]: the value with the most successful joint replays of
-# expert demos (seeds 0-4) among 100/150/200 here: pick-place 5/5, drawer-open 5/5, hammer
-# 4/5, assembly 2/5. lever-pull replays failed at every value tried (its expert succeeds).
+# Servo bandwidth per task [rad/s]: the value among 100/150/200 with the most successful
+# joint replays of expert demos (seeds 0-4). lever-pull replays failed at every value tried.
 TASK_OMEGA = {'pick-place': 150.0, 'drawer-open': 100.0, 'hammer': 100.0, 'assembly': 200.0}
 DEFAULT_OMEGA = 150.0
 
