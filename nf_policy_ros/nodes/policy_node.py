@@ -260,7 +260,7 @@ class PolicyNode(Node):
 
 # The inference thread needs the GIL back after every torch op; with Python's default 5 ms
 # switch interval, a busy executor thread (500 Hz joint states) made one best-of-128 tick
-# take seconds (measured: docs/benchmarks/node.md). 0.5 ms bounds that wait.
+# take seconds (see docs/decisions.md). 0.5 ms bounds each wait.
 GIL_SWITCH_INTERVAL_S = 0.0005
 
 
