@@ -31,3 +31,11 @@ def test_records_carry_machine_and_commit():
     import torch
     info = report.machine_info(torch.device('cpu'))
     assert {'git_sha', 'host_cpu', 'torch', 'torch_threads', 'date_utc'} <= info.keys()
+
+
+def test_sim_success_script_runs(capsys):
+    from nf_policy_ros.bench import sim_success
+
+    assert sim_success.main(['--demos', '1', '--steps', '2', '--episodes', '1',
+                             '--image-size', '32', '--candidates', '2']) == 0
+    assert '| pick-place | 1 | 32 | 2 |' in capsys.readouterr().out
