@@ -93,22 +93,23 @@ class JointTask:
         """Seconds per step (Meta-World's frame_skip physics substeps)."""
         return float(self.env.dt)
 
-    def start_state(self, seed: int) -> np.ndarray:
-        """The task's randomized start (object/goal placement) for ``seed``, drawn from
-        Meta-World's reset space with our own generator: the same seed, the same start."""
-        space = self.env._random_reset_space
-        return np.random.default_rng(seed).uniform(space.low, space.high)
-
     def reset(self, seed: int, joint_control: bool = True) -> None:
         """Meta-World's reset to the start of ``seed``, then, with ``joint_control``, the
-        weld off so the joint servos drive the arm."""
+        weld off so the joint servos drive the arm.
+
+        Meta-World draws start states from the *global* numpy generator unless
+        ``seeded_rand_vec`` is set; we set it and give the env a generator seeded with
+        ``seed``, so its own sampling (with its task-specific rejection loops) is
+        reproducible: the same seed, the same start.
+        """
         env = self.env
         env.data.eq_active[:] = 1  # Meta-World's reset moves the hand through the weld
-        env._freeze_rand_vec = True
-        env._last_rand_vec = self.start_state(seed)
+        env._freeze_rand_vec = False
+        env.seeded_rand_vec = True
+        env.np_random = np.random.default_rng(seed)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            env.reset(seed=seed)
+            env.reset()
         if joint_control:
             env.data.eq_active[:] = 0
         self.steps = 0
