@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-# encoding -> (dtype, channels, how to get RGB)
+# encoding -> (numpy dtype code, channels)
 IMAGE_ENCODINGS: dict[str, tuple[str, int]] = {
     'rgb8': ('u1', 3), 'bgr8': ('u1', 3), 'rgba8': ('u1', 4), 'bgra8': ('u1', 4),
     'mono8': ('u1', 1), '8UC1': ('u1', 1), '8UC3': ('u1', 3),

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from nf_policy_ros.core.actions import time_from_start
 from nf_policy_ros.core.checkpoint import CheckpointError, load_policy
 from nf_policy_ros.core.train_state import pick_device
 from nf_policy_ros.nodes.inference import PolicyRunner
-from nf_policy_ros.nodes.plan import point_times
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
 
 
@@ -90,5 +90,5 @@ def configure_policy(config: PolicyNodeConfig, logger) -> Setup:
     logger.info(f'loaded {config.checkpoint} on {device}: {len(joints)} joints, {fps} Hz, '
                 f'horizon {actions.horizon} x stride {actions.stride}, warm-up '
                 f'{warmup_ms:.0f} ms')
-    times = point_times(actions.horizon, actions.stride, fps, config.lead_steps)
+    times = time_from_start(actions, fps, config.lead_steps)
     return Setup(runner, joints, fps, times, device, round(warmup_ms, 1))

@@ -23,11 +23,6 @@ class Plan:
     times: np.ndarray  # (T_a,) seconds after the header stamp
 
 
-def point_times(horizon: int, stride: int, fps: float, lead_steps: float) -> np.ndarray:
-    """(T_a,) times (k*S + lead) / fps [s], strictly increasing and > 0 when lead > 0."""
-    return (np.arange(horizon) * stride + lead_steps) / fps
-
-
 def finite_difference_velocities(positions: np.ndarray, times: np.ndarray) -> np.ndarray:
     """(T_a, D) velocities: central differences inside, forward at the first point, 0 last."""
     velocities = np.zeros_like(positions)
