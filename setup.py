@@ -13,6 +13,10 @@ CONSOLE_SCRIPTS = [
     'train_node = nf_policy_ros.nodes.train_node:main',
     'bag_to_dataset = nf_policy_ros.tools.bag_to_dataset:main',
     'train = nf_policy_ros.tools.train:main',
+    'sim_robot_node = nf_policy_ros.nodes.sim_robot_node:main',
+    'demo_recorder = nf_policy_ros.nodes.demo_recorder:main',
+    'collect_demos = nf_policy_ros.nodes.collect_demos:main',
+    'evaluate = nf_policy_ros.nodes.evaluate:main',
 ]
 
 setup(

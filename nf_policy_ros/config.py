@@ -213,6 +213,8 @@ class DataConfig:
     gap_s: float = param("Pause that ends an episode with episode_split='gap' [s].", 1.0)
     episode_topic: str = param("Marker topic for episode_split='topic'.", '/episode')
     min_episode_ticks: int = param('Shorter episodes are skipped (and counted).', 5)
+    skip_failures: bool = param("Skip bags labelled failure by demo_recorder (custom_data "
+                                "'nf_policy_ros.outcome').", True)
 
     def __post_init__(self) -> None:
         require(self.fps > 0, 'data.fps', self.fps, '> 0 Hz')

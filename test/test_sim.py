@@ -48,7 +48,7 @@ def test_holding_the_start_pose_does_not_solve_the_task(pick_place):
     """A do-nothing policy is the baseline any trained policy must beat."""
     pick_place.reset(0)
     start = pick_place.joint_positions()[:7].copy()
-    solved = any(pick_place.step(start, -1.0) for _ in range(60))
+    solved = any(pick_place.step(pick_place.start_targets()) for _ in range(60))
     assert not solved
     assert np.abs(pick_place.joint_positions()[:7] - start).max() < 0.02
 
@@ -93,10 +93,10 @@ def _train_and_roll_out(task, tmp_path):
     episode = record_demo(task, seed=1)
     assert episode is not None
     assert episode.images.shape[1:] == (1, 3, 32, 32)
-    assert episode.state.shape[1] == 9 and episode.actions.shape[1] == 8
+    assert episode.state.shape[1] == 9 and episode.actions.shape[1] == 9
     config = NFPConfig(encoder=EncoderConfig(image_height=32, image_width=32, state_dim=9,
                                              num_keypoints=8, context_dim=32),
-                       actions=ActionConfig(action_dim=8, horizon=4, stride=4),
+                       actions=ActionConfig(action_dim=9, horizon=4, stride=4),
                        flow=FlowConfig(num_layers=2, hidden_units=32, hidden_blocks=1),
                        train=TrainConfig(stage_steps=(5,), stage_lr=(1e-3,),
                                          stage_batch_size=(8,), warmup_steps=1))

@@ -53,8 +53,8 @@ def do_nothing_successes(task: JointTask, seeds: range) -> int:
     wins = 0
     for seed in seeds:
         task.reset(seed)
-        start = task.joint_positions()[:7].copy()
-        wins += any(task.step(start, -1.0) for _ in range(task.config.max_steps))
+        hold = task.start_targets()
+        wins += any(task.step(hold) for _ in range(task.config.max_steps))
     return wins
 
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     config = NFPConfig(
         encoder=EncoderConfig(image_height=args.image_size, image_width=args.image_size,
                               state_dim=9),
-        actions=ActionConfig(action_dim=8, horizon=8, stride=4),
+        actions=ActionConfig(action_dim=9, horizon=8, stride=4),
         train=TrainConfig(stage_steps=(args.steps,), stage_lr=(3e-4,),
                           stage_batch_size=(64,), warmup_steps=50, val_every=args.steps,
                           checkpoint_every=args.steps))

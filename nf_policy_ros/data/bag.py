@@ -58,6 +58,20 @@ def _typestore():
     return get_typestore(Stores.ROS2_HUMBLE)
 
 
+OUTCOME_KEY = 'nf_policy_ros.outcome'
+
+
+def bag_outcome(path: str | Path) -> str | None:
+    """The outcome label demo_recorder stored with the bag (success | failure), or None."""
+    import yaml
+
+    metadata = Path(path) / 'metadata.yaml'
+    if not metadata.is_file():
+        return None
+    info = yaml.safe_load(metadata.read_text()).get('rosbag2_bagfile_information', {})
+    return (info.get('custom_data') or {}).get(OUTCOME_KEY)
+
+
 def open_reader(path: Path) -> AnyReader:
     """An opened AnyReader; clear errors for a missing directory or metadata."""
     if not path.is_dir():

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from nf_policy_ros.sim.task import JointTask
+from nf_policy_ros.sim.task import JointTask, finger_setpoints
 
 SETTLE_STEPS = 30
 
@@ -33,6 +33,18 @@ class JointDemo:
     arm: np.ndarray
     gripper: np.ndarray
     expert_success: bool
+
+    def targets(self, step: int, lead_steps: int = 1) -> np.ndarray:
+        """(9,) joint targets of ``step``: the arm position ``lead_steps`` ahead, finger
+        setpoints of the gripper effort (both held after the end)."""
+        arm = self.arm[min(step + lead_steps, len(self.arm) - 1)]
+        gripper = self.gripper[min(step, len(self.gripper) - 1)]
+        return np.concatenate([arm, finger_setpoints(gripper)])
+
+    def path(self, lead_steps: int = 1) -> np.ndarray:
+        """(T + SETTLE_STEPS, 9) targets of every step, settling steps included."""
+        return np.stack([self.targets(k, lead_steps)
+                         for k in range(len(self.gripper) + SETTLE_STEPS)])
 
 
 def run_expert(task: JointTask, seed: int) -> JointDemo:
@@ -61,9 +73,4 @@ def replay(task: JointTask, demo: JointDemo, lead_steps: int = 1) -> bool:
     """Follow the demo's joint path with the servos (target = the position ``lead_steps``
     ahead); hold the last target a little longer; True if the task is solved."""
     task.reset(demo.seed, joint_control=True)
-    last = len(demo.gripper) - 1
-    for k in range(len(demo.gripper) + SETTLE_STEPS):
-        target = demo.arm[min(k + lead_steps, len(demo.arm) - 1)]
-        if task.step(target, demo.gripper[min(k, last)]):
-            return True
-    return False
+    return any(task.step(target) for target in demo.path(lead_steps))

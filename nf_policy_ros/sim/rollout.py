@@ -4,7 +4,7 @@
 benchmarks. The ROS path (sim node, recorder) produces the same episodes through bags.
 
 Policy clock = one simulator step (``JointTask.dt``). State = 7 arm joints + 2 finger slides;
-action = 7 arm joint targets + gripper effort.
+action = their 9 targets (finger targets are actuator setpoints, see sim/task.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import Episode
-from nf_policy_ros.sim.experts import SETTLE_STEPS, run_expert
+from nf_policy_ros.sim.experts import run_expert
 from nf_policy_ros.sim.task import JointTask
 from nf_policy_ros.structs import Observation
 
@@ -33,14 +33,11 @@ def record_demo(task: JointTask, seed: int, lead_steps: int = 1) -> Episode | No
         return None
     task.reset(seed, joint_control=True)
     images, states, actions = [], [], []
-    last = len(demo.gripper) - 1
-    for k in range(len(demo.gripper) + SETTLE_STEPS):
-        target = demo.arm[min(k + lead_steps, len(demo.arm) - 1)]
-        gripper = demo.gripper[min(k, last)]
+    for target in demo.path(lead_steps):
         images.append(task.render().transpose(2, 0, 1))
         states.append(task.joint_positions())
-        actions.append(np.append(target, gripper))
-        if task.step(target, gripper):
+        actions.append(target)
+        if task.step(target):
             return Episode(np.stack(images)[:, None], np.asarray(states, np.float32),
                            np.asarray(actions, np.float32), f'{task.config.task}/seed{seed}')
     return None
@@ -87,7 +84,7 @@ def run_policy(task: JointTask, policy: NFPolicy, seed: int, sampling: SamplingC
                                     execute_steps)
         for target in targets:
             result.steps += 1
-            if task.step(target[:7], float(np.clip(target[7], -1.0, 1.0))):
+            if task.step(target):
                 result.success = True
                 return result
     return result

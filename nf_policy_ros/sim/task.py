@@ -9,8 +9,12 @@ through computed-torque control applied as generalized forces at every physics s
     tau = M_arm (omega^2 (q* - q) - 2 omega dq) + bias_arm
 
 (M_arm the arm block of the joint-space inertia, bias gravity + Coriolis): a critically
-damped servo per joint, with no model rebuild. The gripper keeps Meta-World's two finger
-actuators. Success is Meta-World's own ``evaluate_state``.
+damped servo per joint, with no model rebuild. The two finger slides (``r_close``,
+``l_close``) keep Meta-World's position actuators (kp 400, setpoint range [-1, 1] m): their
+targets are those setpoints, which squeeze when they lie beyond the closed position, as
+Meta-World's own gripper command does. So state and action share one list of 9 joint names,
+as on a ROS arm with a position-controlled gripper. Success is Meta-World's own
+``evaluate_state``.
 """
 
 from __future__ import annotations
@@ -119,13 +123,17 @@ class JointTask:
         data = self.env.data
         return np.concatenate([data.qpos[self.arm_qpos], data.qpos[self.finger_qpos]])
 
-    def step(self, arm_target: np.ndarray, gripper: float) -> bool:
-        """Servo the arm toward ``arm_target`` (7,) [rad] for one step with gripper effort
-        in [-1, 1] (1 closes); returns whether the task is solved."""
+    def step(self, targets: np.ndarray) -> bool:
+        """One step toward joint targets (9,): arm [rad] then finger setpoints [m] (clipped
+        to the actuators' [-1, 1]); returns whether the task is solved."""
+        targets = np.asarray(targets, np.float64)
+        if targets.shape != (9,) or not np.all(np.isfinite(targets)):
+            raise ValueError(f'targets={targets!r}: expected 9 finite values '
+                             f'({", ".join(self.joint_names)})')
         model, data = self.env.model, self.env.data
-        data.ctrl[:] = [gripper, -gripper]
+        data.ctrl[:] = np.clip(targets[7:], -1.0, 1.0)
         for _ in range(self.env.frame_skip):
-            self._apply_servo(np.asarray(arm_target, np.float64))
+            self._apply_servo(targets[:7])
             mujoco.mj_step(model, data)
         data.qfrc_applied[:] = 0.0
         self.steps += 1
@@ -140,6 +148,16 @@ class JointTask:
         accel = w * w * error - 2.0 * w * data.qvel[self.arm_dof]
         data.qfrc_applied[:] = 0.0
         data.qfrc_applied[self.arm_dof] = inertia @ accel + data.qfrc_bias[self.arm_dof]
+
+    def start_targets(self) -> np.ndarray:
+        """(9,) targets that hold the arm where it is with the gripper open."""
+        return np.concatenate([self.joint_positions()[:7], finger_setpoints(-1.0)])
+
+    def joint_velocities(self) -> np.ndarray:
+        """(9,) arm [rad/s] then fingers [m/s]."""
+        model, data = self.env.model, self.env.data
+        dofs = [model.jnt_dofadr[model.joint(j).id] for j in self.joint_names]
+        return data.qvel[dofs].copy()
 
     def success(self) -> bool:
         obs = self.env._get_obs()
@@ -169,3 +187,8 @@ def make_renderer(model, config: TaskConfig) -> mujoco.Renderer:
     renderer.scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = False
     renderer.scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = False
     return renderer
+
+
+def finger_setpoints(gripper: float) -> np.ndarray:
+    """Meta-World gripper effort in [-1, 1] (1 closes) -> (2,) setpoints of r_close, l_close."""
+    return np.array([gripper, -gripper])

@@ -21,7 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.data.bag import BagError, read_bag
+from nf_policy_ros.data.bag import BagError, bag_outcome, read_bag
 from nf_policy_ros.data.cache import DatasetError, hash_directory, write_dataset
 from nf_policy_ros.data.episodes import build_episodes
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
@@ -51,6 +51,10 @@ def convert(bags: list[Path], config: NFPConfig, progress: bool = True):
     size = (config.encoder.image_height, config.encoder.image_width)
     episodes, sources = [], []
     for bag in tqdm(bags, desc='bags', unit='bag', disable=not progress):
+        if config.data.skip_failures and bag_outcome(bag) == 'failure':
+            sources.append({'path': str(bag.resolve()), 'sha256': hash_directory(bag),
+                            'skipped': 'labelled failure'})
+            continue
         made, report = build_episodes(read_bag(bag, config.data, size), config.data)
         episodes.extend(made)
         sources.append({'path': str(bag.resolve()), 'sha256': hash_directory(bag),
@@ -80,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     except (BagError, DatasetError, ValueError) as exc:
         print(f'bag_to_dataset: error: {exc}', file=sys.stderr)
         return 2
-    dropped = sum(b['report']['dropped_ticks'] for b in meta['bags'])
+    dropped = sum(b['report']['dropped_ticks'] for b in meta['bags'] if 'report' in b)
+    skipped = sum('skipped' in b for b in meta['bags'])
     print(f'wrote {len(episodes)} episodes ({sum(len(e) for e in episodes)} ticks, '
-          f'{dropped} dropped) from {len(meta["bags"])} bags to {args.out}')
+          f'{dropped} dropped) from {len(meta["bags"])} bags to {args.out}'
+          + (f' ({skipped} labelled failure skipped)' if skipped else ''))
     return 0
 
 

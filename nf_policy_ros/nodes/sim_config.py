@@ -1,0 +1,72 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Parameters of ``sim_robot_node`` and ``demo_recorder`` (ROS-free dataclasses; declared as
+ROS parameters by nodes/params.py, documented in docs/reference.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nf_policy_ros.config import param, require, require_choice
+
+STORAGES = ('mcap', 'sqlite3')
+LOG_TIMES = ('receive', 'header')
+
+
+@dataclass(frozen=True)
+class SimRobotConfig:
+    """A simulated Sawyer arm (Meta-World v3) with a camera, driven like a ROS arm."""
+
+    task: str = param('Meta-World v3 task (drawer-open, pick-place, hammer, ...).',
+                      'drawer-open')
+    seed: int = param('Start state of the next ~/reset (and of the first episode).', 0)
+    image_width: int = param('Camera image width [px].', 84)
+    image_height: int = param('Camera image height [px].', 84)
+    camera: str = param('Meta-World camera name.', 'corner2')
+    camera_rate_hz: float = param('Image rate [Hz, simulated time]; 0 = every physics step.',
+                                  0.0)
+    joint_state_rate_hz: float = param('joint_states rate [Hz, simulated time]; 0 = every '
+                                       'physics step.', 0.0)
+    real_time_factor: float = param('Simulated seconds per wall second; 0 = as fast as '
+                                    'possible.', 1.0)
+    publish_clock: bool = param('Publish /clock and stamp everything with simulated time '
+                                '(other nodes: use_sim_time:=true); false = stamp with the '
+                                'system clock (needs real_time_factor 1).', True)
+    omega: float = param('Joint servo bandwidth [rad/s]; 0 = the task default.', 0.0)
+    frame_id: str = param('frame_id of the images.', 'camera')
+
+    def __post_init__(self) -> None:
+        for name in ('image_width', 'image_height'):
+            require(getattr(self, name) >= 16, name, getattr(self, name), '>= 16 px')
+        for name in ('camera_rate_hz', 'joint_state_rate_hz', 'real_time_factor', 'omega'):
+            require(getattr(self, name) >= 0, name, getattr(self, name), '>= 0')
+        require(self.publish_clock or self.real_time_factor == 1.0, 'real_time_factor',
+                self.real_time_factor, '1.0 when publish_clock is false (stamps are '
+                'system time)')
+
+
+@dataclass(frozen=True)
+class RecorderConfig:
+    """Episode-aware rosbag2 recording from raw (serialized) subscription bytes."""
+
+    topics: tuple[str, ...] = param('Topics to record (types are discovered from the graph).',
+                                    ('/image', '/joint_states'))
+    output_dir: str = param('Directory that receives one bag directory per episode.', 'demos')
+    prefix: str = param('Bag directory name prefix (<prefix>_<index>_<seed or time>).',
+                        'episode')
+    storage: str = param('rosbag2 storage plugin: mcap | sqlite3.', 'mcap')
+    log_time: str = param("Log time of each message: 'receive' (as ros2 bag record) or "
+                          "'header' (the message's header stamp, exact under simulated "
+                          'time; receive time when a message has a zero stamp).', 'receive')
+    discovery_timeout_s: float = param('How long ~/start waits for every topic to appear '
+                                       '[s].', 5.0)
+
+    def __post_init__(self) -> None:
+        require(len(self.topics) > 0, 'topics', self.topics, 'at least one topic')
+        require(len(set(self.topics)) == len(self.topics), 'topics', self.topics,
+                'unique topics')
+        require(self.output_dir != '', 'output_dir', self.output_dir, 'a directory path')
+        require_choice('storage', self.storage, STORAGES)
+        require_choice('log_time', self.log_time, LOG_TIMES)
+        require(self.discovery_timeout_s > 0, 'discovery_timeout_s', self.discovery_timeout_s,
+                '> 0 s')
