@@ -7,7 +7,8 @@ For each seed: reset the robot (``seed`` parameter + ``~/reset``), reset and arm
 (``~/reset``, ``~/enable_output``), let it drive until the robot reports success or
 ``--max-steps`` physics steps, disarm. Confidence comes from the policy's ``~/confidence``
 topic, latency from its /diagnostics (model and node-overhead percentiles, wall time).
-Writes a JSON report and a plot (success per episode, confidence traces).
+Writes a JSON report and a plot (success per episode, confidence traces). ``--hold`` runs
+the same episodes with the policy left disarmed: the do-nothing baseline, on the same path.
 
     evaluate --episodes 10 --first-seed 10000 --out results/eval.json
 """
@@ -73,13 +74,19 @@ class PolicyMonitor:
         return out
 
 
-def run_episode(ros: RosClient, monitor: PolicyMonitor, args: argparse.Namespace,
+def arm_policy(ros: RosClient, args: argparse.Namespace, on: bool) -> None:
+    if not args.hold:
+        ros.call(SetBool, f'{args.policy}/enable_output', SetBool.Request(data=on))
+
+
+def run_episode(ros: RosClient, monitor: PolicyMonitor | None, args: argparse.Namespace,
                 seed: int) -> dict[str, Any]:
     ros.set_parameters(args.sim, {'seed': seed})
     ros.call(Trigger, f'{args.sim}/reset')
-    ros.call(Trigger, f'{args.policy}/reset')
-    monitor.take()
-    ros.call(SetBool, f'{args.policy}/enable_output', SetBool.Request(data=True))
+    if monitor is not None:
+        ros.call(Trigger, f'{args.policy}/reset')
+        monitor.take()
+    arm_policy(ros, args, True)
     start = time.monotonic()
     while True:
         report = json.loads(ros.call(Trigger, f'{args.sim}/success').message)
@@ -89,8 +96,8 @@ def run_episode(ros: RosClient, monitor: PolicyMonitor, args: argparse.Namespace
             report['timed_out'] = True
             break
         time.sleep(POLL_S)
-    ros.call(SetBool, f'{args.policy}/enable_output', SetBool.Request(data=False))
-    confidence, diagnostics = monitor.take()
+    arm_policy(ros, args, False)
+    confidence, diagnostics = monitor.take() if monitor is not None else ([], {})
     report.update(wall_s=time.monotonic() - start, confidence=confidence,
                   latency={k: float(diagnostics[k]) for k in LATENCY_KEYS if k in diagnostics})
     return report
@@ -147,7 +154,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     with RosClient('nf_policy_evaluate') as ros:
         if args.real_time_factor is not None:
             ros.set_parameters(args.sim, {'real_time_factor': args.real_time_factor})
-        monitor = PolicyMonitor(ros, args.policy)
+        monitor = None if args.hold else PolicyMonitor(ros, args.policy)
         episodes = []
         for seed in range(args.first_seed, args.first_seed + args.episodes):
             episodes.append(run_episode(ros, monitor, args, seed))
@@ -173,6 +180,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('--real-time-factor', type=float, default=None,
                         help="set the sim robot's real_time_factor first (slower than real "
                              'time lets a slow CPU keep up; the report says which)')
+    parser.add_argument('--hold', action='store_true',
+                        help='do-nothing baseline: the robot holds its start pose (no policy)')
     parser.add_argument('--out', type=Path, default=Path('results/eval.json'))
     parser.add_argument('--plot', type=Path, default=None,
                         help='plot path (default: --out with .png)')

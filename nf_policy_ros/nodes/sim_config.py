@@ -52,7 +52,7 @@ class RecorderConfig:
     topics: tuple[str, ...] = param('Topics to record (types are discovered from the graph).',
                                     ('/image', '/joint_states'))
     output_dir: str = param('Directory that receives one bag directory per episode.', 'demos')
-    prefix: str = param('Bag directory name prefix (<prefix>_<index>_<seed or time>).',
+    prefix: str = param('Bag directory name prefix (<prefix>_<NNNN>).',
                         'episode')
     storage: str = param('rosbag2 storage plugin: mcap | sqlite3.', 'mcap')
     log_time: str = param("Log time of each message: 'receive' (as ros2 bag record) or "

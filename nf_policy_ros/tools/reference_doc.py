@@ -12,6 +12,7 @@ from typing import Any
 
 from nf_policy_ros.config import NFPConfig, flatten_config
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
+from nf_policy_ros.nodes.sim_config import RecorderConfig, SimRobotConfig
 
 POLICY_INTERFACE = """\
 ## policy_node (node name `nf_policy`)
@@ -47,6 +48,41 @@ Its own parameters: `dataset` (str), `output_dir` (str), `device` (str, auto), `
 `overwrite` (bool), `exit_when_done` (bool); plus every training parameter below.
 """
 
+SIM_INTERFACE = """\
+## sim_robot_node (node name `sim_robot`)
+
+A Meta-World v3 Sawyer arm on ROS (docs/simulation.md). Joints: `right_j0`..`right_j6` [rad],
+`r_close`, `l_close` (finger slides [m]; their commands are the finger actuators' setpoints
+in [-1, 1], which squeeze beyond the closed position).
+
+| kind | name | type | QoS | meaning |
+| --- | --- | --- | --- | --- |
+| pub | `image` | sensor_msgs/Image | reliable, depth 10 | rgb8 camera, `camera_rate_hz` |
+| pub | `joint_states` | sensor_msgs/JointState | reliable, depth 10 | positions and velocities of the 9 joints |
+| pub | `~/reference` | sensor_msgs/JointState | reliable, depth 10 | the joint targets the controller applied at that step (the demonstration's action) |
+| pub | `/clock` | rosgraph_msgs/Clock | reliable, depth 10 | simulated time, one tick per physics step (12.5 ms), with `publish_clock` |
+| sub | `joint_trajectory` | trajectory_msgs/JointTrajectory | reliable, depth 10 | executed like joint_trajectory_controller: start at `header.stamp` (0 = on arrival), points past dropped, linear or cubic (with velocities) interpolation from the current reference, replace on arrival, hold at the end; empty = stop; bad ones refused and logged |
+| srv | `~/reset` | std_srvs/Trigger | | new episode from the `seed` parameter (message: JSON seed, steps, success) |
+| srv | `~/success` | std_srvs/Trigger | | success = solved since the reset; message: JSON seed, steps, success, sim_time_s |
+
+`seed` and `real_time_factor` can be changed while running (`ros2 param set`); the rest is
+read at start.
+"""
+
+RECORDER_INTERFACE = """\
+## demo_recorder (node name `demo_recorder`)
+
+| kind | name | type | meaning |
+| --- | --- | --- | --- |
+| sub | each of `topics` | discovered from the graph | serialized bytes written as received |
+| srv | `~/start` | std_srvs/Trigger | open `<output_dir>/<prefix>_<NNNN>` (message: the path) |
+| srv | `~/stop` | std_srvs/SetBool | close it; `data` = success is stored as custom_data `nf_policy_ros.outcome` (success/failure) |
+| srv | `~/discard` | std_srvs/Trigger | close and delete the open bag |
+
+Also the parameter `episode_label` (string, stored as `nf_policy_ros.episode_label`).
+`bag_to_dataset` skips bags labelled failure unless `data.skip_failures` is false.
+"""
+
 
 def _type_name(value: Any) -> str:
     if isinstance(value, tuple):
@@ -79,6 +115,16 @@ def render() -> str:
         '### Training parameters (config/train.yaml; `--set` in the CLIs)',
         '',
         parameter_table(NFPConfig()),
+        '',
+        SIM_INTERFACE,
+        '### Parameters of sim_robot_node',
+        '',
+        parameter_table(SimRobotConfig()),
+        '',
+        RECORDER_INTERFACE,
+        '### Parameters of demo_recorder',
+        '',
+        parameter_table(RecorderConfig()),
         '',
     ])
 

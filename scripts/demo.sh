@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+#
+# The main job, end to end, on a fresh machine (`make demo`):
+#   set up -> simulated robot + recorder on ROS -> scripted-expert demos into MCAP bags ->
+#   bag_to_dataset -> train NF-P -> policy_node drives the robot (evaluate) -> do-nothing
+#   baseline on the same seeds -> success rate, latency, confidence summary and plots.
+# Knobs (environment): DEMO_TASK, DEMO_DEMOS, DEMO_TRAIN_STEPS, DEMO_EPISODES, DEMO_IMAGE,
+# DEMO_EVAL_RTF (the sim's real-time factor during evaluation: a slow CPU runs the robot
+# slower than real time so the policy keeps up), DEMO_OUT, DEMO_DEVICE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TASK=${DEMO_TASK:-drawer-open}
+DEMOS=${DEMO_DEMOS:-30}
+TRAIN_STEPS=${DEMO_TRAIN_STEPS:-1000}
+EPISODES=${DEMO_EPISODES:-10}
+IMAGE=${DEMO_IMAGE:-48}
+EVAL_RTF=${DEMO_EVAL_RTF:-0.25}
+DEVICE=${DEMO_DEVICE:-auto}
+OUT=${DEMO_OUT:-runs/demo-$(date +%Y%m%d-%H%M%S)}
+
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+source scripts/env.sh
+export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((RANDOM % 101 + 1))}
+export ROS_AUTOMATIC_DISCOVERY_RANGE=${ROS_AUTOMATIC_DISCOVERY_RANGE:-LOCALHOST}
+export OMP_NUM_THREADS=1
+BIN=install/nf_policy_ros/lib/nf_policy_ros
+mkdir -p "$OUT/logs"
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done; wait; }
+trap cleanup EXIT
+log() { printf '[demo %s] %s\n' "$(date +%T)" "$*"; }
+start() {  # name, args...: start an installed node in the background, log to $OUT/logs
+  local name=$1; shift
+  "$BIN/$name" --ros-args "$@" >"$OUT/logs/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+SECONDS=0
+
+log "task $TASK, $DEMOS demos, $TRAIN_STEPS training steps, ${IMAGE}x$IMAGE images -> $OUT"
+start sim_robot_node -p task:="$TASK" -p image_width:="$IMAGE" -p image_height:="$IMAGE" \
+  -p real_time_factor:=1.0
+start demo_recorder -p output_dir:="$OUT/bags" -p log_time:=header -p use_sim_time:=true \
+  -p "topics:=[/image, /joint_states, /sim_robot/reference]"
+
+log "1/5 recording scripted-expert demos through ROS"
+"$BIN/collect_demos" --task "$TASK" --demos "$DEMOS" >"$OUT/logs/collect_demos.log"
+tail -n 1 "$OUT/logs/collect_demos.log"
+
+log "2/5 bags -> dataset"
+SIZE=(--set "encoder.image_height=$IMAGE" --set "encoder.image_width=$IMAGE")
+"$BIN/bag_to_dataset" "$OUT/bags" --out "$OUT/dataset" --config config/sim_train.yaml \
+  --no-progress "${SIZE[@]}"
+
+log "3/5 training NF-P ($TRAIN_STEPS steps; progress in $OUT/logs/train.log)"
+"$BIN/train" --dataset "$OUT/dataset" --out "$OUT/run" --config config/sim_train.yaml \
+  --device "$DEVICE" --no-progress "${SIZE[@]}" \
+  --set "train.stage_steps=[$TRAIN_STEPS]" >"$OUT/logs/train.log" 2>&1
+tail -n 2 "$OUT/logs/train.log"
+
+log "4/5 policy_node drives the robot ($EPISODES episodes, sim at ${EVAL_RTF}x real time)"
+start policy_node --params-file config/sim_policy.yaml -p checkpoint:="$OUT/run/policy.pt" \
+  -p device:="$DEVICE"
+"$BIN/evaluate" --episodes "$EPISODES" --real-time-factor "$EVAL_RTF" \
+  --out "$OUT/eval_nfp.json" | tee "$OUT/logs/evaluate.log"
+
+log "5/5 do-nothing baseline on the same seeds"
+"$BIN/evaluate" --episodes "$EPISODES" --hold --real-time-factor 0 \
+  --out "$OUT/eval_hold.json" | tail -n 1
+
+python - "$OUT" "$SECONDS" <<'EOF'
+import json, sys
+out, seconds = sys.argv[1], int(sys.argv[2])
+nfp = json.load(open(f'{out}/eval_nfp.json'))['summary']
+hold = json.load(open(f'{out}/eval_hold.json'))['summary']
+lat = nfp['latency_ms_mean_over_episodes']
+print(f"\n== NF-P demo: {out} ({seconds // 60} min {seconds % 60} s) ==")
+print(f"success      NF-P {nfp['successes']}/{nfp['episodes']}   "
+      f"do-nothing {hold['successes']}/{hold['episodes']}")
+print(f"latency      model p50 {lat.get('model_p50_ms', float('nan')):.1f} ms, p95 "
+      f"{lat.get('model_p95_ms', float('nan')):.1f} ms; node overhead p50 "
+      f"{lat.get('overhead_p50_ms', float('nan')):.1f} ms (wall time, this machine)")
+print(f"confidence   mean {nfp['mean_confidence']}, in successes "
+      f"{nfp['mean_confidence_success']}, in failures {nfp['mean_confidence_failure']}")
+print(f"plot         {out}/eval_nfp.png")
+EOF
