@@ -8,7 +8,8 @@
 #   baseline on the same seeds -> success rate, latency, confidence summary and plots.
 # Knobs (environment): DEMO_TASK, DEMO_DEMOS, DEMO_TRAIN_STEPS, DEMO_EPISODES, DEMO_IMAGE,
 # DEMO_EVAL_RTF (the sim's real-time factor during evaluation: a slow CPU runs the robot
-# slower than real time so the policy keeps up), DEMO_OUT, DEMO_DEVICE.
+# slower than real time so the policy keeps up), DEMO_OUT, DEMO_DEVICE; DEMO_WRITE_DOCS=1
+# appends the result to docs/benchmarks/demo.{json,md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,11 @@ export OMP_NUM_THREADS=1
 BIN=install/nf_policy_ros/lib/nf_policy_ros
 mkdir -p "$OUT/logs"
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done; wait; }
+stop_nodes() {  # SIGINT every node started so far and wait for them (frees the CPU)
+  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  wait; PIDS=()
+}
+cleanup() { stop_nodes; }
 trap cleanup EXIT
 log() { printf '[demo %s] %s\n' "$(date +%T)" "$*"; }
 start() {  # name, args...: start an installed node in the background, log to $OUT/logs
@@ -41,14 +46,15 @@ start() {  # name, args...: start an installed node in the background, log to $O
 SECONDS=0
 
 log "task $TASK, $DEMOS demos, $TRAIN_STEPS training steps, ${IMAGE}x$IMAGE images -> $OUT"
-start sim_robot_node -p task:="$TASK" -p image_width:="$IMAGE" -p image_height:="$IMAGE" \
-  -p real_time_factor:=1.0
+SIM=(-p task:="$TASK" -p image_width:="$IMAGE" -p image_height:="$IMAGE")
+start sim_robot_node "${SIM[@]}" -p real_time_factor:=1.0
 start demo_recorder -p output_dir:="$OUT/bags" -p log_time:=header -p use_sim_time:=true \
   -p "topics:=[/image, /joint_states, /sim_robot/reference]"
 
 log "1/5 recording scripted-expert demos through ROS"
 "$BIN/collect_demos" --task "$TASK" --demos "$DEMOS" >"$OUT/logs/collect_demos.log"
 tail -n 1 "$OUT/logs/collect_demos.log"
+stop_nodes  # the robot idles during training: give the CPU to training
 
 log "2/5 bags -> dataset"
 SIZE=(--set "encoder.image_height=$IMAGE" --set "encoder.image_width=$IMAGE")
@@ -56,12 +62,13 @@ SIZE=(--set "encoder.image_height=$IMAGE" --set "encoder.image_width=$IMAGE")
   --no-progress "${SIZE[@]}"
 
 log "3/5 training NF-P ($TRAIN_STEPS steps; progress in $OUT/logs/train.log)"
-"$BIN/train" --dataset "$OUT/dataset" --out "$OUT/run" --config config/sim_train.yaml \
+OMP_NUM_THREADS=${DEMO_TRAIN_THREADS:-$(nproc)} "$BIN/train" --dataset "$OUT/dataset" --out "$OUT/run" --config config/sim_train.yaml \
   --device "$DEVICE" --no-progress "${SIZE[@]}" \
   --set "train.stage_steps=[$TRAIN_STEPS]" >"$OUT/logs/train.log" 2>&1
 tail -n 2 "$OUT/logs/train.log"
 
 log "4/5 policy_node drives the robot ($EPISODES episodes, sim at ${EVAL_RTF}x real time)"
+start sim_robot_node "${SIM[@]}" -p real_time_factor:="$EVAL_RTF"
 start policy_node --params-file config/sim_policy.yaml -p checkpoint:="$OUT/run/policy.pt" \
   -p device:="$DEVICE"
 "$BIN/evaluate" --episodes "$EPISODES" --real-time-factor "$EVAL_RTF" \
@@ -71,19 +78,9 @@ log "5/5 do-nothing baseline on the same seeds"
 "$BIN/evaluate" --episodes "$EPISODES" --hold --real-time-factor 0 \
   --out "$OUT/eval_hold.json" | tail -n 1
 
-python - "$OUT" "$SECONDS" <<'EOF'
-import json, sys
-out, seconds = sys.argv[1], int(sys.argv[2])
-nfp = json.load(open(f'{out}/eval_nfp.json'))['summary']
-hold = json.load(open(f'{out}/eval_hold.json'))['summary']
-lat = nfp['latency_ms_mean_over_episodes']
-print(f"\n== NF-P demo: {out} ({seconds // 60} min {seconds % 60} s) ==")
-print(f"success      NF-P {nfp['successes']}/{nfp['episodes']}   "
-      f"do-nothing {hold['successes']}/{hold['episodes']}")
-print(f"latency      model p50 {lat.get('model_p50_ms', float('nan')):.1f} ms, p95 "
-      f"{lat.get('model_p95_ms', float('nan')):.1f} ms; node overhead p50 "
-      f"{lat.get('overhead_p50_ms', float('nan')):.1f} ms (wall time, this machine)")
-print(f"confidence   mean {nfp['mean_confidence']}, in successes "
-      f"{nfp['mean_confidence_success']}, in failures {nfp['mean_confidence_failure']}")
-print(f"plot         {out}/eval_nfp.png")
-EOF
+WRITE_DOCS=()
+[ "${DEMO_WRITE_DOCS:-0}" = 1 ] && WRITE_DOCS=(--write-docs)
+python -m nf_policy_ros.bench.demo_report "$OUT" --seconds "$SECONDS" "${WRITE_DOCS[@]}" \
+  --setting task="$TASK" --setting train_steps="$TRAIN_STEPS" --setting image="$IMAGE" \
+  --setting episodes="$EPISODES"
+echo "plot: $OUT/eval_nfp.png"

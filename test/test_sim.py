@@ -77,6 +77,7 @@ def test_recorded_demo_episode_and_a_closed_loop_rollout(tmp_path):
 
 
 def _train_and_roll_out(task, tmp_path):
+    from nf_policy_ros.bench.policies import NFPActor
     from nf_policy_ros.config import (
         ActionConfig,
         EncoderConfig,
@@ -103,8 +104,8 @@ def _train_and_roll_out(task, tmp_path):
     data = WindowDataset([episode], config.actions)
     result = run_training(config, data, data, tmp_path, {}, progress=False)
     policy, _ = load_policy(result.policy_path)
-    rollout = run_policy(task, policy, seed=7, sampling=SamplingConfig(num_candidates=8),
-                         generator=torch.Generator().manual_seed(0), max_steps=12)
+    actor = NFPActor(policy, SamplingConfig(num_candidates=8), torch.Generator().manual_seed(0))
+    rollout = run_policy(task, actor, seed=7, max_steps=12)
     assert rollout.steps == 12 and len(rollout.confidence) == 3
     assert all(0.0 <= c <= 1.0 for c in rollout.confidence)
     chunk = np.array([[0.0], [4.0], [8.0]])

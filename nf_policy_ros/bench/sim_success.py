@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from nf_policy_ros.bench import report
+from nf_policy_ros.bench.policies import NFPActor
 from nf_policy_ros.config import (
     ActionConfig,
     EncoderConfig,
@@ -78,8 +79,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         policy, _ = load_policy(result.policy_path)
     seeds = range(EVAL_SEED0, EVAL_SEED0 + args.episodes)
     sampling = SamplingConfig(mode='best_of_n', num_candidates=args.candidates)
-    gen = torch.Generator().manual_seed(0)
-    rollouts = [run_policy(task, policy, s, sampling, generator=gen) for s in seeds]
+    actor = NFPActor(policy, sampling, torch.Generator().manual_seed(0))
+    rollouts = [run_policy(task, actor, s) for s in seeds]
     baseline = do_nothing_successes(task, seeds)
     task.close()
     return {

@@ -122,9 +122,11 @@ def _restore(state: dict[str, Any], policy: NFPolicy, optimizer: torch.optim.Opt
     return int(training['step'])
 
 
-def _step(model: torch.nn.Module, policy: NFPolicy, optimizer: torch.optim.Optimizer,
-          batch: dict[str, np.ndarray], lr: float, generator: torch.Generator,
-          device: torch.device, clip: float) -> float:
+def train_step(model: torch.nn.Module, policy: torch.nn.Module,
+               optimizer: torch.optim.Optimizer, batch: dict[str, np.ndarray], lr: float,
+               generator: torch.Generator, device: torch.device, clip: float) -> float:
+    """One optimizer step of ``model(actions, obs, generator)`` -> loss (any policy with
+    that training forward: NF-P, or the benchmarks' Diffusion Policy); returns the loss."""
     for group in optimizer.param_groups:
         group['lr'] = lr
     actions, obs = batch_to_device(batch, device)
@@ -167,8 +169,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     while step < cfg.total_steps and not (stop is not None and stop.is_set()):
         point = stage_at(cfg, step)
         idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
-        loss = _step(model, policy, optimizer, train_set.batch(idx), point.lr,
-                     step_generator(cfg.seed, step, rank), dev, cfg.grad_clip_norm)
+        loss = train_step(model, policy, optimizer, train_set.batch(idx), point.lr,
+                          step_generator(cfg.seed, step, rank), dev, cfg.grad_clip_norm)
         if ema is not None:
             ema.update_parameters(policy)
         step += 1

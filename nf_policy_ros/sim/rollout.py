@@ -15,30 +15,41 @@ import time
 import numpy as np
 import torch
 
-from nf_policy_ros.config import SamplingConfig
-from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import Episode
 from nf_policy_ros.sim.experts import run_expert
 from nf_policy_ros.sim.task import JointTask
 from nf_policy_ros.structs import Observation
 
 
-def record_demo(task: JointTask, seed: int, lead_steps: int = 1) -> Episode | None:
-    """Expert demo replayed in joint space while rendering; None unless the replay succeeds.
+def task_state(task: JointTask, low_dim: bool) -> np.ndarray:
+    """(9,) joint positions, or (48,) with Meta-World's low-dimensional observation after
+    them (the benchmarks' state tier)."""
+    joints = task.joint_positions().astype(np.float32)
+    return np.concatenate([joints, task.low_dim_observation()]) if low_dim else joints
 
-    Tick k holds the frame and joint state before step k and the action sent at step k.
+
+def record_demo(task: JointTask, seed: int, lead_steps: int = 1, images: bool = True,
+                low_dim: bool = False) -> Episode | None:
+    """Expert demo replayed in joint space; None unless the replay succeeds.
+
+    Tick k holds the frame (if ``images``) and state before step k and the action sent at
+    step k; state as ``task_state(task, low_dim)``.
     """
     demo = run_expert(task, seed)
     if not demo.expert_success:
         return None
     task.reset(seed, joint_control=True)
-    images, states, actions = [], [], []
+    frames, states, actions = [], [], []
     for target in demo.path(lead_steps):
-        images.append(task.render().transpose(2, 0, 1))
-        states.append(task.joint_positions())
+        if images:
+            frames.append(task.render().transpose(2, 0, 1))
+        states.append(task_state(task, low_dim))
         actions.append(target)
         if task.step(target):
-            return Episode(np.stack(images)[:, None], np.asarray(states, np.float32),
+            size = (task.config.image_height, task.config.image_width)
+            pixels = (np.stack(frames)[:, None] if images
+                      else np.zeros((len(states), 0, 3, *size), np.uint8))
+            return Episode(pixels, np.asarray(states, np.float32),
                            np.asarray(actions, np.float32), f'{task.config.task}/seed{seed}')
     return None
 
@@ -62,25 +73,32 @@ def interpolate_chunk(chunk: np.ndarray, stride: int, count: int) -> np.ndarray:
                     axis=1)
 
 
-def run_policy(task: JointTask, policy: NFPolicy, seed: int, sampling: SamplingConfig,
-               execute_steps: int = 4, generator: torch.Generator | None = None,
-               max_steps: int | None = None) -> Rollout:
-    """Reset to ``seed``; every ``execute_steps`` steps observe, predict a chunk and follow
-    its interpolated targets; stop at success or ``max_steps`` (default: the task's)."""
+def observe(task: JointTask, with_image: bool, low_dim: bool,
+            device: torch.device) -> Observation:
+    """The task's current observation for a policy, batch of one."""
+    state = torch.from_numpy(task_state(task, low_dim)).float()[None].to(device)
+    if not with_image:
+        return Observation(None, state)
+    frame = torch.from_numpy(task.render().transpose(2, 0, 1).copy())
+    return Observation(frame[None, None].to(device).float() / 255.0, state)
+
+
+def run_policy(task: JointTask, actor, seed: int, execute_steps: int = 4,
+               max_steps: int | None = None, low_dim: bool = False) -> Rollout:
+    """Reset to ``seed``; every ``execute_steps`` steps observe, ask ``actor`` (any
+    ``bench.policies.ActionPolicy``: ``act(obs)``, ``stride``, ``device``) for a chunk and
+    follow its interpolated targets; stop at success or ``max_steps`` (default: the task's)."""
     max_steps = max_steps or task.config.max_steps
     result = Rollout(seed)
     task.reset(seed, joint_control=True)
-    stride = policy.config.actions.stride
-    device = next(policy.parameters()).device
+    with_image = actor.policy.config.encoder.num_cameras > 0
     while result.steps < max_steps:
         start = time.perf_counter()
-        frame = torch.from_numpy(task.render().transpose(2, 0, 1).copy())
-        obs = Observation(frame[None, None].to(device).float() / 255.0,
-                          torch.from_numpy(task.joint_positions()).float()[None].to(device))
-        pred = policy.predict(obs, sampling, generator)
+        action = actor.act(observe(task, with_image, low_dim, actor.device))
         result.tick_ms.append((time.perf_counter() - start) * 1e3)
-        result.confidence.append(float(pred.confidence[0]))
-        targets = interpolate_chunk(pred.actions[0].cpu().double().numpy(), stride,
+        if action.confidence is not None:
+            result.confidence.append(float(action.confidence[0]))
+        targets = interpolate_chunk(action.chunk[0].cpu().double().numpy(), actor.stride,
                                     execute_steps)
         for target in targets:
             result.steps += 1

@@ -149,6 +149,10 @@ class JointTask:
         data.qfrc_applied[:] = 0.0
         data.qfrc_applied[self.arm_dof] = inertia @ accel + data.qfrc_bias[self.arm_dof]
 
+    def low_dim_observation(self) -> np.ndarray:
+        """(39,) Meta-World's own observation: hand, gripper, object poses, goal."""
+        return np.asarray(self.env._get_obs(), np.float32)
+
     def start_targets(self) -> np.ndarray:
         """(9,) targets that hold the arm where it is with the gripper open."""
         return np.concatenate([self.joint_positions()[:7], finger_setpoints(-1.0)])

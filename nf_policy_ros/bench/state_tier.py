@@ -1,0 +1,186 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""State tier: NF-P against Diffusion Policy on Meta-World tasks from low-dimensional
+observations, same demos, same training recipe and steps, same evaluation seeds.
+
+    OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.state_tier --tasks hammer assembly \
+        --demos 10 50 --seeds 0 1 2 --write-docs
+
+Observation: the 9 joint positions + Meta-World's 39-D observation (hand, gripper, objects,
+goal); action: the 9 joint targets (chunk of 8, stride 4); both policies re-plan every 4
+steps. Demos: the scripted expert replayed in joint space (successful replays only, seeds
+0, 1, ...); evaluation seeds from 10000. Each (task, demos, seed, policy) run is appended to
+docs/benchmarks/state_tier.json as soon as it finishes (runs resume where they stopped:
+finished ones are skipped); state_tier.md is rendered from all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+import hashlib
+import json
+from pathlib import Path
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from nf_policy_ros.bench import report
+from nf_policy_ros.bench.diffusion import DiffusionConfig
+from nf_policy_ros.bench.policies import DiffusionActor, NFPActor
+from nf_policy_ros.bench.train_baseline import train_diffusion
+from nf_policy_ros.config import (
+    ActionConfig,
+    EncoderConfig,
+    NFPConfig,
+    SamplingConfig,
+    TrainConfig,
+)
+from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.training import run_training
+from nf_policy_ros.data.windows import WindowDataset
+from nf_policy_ros.sim.rollout import record_demo, run_policy
+from nf_policy_ros.sim.task import JointTask, TaskConfig
+
+NAME = 'state_tier'
+EVAL_SEED0 = 10_000
+TASKS = ('hammer', 'assembly', 'basketball', 'lever-pull', 'peg-insert-side', 'bin-picking')
+STATE_DIM = 9 + 39
+DP_SIZE = DiffusionConfig(channels=(64, 128, 256), time_dim=64)
+
+
+def tier_config(steps: int, seed: int) -> NFPConfig:
+    return NFPConfig(encoder=EncoderConfig(num_cameras=0, state_dim=STATE_DIM),
+                     actions=ActionConfig(action_dim=9, horizon=8, stride=4),
+                     train=TrainConfig(stage_steps=(steps,), stage_lr=(1e-3,),
+                                       stage_batch_size=(64,), warmup_steps=100,
+                                       val_every=steps, checkpoint_every=steps, seed=seed))
+
+
+def config_hash(config: NFPConfig) -> str:
+    text = json.dumps({'nfp': asdict(config), 'dp': asdict(DP_SIZE)}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def collect(task: JointTask, count: int) -> list:
+    episodes, seed = [], 0
+    while len(episodes) < count and seed < 5 * count + 20:
+        episode = record_demo(task, seed, images=False, low_dim=True)
+        seed += 1
+        if episode is not None:
+            episodes.append(episode)
+    return episodes
+
+
+def train_actor(kind: str, config: NFPConfig, data: WindowDataset):
+    """A trained ActionPolicy: NF-P best-of-128, or DP DDIM-10."""
+    gen = torch.Generator().manual_seed(config.train.seed)
+    if kind == 'nfp':
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run_training(config, data, None, Path(tmp), {}, device='cpu',
+                                  progress=False)
+            policy, _ = load_policy(result.policy_path)
+        return NFPActor(policy, SamplingConfig(mode='best_of_n', num_candidates=128), gen)
+    policy, _ = train_diffusion(config, data, DP_SIZE)
+    return DiffusionActor(policy, 'ddim', 10, gen)
+
+
+def evaluate(task: JointTask, actor, episodes: int) -> dict[str, Any]:
+    rollouts = [run_policy(task, actor, EVAL_SEED0 + i, low_dim=True)
+                for i in range(episodes)]
+    conf = [c for r in rollouts for c in r.confidence]
+    return {'successes': sum(r.success for r in rollouts), 'episodes': episodes,
+            'episode_success': [bool(r.success) for r in rollouts],
+            'mean_steps': float(np.mean([r.steps for r in rollouts])),
+            'tick_p50_ms': float(np.percentile([t for r in rollouts for t in r.tick_ms], 50)),
+            'mean_confidence': float(np.mean(conf)) if conf else None}
+
+
+def done_runs() -> set[tuple]:
+    path = report.DOCS / f'{NAME}.json'
+    records = json.loads(path.read_text()) if path.exists() else []
+    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash']) for r in records}
+
+
+def run_all(args: argparse.Namespace) -> None:
+    finished = done_runs() if args.write_docs else set()
+    for task_name in args.tasks:
+        task = JointTask(TaskConfig(task=task_name))
+        demos = collect(task, max(args.demos))
+        for count in args.demos:
+            for seed in args.seeds:
+                config = tier_config(args.steps, seed)
+                data = WindowDataset(demos[:count], config.actions)
+                for kind in args.policies:
+                    key = (task_name, count, seed, kind, config_hash(config))
+                    if key in finished:
+                        continue
+                    if len(demos) < count:
+                        record = {'error': f'only {len(demos)} joint-space demos'}
+                    else:
+                        start = time.perf_counter()
+                        actor = train_actor(kind, config, data)
+                        train_s = time.perf_counter() - start
+                        record = {'train_s': train_s, 'actor': actor.name,
+                                  **evaluate(task, actor, args.episodes)}
+                    record.update(task=task_name, demos=count, seed=seed, policy=kind,
+                                  steps=args.steps, config_hash=key[-1],
+                                  machine=report.machine_info(torch.device('cpu')))
+                    print(json.dumps({k: v for k, v in record.items() if k != 'machine'}),
+                          flush=True)
+                    report.publish(NAME, record, render_page, args.write_docs)
+        task.close()
+
+
+def _cell(records: list[dict[str, Any]]) -> str:
+    rates = [100.0 * r['successes'] / r['episodes'] for r in records if 'successes' in r]
+    if not rates:
+        return records[0].get('error', 'n/a') if records else ''
+    return f'{np.mean(rates):.0f} ± {np.std(rates):.0f} (n={len(rates)})'
+
+
+def render_page(records: list[dict[str, Any]]) -> str:
+    groups: dict[tuple, dict[str, list]] = {}
+    for r in records:
+        groups.setdefault((r['task'], r['demos'], r['steps'], r['config_hash']),
+                          {}).setdefault(r['policy'], []).append(r)
+    rows = [[task, demos, steps, _cell(by.get('nfp', [])), _cell(by.get('dp', [])), h]
+            for (task, demos, steps, h), by in sorted(groups.items())]
+    return '\n'.join([
+        '# State tier: NF-P vs Diffusion Policy (generated by `nf_policy_ros.bench.state_tier`)'
+        '\n',
+        'Meta-World v3 under joint-position control; observation = 9 joint positions + '
+        "Meta-World's 39-D state; action = chunk of 8 joint targets, stride 4; NF-P "
+        'best-of-128 vs DP DDIM-10 (1-D U-Net 64/128/256), same demos, recipe, steps and '
+        'evaluation seeds (10000+). Success rate in % (mean ± std over training seeds). '
+        'Final checkpoint, no best-of-evaluations selection.\n',
+        f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
+        report.markdown_table(['task', 'demos', 'train steps', 'NF-P success [%]',
+                               'DP success [%]', 'config'], rows),
+        '',
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--tasks', nargs='+', default=list(TASKS))
+    parser.add_argument('--demos', nargs='+', type=int, default=[10, 50])
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'],
+                        choices=['nfp', 'dp'])
+    parser.add_argument('--steps', type=int, default=2000)
+    parser.add_argument('--episodes', type=int, default=20)
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--write-docs', action='store_true')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    run_all(args)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

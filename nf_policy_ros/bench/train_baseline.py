@@ -1,0 +1,42 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Train the Diffusion Policy baseline with NF-P's recipe: the same optimizer, learning-rate
+and batch-size stages, warm-up, gradient clipping, EMA, batches and seeds
+(``config.train``), so a comparison differs only in the model."""
+
+from __future__ import annotations
+
+import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy
+from nf_policy_ros.config import NFPConfig
+from nf_policy_ros.core.schedule import stage_at
+from nf_policy_ros.core.train_state import batch_indices, pick_device, step_generator
+from nf_policy_ros.core.training import fit_normalizers, train_step
+from nf_policy_ros.data.windows import WindowDataset
+
+
+def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: DiffusionConfig,
+                    device: str = 'cpu') -> tuple[DiffusionPolicy, float]:
+    """Fit a DiffusionPolicy for ``config.train.total_steps``; returns the EMA model (eval
+    mode) and the last training loss."""
+    cfg, dev = config.train, pick_device(device)
+    torch.manual_seed(cfg.seed)
+    policy = DiffusionPolicy(config, diffusion)
+    fit_normalizers(policy, data)
+    policy.to(dev).train()
+    optimizer = torch.optim.AdamW(policy.parameters(), lr=cfg.stage_lr[0],
+                                  weight_decay=cfg.weight_decay)
+    ema = (AveragedModel(policy, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay),
+                         use_buffers=False) if cfg.ema_decay > 0 else None)
+    loss = float('nan')
+    for step in range(cfg.total_steps):
+        point = stage_at(cfg, step)
+        idx = batch_indices(len(data), point.batch_size, cfg.seed, step, 0, 1)
+        loss = train_step(policy, policy, optimizer, data.batch(idx), point.lr,
+                          step_generator(cfg.seed, step), dev, cfg.grad_clip_norm)
+        if ema is not None:
+            ema.update_parameters(policy)
+    final = ema.module if ema is not None else policy
+    return final.eval(), loss

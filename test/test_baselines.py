@@ -1,0 +1,81 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The Diffusion Policy baseline and the one interface the benchmarks drive policies by."""
+
+from __future__ import annotations
+
+from conftest import sine_episode, small_config
+import numpy as np
+import pytest
+import torch
+
+from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
+from nf_policy_ros.bench.policies import DiffusionActor, NFPActor
+from nf_policy_ros.bench.state_tier import render_page
+from nf_policy_ros.bench.train_baseline import train_diffusion
+from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.data.windows import WindowDataset
+from nf_policy_ros.structs import Observation
+
+SMALL = DiffusionConfig(channels=(16, 32), time_dim=16, groups=4)
+
+
+def test_unet_maps_a_chunk_to_a_noise_estimate_of_the_same_shape():
+    net = TemporalUNet(action_dim=3, context_dim=8, config=SMALL)
+    x = torch.randn(5, 8, 3)
+    out = net(x, torch.randint(0, 100, (5,)), torch.randn(5, 8))
+    assert out.shape == x.shape and torch.isfinite(out).all()
+
+
+def chunk_error(policy: DiffusionPolicy, data: WindowDataset, kind: str, steps: int) -> float:
+    """Mean |sampled chunk - demonstrated chunk| over the training windows [robot units]."""
+    batch = data.batch(np.arange(len(data)))
+    obs = Observation(None, torch.from_numpy(batch['state']))
+    chunk = policy.sample(obs, kind, steps, torch.Generator().manual_seed(0))
+    return float((chunk - torch.from_numpy(batch['actions'])).abs().mean())
+
+
+def test_trained_diffusion_policy_reproduces_the_demonstrations():
+    """Both samplers of a trained DP land far closer to the demos than an untrained one."""
+    config = small_config(steps=(400,), stride=2)
+    data = WindowDataset([sine_episode(), sine_episode(phase=1.0)], config.actions)
+    trained, loss = train_diffusion(config, data, SMALL)
+    untrained, _ = train_diffusion(small_config(steps=(1,), stride=2), data, SMALL)
+    assert loss < 0.5
+    for kind, steps in (('ddim', 10), ('ddpm', 100)):
+        before, after = (chunk_error(p, data, kind, steps) for p in (untrained, trained))
+        assert after < 0.5 * before, (kind, before, after)
+
+
+def test_both_policies_answer_the_benchmark_interface():
+    config = small_config(steps=(2,))
+    obs = Observation(None, torch.randn(2, 3))
+    gen = torch.Generator().manual_seed(0)
+    nfp = NFPActor(NFPolicy(config), SamplingConfig(mode='best_of_n', num_candidates=4), gen)
+    dp = DiffusionActor(DiffusionPolicy(config, SMALL), 'ddim', 5, gen)
+    for actor in (nfp, dp):
+        action = actor.act(obs)
+        assert action.chunk.shape == (2, config.actions.horizon, config.actions.action_dim)
+        assert actor.stride == config.actions.stride
+    assert nfp.act(obs).confidence.shape == (2,)
+    assert dp.act(obs).confidence is None
+    assert dp.name == 'DP DDIM-5'
+
+
+def test_unknown_scheduler_is_refused_by_name():
+    with pytest.raises(ValueError, match='scheduler'):
+        DiffusionPolicy(small_config(), SMALL).sample(Observation(None, torch.zeros(1, 3)),
+                                                      'euler', 5)
+
+
+def test_state_tier_page_reports_mean_and_spread_over_seeds():
+    machine = {'git_sha': 'abc', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
+               'torch_threads': 1, 'torch': 'x', 'device': 'cpu'}
+
+    def rec(policy, seed, wins):
+        return {'task': 'hammer', 'demos': 10, 'steps': 100, 'config_hash': 'h',
+                'policy': policy, 'seed': seed, 'successes': wins, 'episodes': 20,
+                'machine': machine}
+    page = render_page([rec('nfp', 0, 10), rec('nfp', 1, 20), rec('dp', 0, 4)])
+    assert '| hammer | 10 | 100 | 75 ± 25 (n=2) | 20 ± 0 (n=1) | h |' in page
