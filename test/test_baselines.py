@@ -79,3 +79,14 @@ def test_state_tier_page_reports_mean_and_spread_over_seeds():
                 'machine': machine}
     page = render_page([rec('nfp', 0, 10), rec('nfp', 1, 20), rec('dp', 0, 4)])
     assert '| hammer | 10 | 100 | 75 ± 25 (n=2) | 20 ± 0 (n=1) | h |' in page
+
+
+def test_auroc_counts_ordered_pairs_and_ties_half():
+    from nf_policy_ros.bench.confidence_auroc import auroc, episode_rows
+
+    assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auroc([0.1], [0.9]) == 0.0
+    assert auroc([0.5], [0.5]) == 0.5
+    rows = episode_rows([{'label': 'x', 'episode_success': [True, False, True],
+                          'episode_confidence': [[0.9, 0.5], [0.2, 0.6], [0.8, 0.1]]}], 'src')
+    assert rows[0]['auroc_mean'] == 1.0 and rows[0]['auroc_min'] == 0.0

@@ -52,9 +52,9 @@ STATE_DIM = 9 + 39
 DP_SIZE = DiffusionConfig(channels=(64, 128, 256), time_dim=64)
 
 
-def tier_config(steps: int, seed: int) -> NFPConfig:
+def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8) -> NFPConfig:
     return NFPConfig(encoder=EncoderConfig(num_cameras=0, state_dim=STATE_DIM),
-                     actions=ActionConfig(action_dim=9, horizon=8, stride=4),
+                     actions=ActionConfig(action_dim=9, horizon=horizon, stride=stride),
                      train=TrainConfig(stage_steps=(steps,), stage_lr=(1e-3,),
                                        stage_batch_size=(64,), warmup_steps=100,
                                        val_every=steps, checkpoint_every=steps, seed=seed))
@@ -89,15 +89,18 @@ def train_actor(kind: str, config: NFPConfig, data: WindowDataset):
     return DiffusionActor(policy, 'ddim', 10, gen)
 
 
-def evaluate(task: JointTask, actor, episodes: int) -> dict[str, Any]:
-    rollouts = [run_policy(task, actor, EVAL_SEED0 + i, low_dim=True)
+def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4) -> dict[str, Any]:
+    """Success over the evaluation seeds, re-planning every ``execute_steps`` steps."""
+    rollouts = [run_policy(task, actor, EVAL_SEED0 + i, execute_steps, low_dim=True)
                 for i in range(episodes)]
     conf = [c for r in rollouts for c in r.confidence]
     return {'successes': sum(r.success for r in rollouts), 'episodes': episodes,
             'episode_success': [bool(r.success) for r in rollouts],
             'mean_steps': float(np.mean([r.steps for r in rollouts])),
             'tick_p50_ms': float(np.percentile([t for r in rollouts for t in r.tick_ms], 50)),
-            'mean_confidence': float(np.mean(conf)) if conf else None}
+            'mean_confidence': float(np.mean(conf)) if conf else None,
+            'episode_confidence': [[float(np.mean(r.confidence)), float(np.min(r.confidence))]
+                                   if r.confidence else None for r in rollouts]}
 
 
 def done_runs() -> set[tuple]:

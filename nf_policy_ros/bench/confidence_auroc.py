@@ -1,0 +1,193 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""What NF-P's confidence is worth, as AUROCs (0.5 = no signal, 1 = perfect).
+
+(a) Failure prediction: episode-level AUROC of mean and min confidence for success vs
+    failure, from the closed-loop records the other benchmarks already wrote
+    (state_tier.json, ablations.json) and from `make demo` evaluations (--eval-json).
+(b) Out-of-distribution input: confidence of a trained vision checkpoint on observations of
+    its task (dataset ticks) against the same ticks perturbed: camera blacked out, half the
+    image occluded, and another task's scene in the camera.
+
+    python -m nf_policy_ros.bench.confidence_auroc --checkpoint runs/demo-*/run/policy.pt \
+        --dataset runs/demo-*/dataset --eval-json runs/demo-*/eval_nfp.json --write-docs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from nf_policy_ros.bench import report
+from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.data.cache import load_dataset
+from nf_policy_ros.structs import Observation
+
+OTHER_TASK = {'drawer-open': 'pick-place'}
+DEFAULT_OTHER = 'drawer-open'
+
+
+def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """P(score of a positive > score of a negative), ties counted half (Mann-Whitney U)."""
+    pos, neg = np.asarray(positive, float)[:, None], np.asarray(negative, float)[None, :]
+    if pos.size == 0 or neg.size == 0:
+        return float('nan')
+    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
+
+
+def episode_rows(records: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    """(a) per group of closed-loop records: AUROC of mean/min confidence for success."""
+    rows = []
+    for r in records:
+        pairs = [(s, c) for s, c in zip(r.get('episode_success', []),
+                                         r.get('episode_confidence', [])) if c is not None]
+        wins = [c for s, c in pairs if s]
+        losses = [c for s, c in pairs if not s]
+        if not wins or not losses:
+            continue
+        rows.append({'source': source, 'run': r.get('label', ''),
+                     'successes': len(wins), 'failures': len(losses),
+                     'auroc_mean': auroc([c[0] for c in wins], [c[0] for c in losses]),
+                     'auroc_min': auroc([c[1] for c in wins], [c[1] for c in losses])})
+    return rows
+
+
+def records_from_docs() -> list[dict[str, Any]]:
+    rows = []
+    for name in ('state_tier', 'ablations'):
+        path = report.DOCS / f'{name}.json'
+        if path.exists():
+            records = json.loads(path.read_text())
+            for r in records:
+                r['label'] = ' '.join(str(r[k]) for k in (
+                    'task', 'demos', 'policy', 'group', 'variant', 'seed') if k in r)
+            rows += episode_rows(records, name)
+    return rows
+
+
+def records_from_eval(path: Path) -> list[dict[str, Any]]:
+    episodes = json.loads(path.read_text())['episodes']
+    record = {'label': str(path.parent.name),
+              'episode_success': [bool(e['success']) for e in episodes],
+              'episode_confidence': [[float(np.mean(e['confidence'])),
+                                      float(np.min(e['confidence']))]
+                                     if e['confidence'] else None for e in episodes]}
+    return episode_rows([record], 'make demo (ROS)')
+
+
+def other_task_frames(task: str, size: tuple[int, int], count: int) -> np.ndarray:
+    """(count, 3, H, W) uint8 frames of another Meta-World task's scene."""
+    from nf_policy_ros.sim.task import JointTask, TaskConfig
+
+    other = JointTask(TaskConfig(task=OTHER_TASK.get(task, DEFAULT_OTHER),
+                                 image_height=size[0], image_width=size[1]))
+    frames = []
+    for seed in range(count):
+        other.reset(seed)
+        frames.append(other.render().transpose(2, 0, 1))
+    other.close()
+    return np.stack(frames)
+
+
+def perturbations(images: np.ndarray, task: str) -> dict[str, np.ndarray]:
+    """(N, 1, 3, H, W) uint8 -> name -> perturbed copy."""
+    black = np.zeros_like(images)
+    occluded = images.copy()
+    h = images.shape[-2]
+    occluded[..., h // 2:, :] = 127
+    other = other_task_frames(task, images.shape[-2:], len(images))[:, None]
+    return {'camera blacked out': black, 'lower half occluded': occluded,
+            f'scene of {OTHER_TASK.get(task, DEFAULT_OTHER)}': other}
+
+
+@torch.no_grad()
+def confidences(policy, images: np.ndarray, state: np.ndarray, batch: int = 32) -> np.ndarray:
+    sampling = SamplingConfig(mode='best_of_n', num_candidates=32)
+    gen = torch.Generator().manual_seed(0)
+    out = []
+    for i in range(0, len(images), batch):
+        obs = Observation(torch.from_numpy(images[i:i + batch]).float() / 255.0,
+                          torch.from_numpy(state[i:i + batch]))
+        out.append(policy.predict(obs, sampling, gen).confidence.numpy())
+    return np.concatenate(out)
+
+
+def ood_rows(checkpoint: Path, dataset: Path, task: str, count: int) -> list[dict[str, Any]]:
+    """(b) AUROC of confidence for 'normal' against each perturbation."""
+    policy, _ = load_policy(checkpoint)
+    policy.eval()
+    episodes, _ = load_dataset(dataset)
+    rng = np.random.default_rng(0)
+    images = np.concatenate([e.images for e in episodes])
+    state = np.concatenate([e.state for e in episodes])
+    pick = rng.choice(len(images), size=min(count, len(images)), replace=False)
+    images, state = images[pick], state[pick]
+    normal = confidences(policy, images, state)
+    rows = []
+    for name, perturbed in perturbations(images, task).items():
+        shifted = confidences(policy, perturbed, state)
+        rows.append({'perturbation': name, 'ticks': len(images),
+                     'normal_mean': float(normal.mean()), 'perturbed_mean': float(shifted.mean()),
+                     'auroc': auroc(normal, shifted)})
+    return rows
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    failure = records_from_docs()
+    for path in args.eval_json:
+        failure += records_from_eval(path)
+    ood = (ood_rows(args.checkpoint, args.dataset, args.task, args.ticks)
+           if args.checkpoint else [])
+    return {'machine': report.machine_info(torch.device('cpu')), 'failure': failure,
+            'ood': ood, 'checkpoint': str(args.checkpoint or ''), 'task': args.task}
+
+
+def render_page(records: list[dict[str, Any]]) -> str:
+    latest = records[-1]
+    fail = [[r['source'], r['run'], r['successes'], r['failures'], r['auroc_mean'],
+             r['auroc_min']] for r in latest['failure']]
+    ood = [[r['perturbation'], r['ticks'], r['normal_mean'], r['perturbed_mean'], r['auroc']]
+           for r in latest['ood']]
+    return '\n'.join([
+        '# What confidence is worth (generated by `nf_policy_ros.bench.confidence_auroc`)\n',
+        'AUROC: 0.5 = no signal, 1 = confidence separates perfectly. Latest run only (all runs '
+        'are kept in confidence_auroc.json).\n',
+        f"Machine: {report.describe_machine(latest['machine'])}\n",
+        '## (a) Does low confidence predict failure? (episode level)\n',
+        report.markdown_table(['source', 'run', 'successes', 'failures', 'AUROC mean conf.',
+                               'AUROC min conf.'], fail) if fail else
+        'No closed-loop record with both successes and failures yet.',
+        '',
+        f"## (b) Does it flag out-of-distribution input? ({latest['task']}, checkpoint "
+        f"`{Path(latest['checkpoint']).name or 'none'}`)\n",
+        report.markdown_table(['perturbation', 'ticks', 'mean conf. normal',
+                               'mean conf. perturbed', 'AUROC normal > perturbed'], ood)
+        if ood else 'No checkpoint given.',
+        '',
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--checkpoint', type=Path, default=None)
+    parser.add_argument('--dataset', type=Path, default=None)
+    parser.add_argument('--task', default='drawer-open')
+    parser.add_argument('--ticks', type=int, default=200)
+    parser.add_argument('--eval-json', type=Path, nargs='*', default=[])
+    parser.add_argument('--write-docs', action='store_true')
+    args = parser.parse_args(argv)
+    if args.checkpoint and not args.dataset:
+        parser.error('--checkpoint needs --dataset (its training data: the normal inputs)')
+    torch.set_num_threads(1)
+    report.publish('confidence_auroc', run(args), render_page, args.write_docs)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
