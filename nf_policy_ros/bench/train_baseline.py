@@ -6,6 +6,9 @@ and batch-size stages, warm-up, gradient clipping, EMA, batches and seeds
 
 from __future__ import annotations
 
+from pathlib import Path
+import threading
+
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -18,9 +21,13 @@ from nf_policy_ros.data.windows import WindowDataset
 
 
 def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: DiffusionConfig,
-                    device: str = 'cpu') -> tuple[DiffusionPolicy, float]:
+                    device: str = 'cpu', checkpoint: Path | None = None,
+                    checkpoint_every: int = 250,
+                    stop: threading.Event | None = None) -> tuple[DiffusionPolicy, float]:
     """Fit a DiffusionPolicy for ``config.train.total_steps``; returns the EMA model (eval
-    mode) and the last training loss."""
+    mode) and the last training loss. With ``checkpoint`` the run is saved there every
+    ``checkpoint_every`` steps and resumed from it when it exists (runs across sessions);
+    ``stop`` ends training early (saved first)."""
     cfg, dev = config.train, pick_device(device)
     torch.manual_seed(cfg.seed)
     policy = DiffusionPolicy(config, diffusion)
@@ -30,13 +37,40 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
                                   weight_decay=cfg.weight_decay)
     ema = (AveragedModel(policy, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay),
                          use_buffers=False) if cfg.ema_decay > 0 else None)
-    loss = float('nan')
-    for step in range(cfg.total_steps):
+    loss, start = float('nan'), 0
+    if checkpoint is not None and checkpoint.exists():
+        start = _restore(checkpoint, policy, optimizer, ema)
+    for step in range(start, cfg.total_steps):
+        if stop is not None and stop.is_set():
+            if checkpoint is not None:
+                _save(checkpoint, policy, optimizer, ema, step)
+            break
         point = stage_at(cfg, step)
         idx = batch_indices(len(data), point.batch_size, cfg.seed, step, 0, 1)
         loss = train_step(policy, policy, optimizer, data.batch(idx), point.lr,
                           step_generator(cfg.seed, step), dev, cfg.grad_clip_norm)
         if ema is not None:
             ema.update_parameters(policy)
+        if checkpoint is not None and ((step + 1) % checkpoint_every == 0
+                                       or step + 1 == cfg.total_steps):
+            _save(checkpoint, policy, optimizer, ema, step + 1)
     final = ema.module if ema is not None else policy
     return final.eval(), loss
+
+
+def _save(path: Path, policy, optimizer, ema, step: int) -> None:
+    state = {'model': policy.state_dict(), 'optimizer': optimizer.state_dict(), 'step': step}
+    if ema is not None:
+        state['ema'] = ema.state_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path.with_suffix('.tmp'))
+    path.with_suffix('.tmp').replace(path)
+
+
+def _restore(path: Path, policy, optimizer, ema) -> int:
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    policy.load_state_dict(state['model'])
+    optimizer.load_state_dict(state['optimizer'])
+    if ema is not None and 'ema' in state:
+        ema.load_state_dict(state['ema'])
+    return int(state['step'])
