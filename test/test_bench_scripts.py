@@ -39,3 +39,40 @@ def test_sim_success_script_runs(capsys):
     assert sim_success.main(['--demos', '1', '--steps', '2', '--episodes', '1',
                              '--image-size', '32', '--candidates', '2']) == 0
     assert '| pick-place | 1 | 32 | 2 |' in capsys.readouterr().out
+
+
+def test_policy_latency_script_runs(capsys):
+    from nf_policy_ros.bench import policy_latency
+
+    assert policy_latency.main(['--image-size', '32', '--repeats', '4',
+                                '--dp-sizes', 'small']) == 0
+    out = capsys.readouterr().out
+    assert 'NF-P best-of-128' in out and 'DP (small U-Net) DDPM-100' in out
+    assert '| NF-P best-of-128 |' in out and '1.0x |' in out
+
+
+def test_state_tier_and_ablation_scripts_run(capsys):
+    from nf_policy_ros.bench import ablations, state_tier
+
+    assert state_tier.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
+                            '--steps', '2', '--episodes', '1']) == 0
+    out = capsys.readouterr().out
+    assert '"policy": "nfp"' in out and '"policy": "dp"' in out
+    assert '| drawer-open | 1 | 2 |' in out
+    ablations.VARIANTS[:] = ablations.VARIANTS[:1] + ablations.VARIANTS[-1:]
+    assert ablations.main(['--demos', '1', '--steps', '2', '--episodes', '1']) == 0
+    out = capsys.readouterr().out
+    assert '| stride | 1 |' in out and '| chunking | off (single action) |' in out
+
+
+def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
+    from nf_policy_ros.bench import vision_tier
+
+    monkeypatch.setattr(vision_tier, 'IMAGE', 32)
+    args = ['--tasks', 'drawer-open', '--demos', '1', '--steps', '3', '--episodes', '1',
+            '--policies', 'dp', '--run-dir', str(tmp_path), '--threads', '1']
+    assert vision_tier.main(args + ['--max-minutes', '1e-9']) == 0
+    assert 'stopped after' in capsys.readouterr().out
+    assert (tmp_path / 'drawer-open' / 'demos_1' / 'meta.json').exists()
+    assert vision_tier.main(args) == 0
+    assert '| drawer-open | 1 | 3 |' in capsys.readouterr().out

@@ -37,7 +37,8 @@ def sim_config(image_size: int) -> NFPConfig:
                      actions=ActionConfig(action_dim=9, horizon=8, stride=4))
 
 
-def actors(config: NFPConfig, device: torch.device) -> list[tuple[str, Any]]:
+def actors(config: NFPConfig, device: torch.device,
+           dp_sizes: tuple[str, ...] = tuple(DP_SIZES)) -> list[tuple[str, Any]]:
     """(label, actor) of every row, NF-P first."""
     gen = torch.Generator(device=device).manual_seed(0)
     nfp = NFPolicy(config).to(device)
@@ -45,8 +46,8 @@ def actors(config: NFPConfig, device: torch.device) -> list[tuple[str, Any]]:
         ('zero_latent', SamplingConfig(mode='zero_latent')),
         ('best-of-128', SamplingConfig(mode='best_of_n', num_candidates=128)),
         ('refine-10', SamplingConfig(mode='refine', refine_steps=10)))]
-    for label, size in DP_SIZES.items():
-        dp = DiffusionPolicy(config, size).to(device)
+    for label in dp_sizes:
+        dp = DiffusionPolicy(config, DP_SIZES[label]).to(device)
         params = sum(p.numel() for p in dp.denoiser.parameters()) / 1e6
         for kind, steps in (('ddim', 10), ('ddpm', 100)):
             rows.append((f'{label} {kind.upper()}-{steps} ({params:.0f} M denoiser)',
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     obs = Observation(torch.rand(1, 1, 3, args.image_size, args.image_size, device=device),
                       torch.randn(1, 9, device=device))
     rows = []
-    for label, actor in actors(config, device):
+    sizes = tuple(k for k in DP_SIZES if any(f'({n} ' in k for n in args.dp_sizes))
+    for label, actor in actors(config, device, sizes):
         slow = 'DDPM' in label or 'refine' in label
         timing = report.time_calls(lambda a=actor: a.act(obs), args.repeats // 4 if slow
                                    else args.repeats, 2, device)
@@ -96,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--image-size', type=int, default=84)
     parser.add_argument('--repeats', type=int, default=40)
+    parser.add_argument('--dp-sizes', nargs='+', default=['published', 'small'],
+                        choices=['published', 'small'])
     parser.add_argument('--write-docs', action='store_true')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

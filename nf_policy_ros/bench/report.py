@@ -117,3 +117,15 @@ def describe_machine(info: dict[str, Any]) -> str:
     return (f"{info['date_utc']}, git `{info['git_sha'][:10]}`, {info['host_cpu']} "
             f"({info['cpu_count']} cores), torch {info['torch']} with "
             f"{info['torch_threads']} thread(s), device `{info['device']}`{gpu}")
+
+
+def run_script(parser, argv: list[str] | None, run: Callable[[Any], Any],
+               threads: int = 1) -> int:
+    """Add ``--threads`` and ``--write-docs`` to a benchmark's parser, parse, fix torch's
+    thread count, and call ``run(args)``; returns the exit code."""
+    parser.add_argument('--threads', type=int, default=threads)
+    parser.add_argument('--write-docs', action='store_true')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    run(args)
+    return 0

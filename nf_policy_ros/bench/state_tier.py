@@ -190,12 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                         choices=['nfp', 'dp'])
     parser.add_argument('--steps', type=int, default=2000)
     parser.add_argument('--episodes', type=int, default=20)
-    parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--write-docs', action='store_true')
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    run_all(args)
-    return 0
+    return report.run_script(parser, argv, run_all, threads=1)
 
 
 if __name__ == '__main__':

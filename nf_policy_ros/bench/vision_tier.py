@@ -131,15 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--episodes', type=int, default=20)
     parser.add_argument('--dp-size', choices=sorted(DP_SIZES), default='small')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--run-dir', type=Path, default=Path('runs/vision_tier'))
     parser.add_argument('--max-minutes', type=float, default=0.0,
                         help='stop training after this long (0 = no limit); re-run resumes')
-    parser.add_argument('--write-docs', action='store_true')
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    run_all(args)
-    return 0
+    return report.run_script(parser, argv, run_all, threads=2)
 
 
 if __name__ == '__main__':
