@@ -48,7 +48,10 @@ def test_colcon_install_layout():
     assert (SHARE / 'config' / 'nf_policy.rviz').exists()
     assert (SHARE / 'launch' / 'train.launch.py').exists()
     assert (SHARE / 'launch' / 'policy.launch.py').exists()
-    for name in ('policy_node', 'train_node', 'bag_to_dataset', 'train'):
+    assert (SHARE / 'launch' / 'sim.launch.py').exists()
+    assert (SHARE / 'config' / 'sim_policy.yaml').exists()
+    for name in ('policy_node', 'train_node', 'bag_to_dataset', 'train', 'sim_robot_node',
+                 'demo_recorder', 'collect_demos', 'evaluate'):
         assert (EXECUTABLES / name).exists(), name
 
 

@@ -1,6 +1,6 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""launch_pytest test of policy.launch.py (needs a full ROS 2 install with launch).
+"""launch_pytest tests of policy.launch.py and sim.launch.py (need a full ROS 2 install).
 
 The same behaviour is covered without `launch` by test_foundation.py and test_policy_node.py,
 which start the installed executable with the shipped params file.
@@ -39,3 +39,23 @@ def test_policy_launch_starts_the_node_fail_safe(policy_launch, launch_context):
 
     assert process_tools.wait_for_output_sync(launch_context, policy_launch,
                                               says_unconfigured, timeout=60)
+
+
+@pytest.fixture
+def sim_launch():
+    return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', 'sim.launch.py',
+                               'real_time_factor:=0.0'], cached_output=True, output='screen')
+
+
+@launch_pytest.fixture
+def sim_launch_description(sim_launch):
+    return LaunchDescription([sim_launch, launch_pytest.actions.ReadyToTest()])
+
+
+@pytest.mark.launch(fixture=sim_launch_description, shutdown=True)
+def test_sim_launch_starts_the_robot(sim_launch, launch_context):
+    """sim.launch.py brings up the simulated arm (test_sim_ros.py covers it without launch)."""
+    def robot_up(output: str) -> None:
+        assert 'drawer-open: 12.5 ms per step' in output
+
+    assert process_tools.wait_for_output_sync(launch_context, sim_launch, robot_up, timeout=60)
