@@ -1,10 +1,13 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Confidence in [0, 1]: where a chunk's log-likelihood falls among held-out demo chunks.
+"""Confidence in [0, 1]: where a plan's log-likelihood falls among reference plans.
 
-After training, the log p per dimension of every held-out (validation) chunk under the model
-is stored, sorted. The confidence of a new chunk is the empirical CDF at its log p per
-dimension: 0.5 = as likely as a typical demo chunk, 0.0 = less likely than every one.
+After training, the policy plans for every held-out (validation) observation with the
+checkpoint's sampling configuration, and the log p per dimension of those plans is stored,
+sorted. The confidence of a new plan is the empirical CDF at its log p per dimension: 0.5 =
+as likely as the plan for a typical held-out observation, 0.0 = less likely than every one.
+(Calibrating on demonstrated chunks instead put almost every plan at 1.0: the sampler picks
+the most likely of N samples, far likelier than a real chunk; see core/training.py.)
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ DistributedDataParallel (NCCL on GPUs, gloo on CPUs); rank 0 writes files.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 import math
 from pathlib import Path
 import threading
@@ -22,7 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from nf_policy_ros.config import NFPConfig
+from nf_policy_ros.config import NFPConfig, SamplingConfig
 from nf_policy_ros.core.checkpoint import make_provenance, read_checkpoint, save_checkpoint
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.schedule import stage_at
@@ -38,6 +39,7 @@ from nf_policy_ros.core.train_state import (
 from nf_policy_ros.data.windows import WindowDataset
 
 MAX_EVAL_WINDOWS = 4096
+MAX_PLAN_CALIBRATION_WINDOWS = 1024
 EVAL_BATCH = 64
 
 
@@ -64,11 +66,34 @@ def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
                        stats[f'{name}_high'])
 
 
-def _eval_indices(data: WindowDataset) -> np.ndarray:
+def _eval_indices(data: WindowDataset, limit: int = MAX_EVAL_WINDOWS) -> np.ndarray:
     n = len(data)
-    if n <= MAX_EVAL_WINDOWS:
+    if n <= limit:
         return np.arange(n)
-    return np.linspace(0, n - 1, MAX_EVAL_WINDOWS).astype(np.int64)
+    return np.linspace(0, n - 1, limit).astype(np.int64)
+
+
+@torch.no_grad()
+def held_out_plan_log_prob(policy: NFPolicy, data: WindowDataset, device: torch.device,
+                           sampling: SamplingConfig, seed: int = 0) -> torch.Tensor:
+    """log p per dimension (M,) of the *plans* the sampler picks for held-out observations.
+
+    This is what the confidence is calibrated on: at run time the policy scores its own
+    plan (the most likely of N samples), which is far likelier than a demonstrated chunk,
+    so a CDF over demo chunks would put nearly every plan at ~1.0 (seen in the simulated
+    demo before this). Against plans for held-out observations, a typical observation scores
+    ~0.5 and one the model is unsure about scores low.
+    """
+    was_training = policy.training
+    policy.eval()
+    gen = torch.Generator(device=device).manual_seed(seed)
+    out = []
+    indices = _eval_indices(data, MAX_PLAN_CALIBRATION_WINDOWS)
+    for i in range(0, len(indices), EVAL_BATCH):
+        _, obs = batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)
+        out.append(policy.predict(obs, sampling, gen).log_prob_per_dim)
+    policy.train(was_training)
+    return torch.cat(out).cpu()
 
 
 @torch.no_grad()
@@ -190,7 +215,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     if rank == 0:
         _save_final(path, policy, ema, val_set or train_set, dev, provenance,
                     {'steps': step, 'train_nll_per_dim': loss, 'val_nll_per_dim': val_nll,
-                     'calibration_source': 'validation' if val_set else 'training'})
+                     'calibration_source': 'validation' if val_set else 'training',
+                     'calibration_sampling': asdict(config.sampling)})
     return TrainResult(path, step, loss, val_nll, policy)
 
 
@@ -219,5 +245,6 @@ def _save_final(path: Path, policy: NFPolicy, ema: AveragedModel | None,
                 calibration_set: WindowDataset, device: torch.device,
                 provenance: dict[str, Any], summary: dict[str, Any]) -> None:
     final = _eval_model(policy, ema)
-    final.calibration.fit(held_out_log_prob(final, calibration_set, device))
+    final.calibration.fit(held_out_plan_log_prob(final, calibration_set, device,
+                                                 final.config.sampling))
     save_checkpoint(path, final, make_provenance(**provenance, training=summary))
