@@ -163,9 +163,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                   f"{e['steps']} steps, {len(e['confidence'])} plans, mean confidence "
                   f"{np.mean(e['confidence']) if e['confidence'] else float('nan'):.2f}",
                   flush=True)
-    result = {'summary': summarize(episodes), 'episodes': episodes,
-              'args': {k: v for k, v in vars(args).items()}}
-    return result
+    return {'summary': summarize(episodes), 'episodes': episodes, 'args': vars(args)}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

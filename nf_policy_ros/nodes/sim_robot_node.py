@@ -21,6 +21,7 @@ import json
 import threading
 import time
 
+from builtin_interfaces.msg import Time
 import numpy as np
 from rclpy._rclpy_pybind11 import RCLError
 from rclpy.node import Node
@@ -45,9 +46,7 @@ def every_n_steps(rate_hz: float, step_s: float) -> int:
     return 1 if rate_hz <= 0 else max(1, round(1.0 / (rate_hz * step_s)))
 
 
-def stamp_msg(ns: int):
-    from builtin_interfaces.msg import Time
-
+def stamp_msg(ns: int) -> Time:
     return Time(sec=ns // 10**9, nanosec=ns % 10**9)
 
 
