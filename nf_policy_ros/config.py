@@ -39,6 +39,7 @@ __all__ = [
     'flatten_config',
 ]
 
+TRUNK_STRIDES = (0, 8, 16, 32)
 SAMPLING_MODES = ('zero_latent', 'sample', 'best_of_n', 'refine')
 REFINE_SPACES = ('latent', 'action')
 PADDING_RULES = ('drop', 'repeat_last')
@@ -57,6 +58,10 @@ class EncoderConfig:
     crop_fraction: float = param('Random-crop side as a fraction of the image in training '
                                  '(1.0 = no crop; evaluation uses a center crop).', 0.9)
     num_keypoints: int = param('Spatial-softmax keypoints per camera (features = 2x this).', 32)
+    trunk_stride: int = param('ResNet18 output stride: 32 (stock), 16 (no max-pool) or 8 (also '
+                              'layer4 unstrided); 0 = the largest that leaves at least a 2x2 '
+                              'feature map for the cropped image (32 at 84-96 px, 16 at 32 px).',
+                              0)
     norm_groups: int = param('GroupNorm groups replacing BatchNorm in ResNet18.', 16)
     weights_path: str = param('Optional local ResNet18 state_dict file; empty = random init.',
                               '')
@@ -72,6 +77,8 @@ class EncoderConfig:
         require(0.5 <= self.crop_fraction <= 1.0, 'encoder.crop_fraction',
                  self.crop_fraction, 'a fraction in [0.5, 1.0]')
         require(self.num_keypoints > 0, 'encoder.num_keypoints', self.num_keypoints, '> 0')
+        require(self.trunk_stride in TRUNK_STRIDES, 'encoder.trunk_stride', self.trunk_stride,
+                f'one of {TRUNK_STRIDES} (0 = auto)')
         require(self.norm_groups > 0 and 64 % self.norm_groups == 0, 'encoder.norm_groups',
                  self.norm_groups, 'a divisor of 64')
         require(self.state_dim > 0, 'encoder.state_dim', self.state_dim, '> 0')

@@ -163,3 +163,21 @@ def test_encoder_loads_matching_local_weights_and_refuses_others(tmp_path):
     torch.save({'other': torch.zeros(3)}, tmp_path / 'other.pt')
     with pytest.raises(ValueError, match='no tensor matches ResNet18'):
         build_trunk(EncoderConfig(weights_path=str(tmp_path / 'other.pt')))
+
+
+@pytest.mark.parametrize('size, stride', [(32, 16), (48, 32), (96, 32)])
+def test_the_camera_reaches_the_context_at_every_supported_image_size(size, stride):
+    """At 32x32 the stock stride-32 trunk made a 1x1 map: constant keypoints, a blind policy.
+    The automatic stride keeps a >= 2x2 map, so a blacked-out camera changes the context."""
+    from nf_policy_ros.config import EncoderConfig
+    from nf_policy_ros.core.encoder import ObservationEncoder, trunk_stride
+
+    config = EncoderConfig(image_height=size, image_width=size, state_dim=3)
+    assert trunk_stride(config) == stride
+    encoder = ObservationEncoder(config, small_config().actions).eval()
+    images = torch.rand(2, 1, 3, size, size, generator=torch.Generator().manual_seed(0))
+    state = torch.zeros(2, 3)
+    with torch.no_grad():
+        seen = encoder(images, state)
+        blind = encoder(torch.zeros_like(images), state)
+    assert float((seen - blind).abs().max()) > 1e-4

@@ -37,12 +37,45 @@ class SpatialSoftmax(nn.Module):
         return torch.cat([x, y], dim=-1)
 
 
+MIN_FEATURE_SIDE = 2
+
+
+def crop_size(config: EncoderConfig) -> tuple[int, int]:
+    """(h, w) [px] of the crop the trunk sees."""
+    return (max(1, round(config.image_height * config.crop_fraction)),
+            max(1, round(config.image_width * config.crop_fraction)))
+
+
+def trunk_stride(config: EncoderConfig) -> int:
+    """The trunk's output stride: ``config.trunk_stride``, or the largest of 32/16/8 that
+    leaves a feature map of at least 2x2 for the crop.
+
+    Why: spatial softmax over a 1x1 map returns the same keypoint for every image, so the
+    camera would carry no information. Found on the simulated demo at 32x32 images (crop 29,
+    stride 32 -> 1x1): the policy's context did not change when the camera was blacked out.
+    """
+    if config.trunk_stride:
+        return config.trunk_stride
+    side = min(crop_size(config))
+    for stride in (32, 16):
+        if -(-side // stride) >= MIN_FEATURE_SIDE:
+            return stride
+    return 8
+
+
 def build_trunk(config: EncoderConfig) -> nn.Sequential:
-    """ResNet18 up to layer4 (stride 32, 512 channels) with GroupNorm instead of BatchNorm."""
+    """ResNet18 up to layer4 (512 channels) with GroupNorm instead of BatchNorm, at the
+    output stride of ``trunk_stride`` (16: no max-pool; 8: also layer4 unstrided). The
+    weights' names and shapes do not depend on the stride."""
     net = resnet18(weights=None, norm_layer=lambda c: nn.GroupNorm(config.norm_groups, c))
     if config.weights_path:
         load_matching_weights(net, config.weights_path)
-    return nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool,
+    stride = trunk_stride(config)
+    pool = net.maxpool if stride == 32 else nn.Identity()
+    if stride == 8:
+        net.layer4[0].conv1.stride = (1, 1)
+        net.layer4[0].downsample[0].stride = (1, 1)
+    return nn.Sequential(net.conv1, net.bn1, net.relu, pool,
                          net.layer1, net.layer2, net.layer3, net.layer4)
 
 
@@ -65,7 +98,7 @@ def crop_images(images: torch.Tensor, fraction: float, generator: torch.Generato
                 random: bool) -> torch.Tensor:
     """Crop (B, N_c, 3, H, W) to a ``fraction`` of each side; random per sample or centered."""
     b, n, c, h, w = images.shape
-    ch, cw = max(1, round(h * fraction)), max(1, round(w * fraction))
+    ch, cw = max(1, round(h * fraction)), max(1, round(w * fraction))  # as crop_size()
     if (ch, cw) == (h, w):
         return images
     if not random:
