@@ -58,9 +58,9 @@ class EncoderConfig:
     crop_fraction: float = param('Random-crop side as a fraction of the image in training '
                                  '(1.0 = no crop; evaluation uses a center crop).', 0.9)
     num_keypoints: int = param('Spatial-softmax keypoints per camera (features = 2x this).', 32)
-    trunk_stride: int = param('ResNet18 output stride: 32 (stock), 16 (no max-pool) or 8 (also '
-                              'layer4 unstrided); 0 = the largest that leaves at least a 2x2 '
-                              'feature map for the cropped image (32 at 84-96 px, 16 at 32 px).',
+    trunk_stride: int = param('ResNet18 output stride: 32 (stock), 16 (layer4 unstrided) or 8 '
+                              '(layer3 too); 0 = the largest that leaves at least a 2x2 '
+                              'feature map for the cropped image (32 at 48-96 px, 16 at 32 px).',
                               0)
     norm_groups: int = param('GroupNorm groups replacing BatchNorm in ResNet18.', 16)
     weights_path: str = param('Optional local ResNet18 state_dict file; empty = random init.',

@@ -31,8 +31,8 @@ export OMP_NUM_THREADS=1
 BIN=install/nf_policy_ros/lib/nf_policy_ros
 mkdir -p "$OUT/logs"
 PIDS=()
-stop_nodes() {  # SIGINT every node started so far and wait for them (frees the CPU)
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+stop_nodes() {  # SIGTERM (background jobs ignore SIGINT) every node started so far, wait
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait; PIDS=()
 }
 cleanup() { stop_nodes; }

@@ -65,17 +65,18 @@ def trunk_stride(config: EncoderConfig) -> int:
 
 def build_trunk(config: EncoderConfig) -> nn.Sequential:
     """ResNet18 up to layer4 (512 channels) with GroupNorm instead of BatchNorm, at the
-    output stride of ``trunk_stride`` (16: no max-pool; 8: also layer4 unstrided). The
-    weights' names and shapes do not depend on the stride."""
+    output stride of ``trunk_stride``: 16 = layer4 unstrided, 8 = layer3 too (the cheapest
+    way to a larger map: the early, wide-resolution stages keep their stride). The weights'
+    names and shapes do not depend on the stride."""
     net = resnet18(weights=None, norm_layer=lambda c: nn.GroupNorm(config.norm_groups, c))
     if config.weights_path:
         load_matching_weights(net, config.weights_path)
     stride = trunk_stride(config)
-    pool = net.maxpool if stride == 32 else nn.Identity()
-    if stride == 8:
-        net.layer4[0].conv1.stride = (1, 1)
-        net.layer4[0].downsample[0].stride = (1, 1)
-    return nn.Sequential(net.conv1, net.bn1, net.relu, pool,
+    unstrided = {32: (), 16: (net.layer4,), 8: (net.layer3, net.layer4)}[stride]
+    for layer in unstrided:
+        layer[0].conv1.stride = (1, 1)
+        layer[0].downsample[0].stride = (1, 1)
+    return nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool,
                          net.layer1, net.layer2, net.layer3, net.layer4)
 
 
