@@ -86,7 +86,6 @@ def test_a_scripted_episode_through_ros_becomes_one_labelled_bag_the_data_layer_
     assert meta['bags'][0]['report']['dropped_ticks'] <= 4
     assert len(episodes) == 1 and episodes[0].state.shape[1] == 9
     assert len(episodes[0]) >= min(counts.values()) - 4
-    assert meta['bags'][0]['report']['ticks'] == counts['/image']
 
 
 def test_the_robot_executes_trajectories_like_jtc_and_refuses_bad_ones(robot):

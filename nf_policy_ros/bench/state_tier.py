@@ -97,9 +97,11 @@ def train_actor(kind: str, config: NFPConfig, data: WindowDataset, run_dir: Path
     return DiffusionActor(policy, 'ddim', 10, gen)
 
 
-def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4) -> dict[str, Any]:
-    """Success over the evaluation seeds, re-planning every ``execute_steps`` steps."""
-    rollouts = [run_policy(task, actor, EVAL_SEED0 + i, execute_steps, low_dim=True)
+def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
+             low_dim: bool = True) -> dict[str, Any]:
+    """Success over the evaluation seeds, re-planning every ``execute_steps`` steps; the
+    state is ``sim.rollout.task_state(task, low_dim)`` (as the policy was trained)."""
+    rollouts = [run_policy(task, actor, EVAL_SEED0 + i, execute_steps, low_dim=low_dim)
                 for i in range(episodes)]
     conf = [c for r in rollouts for c in r.confidence]
     return {'successes': sum(r.success for r in rollouts), 'episodes': episodes,

@@ -92,7 +92,7 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     if stop.is_set():
         return {}
     return {'train_s_this_session': time.perf_counter() - start, 'actor': actor.name,
-            **evaluate(task, actor, args.episodes)}
+            **evaluate(task, actor, args.episodes, low_dim=False)}
 
 
 def run_all(args: argparse.Namespace) -> None:
