@@ -29,9 +29,12 @@ class Action:
 
 
 class ActionPolicy(Protocol):
+    """``policy`` is the underlying module (its ``config`` says what it observes)."""
+
     name: str
     stride: int
     device: torch.device
+    policy: torch.nn.Module
 
     def act(self, obs: Observation) -> Action: ...
 
