@@ -95,17 +95,16 @@ def render_page(records: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--image-size', type=int, default=84)
     parser.add_argument('--repeats', type=int, default=40)
     parser.add_argument('--dp-sizes', nargs='+', default=['published', 'small'],
                         choices=['published', 'small'])
-    parser.add_argument('--write-docs', action='store_true')
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    report.publish('policy_latency', run(args), render_page, args.write_docs)
-    return 0
+
+    def run_and_publish(args: argparse.Namespace) -> None:
+        torch.manual_seed(0)
+        report.publish('policy_latency', run(args), render_page, args.write_docs)
+
+    return report.run_script(parser, argv, run_and_publish)
 
 
 if __name__ == '__main__':

@@ -122,13 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--episodes', type=int, default=10)
     parser.add_argument('--image-size', type=int, default=48)
     parser.add_argument('--candidates', type=int, default=32)
-    parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--write-docs', action='store_true')
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    report.publish('sim_success', run(args), render_page, args.write_docs)
-    return 0
+
+    def run_and_publish(args: argparse.Namespace) -> None:
+        torch.manual_seed(0)
+        report.publish('sim_success', run(args), render_page, args.write_docs)
+
+    return report.run_script(parser, argv, run_and_publish)
 
 
 if __name__ == '__main__':

@@ -84,6 +84,8 @@ class JointTask:
         self.arm_dof = np.array([model.jnt_dofadr[model.joint(j).id] for j in ARM_JOINTS])
         self.finger_qpos = np.array([model.jnt_qposadr[model.joint(j).id]
                                      for j in FINGER_JOINTS])
+        self.joint_dofs = np.array([model.jnt_dofadr[model.joint(j).id]
+                                    for j in ARM_JOINTS + FINGER_JOINTS])
         self._full_inertia = np.zeros((model.nv, model.nv))
         self._renderer = None
         self.steps = 0
@@ -159,9 +161,7 @@ class JointTask:
 
     def joint_velocities(self) -> np.ndarray:
         """(9,) arm [rad/s] then fingers [m/s]."""
-        model, data = self.env.model, self.env.data
-        dofs = [model.jnt_dofadr[model.joint(j).id] for j in self.joint_names]
-        return data.qvel[dofs].copy()
+        return self.env.data.qvel[self.joint_dofs].copy()
 
     def success(self) -> bool:
         obs = self.env._get_obs()
