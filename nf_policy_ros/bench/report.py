@@ -10,8 +10,10 @@ regenerated from all records by the script, never edited by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+import contextlib
 from datetime import datetime, timezone
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -81,23 +83,38 @@ def matmul_peak_gflops(device: torch.device, size: int = 1024, repeats: int = 20
     return 2 * size ** 3 / (timing['p50_ms'] * 1e-3) / 1e9
 
 
-def append_record(name: str, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Append ``record`` to docs/benchmarks/<name>.json; return all records."""
+@contextlib.contextmanager
+def _results_lock(name: str) -> Iterator[None]:
+    """Serialise writers of docs/benchmarks/<name>.* (parallel benchmark workers)."""
     DOCS.mkdir(parents=True, exist_ok=True)
+    with open(DOCS / f'.{name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + '.tmp')
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _append(name: str, record: dict[str, Any]) -> list[dict[str, Any]]:
     path = DOCS / f'{name}.json'
     records = json.loads(path.read_text()) if path.exists() else []
     records.append(record)
-    path.write_text(json.dumps(records, indent=1) + '\n')
+    _write_atomic(path, json.dumps(records, indent=1) + '\n')
     return records
 
 
 def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) -> None:
     """Print the page for ``record``; with ``write_docs`` also append it to
-    docs/benchmarks/<name>.json and regenerate <name>.md from all records."""
+    docs/benchmarks/<name>.json and regenerate <name>.md from all records (under one lock,
+    so parallel workers never lose a record or leave a stale page)."""
     print(render_page([record]))
     if write_docs:
-        records = append_record(name, record)
-        (DOCS / f'{name}.md').write_text(render_page(records))
+        with _results_lock(name):
+            records = _append(name, record)
+            _write_atomic(DOCS / f'{name}.md', render_page(records))
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
