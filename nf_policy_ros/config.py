@@ -167,6 +167,9 @@ class TrainConfig:
     weight_decay: float = param('AdamW weight decay.', 1e-4)
     grad_clip_norm: float = param('Gradient-norm clip (0 = off).', 1.0)
     ema_decay: float = param('EMA decay of the weights used for evaluation (0 = off).', 0.999)
+    ema_warmup: bool = param('Ramp the EMA decay as min(ema_decay, (1+n)/(10+n)) over '
+                             'updates n, so short runs do not keep the initial weights.',
+                             True)
     val_fraction: float = param('Fraction of episodes held out for validation/calibration.',
                                 0.1)
     val_every: int = param('Validate every this many steps.', 500)

@@ -53,12 +53,26 @@ STATE_DIM = 9 + 39
 DP_SIZE = DiffusionConfig(channels=(64, 128, 256), time_dim=64)
 
 
-def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8) -> NFPConfig:
+def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8, lr: float = 1e-3,
+                ema_warmup: bool = True) -> NFPConfig:
+    """The shared recipe: one stage of ``steps`` AdamW steps at ``lr``, batch 64."""
     return NFPConfig(encoder=EncoderConfig(num_cameras=0, state_dim=STATE_DIM),
                      actions=ActionConfig(action_dim=9, horizon=horizon, stride=stride),
-                     train=TrainConfig(stage_steps=(steps,), stage_lr=(1e-3,),
+                     train=TrainConfig(stage_steps=(steps,), stage_lr=(lr,),
                                        stage_batch_size=(64,), warmup_steps=100,
-                                       val_every=steps, checkpoint_every=steps, seed=seed))
+                                       ema_warmup=ema_warmup, val_every=steps,
+                                       checkpoint_every=steps, seed=seed))
+
+
+def recipe_fields(config: NFPConfig) -> dict[str, Any]:
+    """What a record says of the training recipe beyond the steps."""
+    return {'lr': config.train.stage_lr[0], 'ema_warmup': config.train.ema_warmup}
+
+
+def recipe_label(record: dict[str, Any]) -> str:
+    """'lr 0.001, EMA warm-up' (records from before the EMA warm-up had a fixed decay)."""
+    ema = 'EMA warm-up' if record.get('ema_warmup', False) else 'EMA fixed 0.999'
+    return f"lr {record.get('lr', 1e-3):g}, {ema}"
 
 
 def config_hash(config: NFPConfig) -> str:
@@ -126,7 +140,8 @@ def run_all(args: argparse.Namespace) -> None:
         demos = collect(task, max(args.demos))
         for count in args.demos:
             for seed in args.seeds:
-                config = tier_config(args.steps, seed)
+                config = tier_config(args.steps, seed, lr=args.lr,
+                                     ema_warmup=args.ema_warmup)
                 data = WindowDataset(demos[:count], config.actions)
                 for kind in args.policies:
                     key = (task_name, count, seed, kind, config_hash(config))
@@ -141,7 +156,8 @@ def run_all(args: argparse.Namespace) -> None:
                         record = {'train_s': train_s, 'actor': actor.name,
                                   **evaluate(task, actor, args.episodes)}
                     record.update(task=task_name, demos=count, seed=seed, policy=kind,
-                                  steps=args.steps, config_hash=key[-1],
+                                  steps=args.steps, **recipe_fields(config),
+                                  config_hash=key[-1],
                                   machine=report.machine_info(torch.device('cpu')))
                     print(json.dumps({k: v for k, v in record.items() if k != 'machine'}),
                           flush=True)
@@ -167,17 +183,17 @@ def render_page(records: list[dict[str, Any]], title: str = STATE_TITLE,
                 setup: str = STATE_SETUP) -> str:
     groups: dict[tuple, dict[str, list]] = {}
     for r in records:
-        groups.setdefault((r['task'], r['demos'], r['steps'], r['config_hash']),
-                          {}).setdefault(r['policy'], []).append(r)
-    rows = [[task, demos, steps, _cell(by.get('nfp', [])), _cell(by.get('dp', [])), h]
-            for (task, demos, steps, h), by in sorted(groups.items())]
+        key = (r['task'], r['demos'], r['steps'], recipe_label(r), r['config_hash'])
+        groups.setdefault(key, {}).setdefault(r['policy'], []).append(r)
+    rows = [[task, demos, steps, recipe, _cell(by.get('nfp', [])), _cell(by.get('dp', [])), h]
+            for (task, demos, steps, recipe, h), by in sorted(groups.items())]
     return '\n'.join([
         title + '\n',
         setup + ', same demos, recipe, steps and evaluation seeds (10000+). Success rate in % '
         '(mean ± std over training seeds). Final checkpoint, no best-of-evaluations '
         'selection.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
-        report.markdown_table(['task', 'demos', 'train steps', 'NF-P success [%]',
+        report.markdown_table(['task', 'demos', 'train steps', 'recipe', 'NF-P success [%]',
                                'DP success [%]', 'config'], rows),
         '',
     ])
@@ -191,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'],
                         choices=['nfp', 'dp'])
     parser.add_argument('--steps', type=int, default=2000)
+    parser.add_argument('--lr', type=float, default=1e-3)
+    parser.add_argument('--ema-warmup', action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument('--episodes', type=int, default=20)
     return report.run_script(parser, argv, run_all, threads=1)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import threading
 
 import torch
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy
 from nf_policy_ros.config import NFPConfig
+from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import batch_indices, pick_device, step_generator
 from nf_policy_ros.core.training import fit_normalizers, train_step
@@ -35,8 +35,7 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
     policy.to(dev).train()
     optimizer = torch.optim.AdamW(policy.parameters(), lr=cfg.stage_lr[0],
                                   weight_decay=cfg.weight_decay)
-    ema = (AveragedModel(policy, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay),
-                         use_buffers=False) if cfg.ema_decay > 0 else None)
+    ema = build_ema(policy, cfg.ema_decay, cfg.ema_warmup)
     loss, start = float('nan'), 0
     if checkpoint is not None and checkpoint.exists():
         start = _restore(checkpoint, policy, optimizer, ema)

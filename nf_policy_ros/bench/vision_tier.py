@@ -27,7 +27,13 @@ import torch
 
 from nf_policy_ros.bench import report, state_tier
 from nf_policy_ros.bench.diffusion import DiffusionConfig
-from nf_policy_ros.bench.state_tier import collect, config_hash, evaluate, train_actor
+from nf_policy_ros.bench.state_tier import (
+    collect,
+    config_hash,
+    evaluate,
+    recipe_fields,
+    train_actor,
+)
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.cache import load_dataset, write_dataset
 from nf_policy_ros.data.windows import WindowDataset
@@ -115,6 +121,7 @@ def run_all(args: argparse.Namespace) -> None:
                         return
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
                               'policy': kind, 'steps': args.steps, 'config_hash': key[-1],
+                              **recipe_fields(vision_config(args.steps, seed)),
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}
                     report.publish(NAME, record, render_page, args.write_docs)

@@ -20,11 +20,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from nf_policy_ros.config import NFPConfig, SamplingConfig
 from nf_policy_ros.core.checkpoint import make_provenance, read_checkpoint, save_checkpoint
+from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import (
@@ -129,12 +130,7 @@ def _build(config: NFPConfig, train_set: WindowDataset,
     policy.to(device).train()
     optimizer = torch.optim.AdamW(policy.parameters(), lr=config.train.stage_lr[0],
                                   weight_decay=config.train.weight_decay)
-    ema = None
-    if config.train.ema_decay > 0:
-        # Buffers (normalizers, permutations) are constant: only parameters are averaged.
-        ema = AveragedModel(policy, multi_avg_fn=get_ema_multi_avg_fn(config.train.ema_decay),
-                            use_buffers=False)
-    return policy, optimizer, ema
+    return policy, optimizer, build_ema(policy, config.train.ema_decay, config.train.ema_warmup)
 
 
 def _restore(state: dict[str, Any], policy: NFPolicy, optimizer: torch.optim.Optimizer,
