@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
-from nf_policy_ros.bench.policies import DiffusionActor, NFPActor
+from nf_policy_ros.bench.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
 from nf_policy_ros.bench.state_tier import render_page
 from nf_policy_ros.bench.train_baseline import train_diffusion
 from nf_policy_ros.config import SamplingConfig
@@ -78,7 +78,28 @@ def test_state_tier_page_reports_mean_and_spread_over_seeds():
                 'policy': policy, 'seed': seed, 'successes': wins, 'episodes': 20,
                 'machine': machine}
     page = render_page([rec('nfp', 0, 10), rec('nfp', 1, 20), rec('dp', 0, 4)])
-    assert '| hammer | 10 | 100 | 75 ± 25 (n=2) | 20 ± 0 (n=1) | h |' in page
+    assert ('| hammer | 10 | 100 | lr 0.001, EMA fixed 0.999 | 75 ± 25 (n=2) | 20 ± 0 (n=1) '
+            '| h |') in page
+
+
+def test_hold_floor_keeps_the_arm_where_it_is_with_the_gripper_open():
+    open_fingers = torch.tensor([-1.0, 1.0])
+    hold = HoldActor(7, open_fingers, horizon=8, stride=4)
+    state = torch.randn(2, 9 + 39)
+    chunk = hold.act(Observation(None, state)).chunk
+    assert chunk.shape == (2, 8, 9)
+    assert torch.equal(chunk[:, :, :7], state[:, None, :7].expand(-1, 8, -1))
+    assert torch.equal(chunk[:, :, 7:], open_fingers.expand(2, 8, -1))
+
+
+def test_random_floor_stays_in_the_demonstrated_range_and_varies():
+    low, high = torch.tensor([0.0, -2.0]), torch.tensor([1.0, -1.0])
+    rand = RandomActor(low, high, 8, 4, torch.Generator().manual_seed(0))
+    chunks = torch.cat([rand.act(Observation(None, torch.zeros(1, 2))).chunk
+                        for _ in range(50)])
+    assert chunks.shape == (50, 8, 2)
+    assert torch.all(chunks >= low) and torch.all(chunks <= high)
+    assert chunks[..., 0].std() > 0.2  # uniform on [0, 1]: sd 0.29
 
 
 def test_auroc_counts_ordered_pairs_and_ties_half():

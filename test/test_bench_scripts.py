@@ -55,10 +55,12 @@ def test_state_tier_and_ablation_scripts_run(capsys):
     from nf_policy_ros.bench import ablations, state_tier
 
     assert state_tier.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
-                            '--steps', '2', '--episodes', '1']) == 0
+                            '--steps', '2', '--episodes', '1', '--policies', 'nfp', 'dp',
+                            'hold', 'random']) == 0
     out = capsys.readouterr().out
-    assert '"policy": "nfp"' in out and '"policy": "dp"' in out
-    assert '| drawer-open | 1 | 2 |' in out
+    for kind in ('nfp', 'dp', 'hold', 'random'):
+        assert f'"policy": "{kind}"' in out
+    assert '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up |' in out
     ablations.VARIANTS[:] = ablations.VARIANTS[:1] + ablations.VARIANTS[-1:]
     assert ablations.main(['--demos', '1', '--steps', '2', '--episodes', '1']) == 0
     out = capsys.readouterr().out
@@ -76,3 +78,15 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
     assert (tmp_path / 'drawer-open' / 'demos_1' / 'meta.json').exists()
     assert vision_tier.main(args) == 0
     assert '| drawer-open | 1 | 3 |' in capsys.readouterr().out
+
+
+def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, capsys):
+    from nf_policy_ros.bench import confidence_auroc
+
+    assert confidence_auroc.main(['--state-task', 'drawer-open', '--state-demos', '1',
+                                  '--state-steps', '2', '--starts', '3',
+                                  '--run-dir', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / 'state_drawer-open' / 'policy.pt').exists()
+    assert '| object and goal moved 20 cm (sim) | 3 |' in out
+    assert '| start of pick-place (sim) | 3 |' in out

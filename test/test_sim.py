@@ -32,6 +32,23 @@ def test_same_seed_same_start_other_seed_other_start(pick_place):
     assert np.abs(first - other).max() > 0.01
 
 
+def test_object_offset_moves_object_and_goal_together_and_keeps_the_arm(pick_place):
+    """pick-place randomizes object and goal: both move by the offset, so the object-goal
+    spacing its reset enforces is kept; the arm's start does not change."""
+    pick_place.reset(3)
+    normal, arm = pick_place.low_dim_observation(), pick_place.joint_positions()
+    pick_place.reset(3, object_offset=[0.2, 0.0, 0.0])
+    moved = pick_place.low_dim_observation()
+    obj, goal = slice(4, 7), slice(36, 39)  # Meta-World's observation layout
+    np.testing.assert_allclose(moved[obj] - normal[obj], [0.2, 0.0, 0.0], atol=1e-3)
+    np.testing.assert_allclose(moved[goal] - normal[goal], [0.2, 0.0, 0.0], atol=1e-3)
+    np.testing.assert_allclose(pick_place.joint_positions(), arm, atol=1e-3)
+    pick_place.reset(3)
+    np.testing.assert_allclose(pick_place.low_dim_observation(), normal, atol=1e-6)
+    with pytest.raises(ValueError, match='object_offset'):
+        pick_place.reset(3, object_offset=[0.2, 0.0])
+
+
 def test_expert_demos_succeed(pick_place):
     demos = [run_expert(pick_place, seed) for seed in SEEDS]
     assert all(d.expert_success for d in demos)

@@ -5,12 +5,17 @@
 (a) Failure prediction: episode-level AUROC of mean and min confidence for success vs
     failure, from the closed-loop records the other benchmarks already wrote
     (state_tier.json, ablations.json) and from `make demo` evaluations (--eval-json).
-(b) Out-of-distribution input: confidence of a trained vision checkpoint on observations of
-    its task (dataset ticks) against the same ticks perturbed: camera blacked out, half the
-    image occluded, and another task's scene in the camera.
+(b) Out-of-distribution input: confidence of a trained checkpoint on observations of its
+    task against perturbed ones. Vision checkpoints (with --dataset, its training data):
+    dataset ticks with the camera blacked out, half the image occluded, another task's scene
+    in the camera. Every checkpoint (vision or state tier), in the simulator: start states
+    of unseen seeds against the same starts with object and goal moved 20 cm along x
+    (outside the +-10 cm the demos were drawn from), and against another task's start.
+    ``--state-task`` trains a state-tier NF-P (bench.state_tier's recipe) to test.
 
     python -m nf_policy_ros.bench.confidence_auroc --checkpoint runs/demo-*/run/policy.pt \
         --dataset runs/demo-*/dataset --eval-json runs/demo-*/eval_nfp.json --write-docs
+    python -m nf_policy_ros.bench.confidence_auroc --state-task hammer --write-docs
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from nf_policy_ros.structs import Observation
 
 OTHER_TASK = {'drawer-open': 'pick-place'}
 DEFAULT_OTHER = 'drawer-open'
+OBJECT_OFFSET = (0.2, 0.0, 0.0)  # [m]; Meta-World draws object x within +-0.1 m
+SIM_SEED0 = 10_000  # unseen start states, as the evaluations use
 
 
 def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
@@ -118,10 +125,8 @@ def confidences(policy, images: np.ndarray, state: np.ndarray, batch: int = 32) 
     return np.concatenate(out)
 
 
-def ood_rows(checkpoint: Path, dataset: Path, task: str, count: int) -> list[dict[str, Any]]:
-    """(b) AUROC of confidence for 'normal' against each perturbation."""
-    policy, _ = load_policy(checkpoint)
-    policy.eval()
+def dataset_rows(policy, dataset: Path, task: str, count: int) -> list[dict[str, Any]]:
+    """(b) AUROC of confidence for dataset ticks against each image perturbation."""
     episodes, _ = load_dataset(dataset)
     rng = np.random.default_rng(0)
     images = np.concatenate([e.images for e in episodes])
@@ -129,23 +134,84 @@ def ood_rows(checkpoint: Path, dataset: Path, task: str, count: int) -> list[dic
     pick = rng.choice(len(images), size=min(count, len(images)), replace=False)
     images, state = images[pick], state[pick]
     normal = confidences(policy, images, state)
-    rows = []
-    for name, perturbed in perturbations(images, task).items():
-        shifted = confidences(policy, perturbed, state)
-        rows.append({'perturbation': name, 'ticks': len(images),
-                     'normal_mean': float(normal.mean()), 'perturbed_mean': float(shifted.mean()),
-                     'auroc': auroc(normal, shifted)})
-    return rows
+    return [_ood_row(name, normal, confidences(policy, perturbed, state))
+            for name, perturbed in perturbations(images, task).items()]
+
+
+def start_confidences(policy, task, seeds: range, **reset) -> np.ndarray:
+    """Confidence at the first tick of each seed's start state (``reset`` passed on)."""
+    from nf_policy_ros.sim.rollout import observe
+
+    config = policy.config.encoder
+    low_dim = config.state_dim > len(task.joint_names)
+    sampling = SamplingConfig(mode='best_of_n', num_candidates=32)
+    gen = torch.Generator().manual_seed(0)
+    out = []
+    for seed in seeds:
+        task.reset(seed, **reset)
+        obs = observe(task, config.num_cameras > 0, low_dim, torch.device('cpu'))
+        out.append(float(policy.predict(obs, sampling, gen).confidence[0]))
+    return np.asarray(out)
+
+
+def scene_rows(policy, task_name: str, count: int) -> list[dict[str, Any]]:
+    """(b) in the simulator: unseen starts vs object moved / another task's start."""
+    from nf_policy_ros.sim.task import JointTask, TaskConfig
+
+    enc = policy.config.encoder
+    size = {'image_height': enc.image_height, 'image_width': enc.image_width}
+    other_name = OTHER_TASK.get(task_name, DEFAULT_OTHER)
+    seeds = range(SIM_SEED0, SIM_SEED0 + count)
+    task, other = (JointTask(TaskConfig(task=n, **size)) for n in (task_name, other_name))
+    normal = start_confidences(policy, task, seeds)
+    perturbed = {
+        f'object and goal moved {OBJECT_OFFSET[0] * 100:.0f} cm (sim)':
+            start_confidences(policy, task, seeds, object_offset=np.array(OBJECT_OFFSET)),
+        f'start of {other_name} (sim)': start_confidences(policy, other, seeds)}
+    task.close()
+    other.close()
+    return [_ood_row(name, normal, shifted) for name, shifted in perturbed.items()]
+
+
+def _ood_row(name: str, normal: np.ndarray, shifted: np.ndarray) -> dict[str, Any]:
+    return {'perturbation': name, 'ticks': len(normal), 'normal_mean': float(normal.mean()),
+            'perturbed_mean': float(shifted.mean()), 'auroc': auroc(normal, shifted)}
+
+
+def train_state_checkpoint(task_name: str, demos: int, steps: int, out: Path) -> Path:
+    """A state-tier NF-P for ``task_name`` (bench.state_tier's recipe, seed 0) at
+    ``out``/policy.pt, trained unless it is there."""
+    from nf_policy_ros.bench.state_tier import collect, tier_config
+    from nf_policy_ros.core.training import run_training
+    from nf_policy_ros.data.windows import WindowDataset
+    from nf_policy_ros.sim.task import JointTask, TaskConfig
+
+    if (out / 'policy.pt').exists():
+        return out / 'policy.pt'
+    task = JointTask(TaskConfig(task=task_name))
+    config = tier_config(steps, seed=0)
+    data = WindowDataset(collect(task, demos), config.actions)
+    task.close()
+    return run_training(config, data, None, out, {}, progress=False).policy_path
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     failure = records_from_docs()
     for path in args.eval_json:
         failure += records_from_eval(path)
-    ood = (ood_rows(args.checkpoint, args.dataset, args.task, args.ticks)
-           if args.checkpoint else [])
+    checkpoint, task, ood = args.checkpoint, args.task, []
+    if args.state_task:
+        task = args.state_task
+        checkpoint = train_state_checkpoint(task, args.state_demos, args.state_steps,
+                                            args.run_dir / f'state_{task}')
+    if checkpoint:
+        policy, _ = load_policy(checkpoint)
+        policy.eval()
+        if args.dataset:
+            ood += dataset_rows(policy, args.dataset, task, args.ticks)
+        ood += scene_rows(policy, task, args.starts)
     return {'machine': report.machine_info(torch.device('cpu')), 'failure': failure,
-            'ood': ood, 'checkpoint': str(args.checkpoint or ''), 'task': args.task}
+            'ood': ood, 'checkpoint': str(checkpoint or ''), 'task': task}
 
 
 def render_page(records: list[dict[str, Any]]) -> str:
@@ -179,11 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--dataset', type=Path, default=None)
     parser.add_argument('--task', default='drawer-open')
     parser.add_argument('--ticks', type=int, default=200)
+    parser.add_argument('--starts', type=int, default=50,
+                        help='unseen start states for the simulator perturbations')
     parser.add_argument('--eval-json', type=Path, nargs='*', default=[])
+    parser.add_argument('--state-task', default='',
+                        help='train (or reuse) a state-tier NF-P on this task and test it')
+    parser.add_argument('--state-demos', type=int, default=10)
+    parser.add_argument('--state-steps', type=int, default=2000)
+    parser.add_argument('--run-dir', type=Path, default=Path('runs/bench/confidence'))
     parser.add_argument('--write-docs', action='store_true')
     args = parser.parse_args(argv)
-    if args.checkpoint and not args.dataset:
-        parser.error('--checkpoint needs --dataset (its training data: the normal inputs)')
+    if args.checkpoint and args.state_task:
+        parser.error('give --checkpoint or --state-task, not both')
     torch.set_num_threads(1)
     report.publish('confidence_auroc', run(args), render_page, args.write_docs)
     return 0

@@ -29,12 +29,12 @@ class Action:
 
 
 class ActionPolicy(Protocol):
-    """``policy`` is the underlying module (its ``config`` says what it observes)."""
+    """``observes_images``: whether ``act`` needs the camera (else the state only)."""
 
     name: str
     stride: int
     device: torch.device
-    policy: torch.nn.Module
+    observes_images: bool
 
     def act(self, obs: Observation) -> Action: ...
 
@@ -48,6 +48,7 @@ class NFPActor:
         self.name = name or f'NF-P {sampling.mode}'
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
+        self.observes_images = policy.config.encoder.num_cameras > 0
 
     def act(self, obs: Observation) -> Action:
         pred = self.policy.predict(obs, self.sampling, self.generator)
@@ -63,6 +64,47 @@ class DiffusionActor:
         self.name = f'DP {kind.upper()}-{steps}'
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
+        self.observes_images = policy.config.encoder.num_cameras > 0
 
     def act(self, obs: Observation) -> Action:
         return Action(self.policy.sample(obs, self.kind, self.steps, self.generator), None)
+
+
+
+class HoldActor:
+    """Do-nothing floor: every chunk holds the arm where it is, gripper open."""
+
+    name = 'hold'
+    observes_images = False
+    device = torch.device('cpu')
+
+    def __init__(self, arm_joints: int, open_fingers: torch.Tensor, horizon: int,
+                 stride: int) -> None:
+        """:param arm_joints: the state's first ``arm_joints`` values are the arm's
+        positions; :param open_fingers: (G,) finger targets that open the gripper."""
+        self.arm_joints, self.open_fingers = arm_joints, open_fingers
+        self.horizon, self.stride = horizon, stride
+
+    def act(self, obs: Observation) -> Action:
+        arm = obs.state[:, :self.arm_joints]
+        targets = torch.cat([arm, self.open_fingers.expand(len(arm), -1)], dim=1)
+        return Action(targets[:, None].expand(-1, self.horizon, -1), None)
+
+
+class RandomActor:
+    """Chance floor: every chunk point uniform in the demonstrated range of each joint."""
+
+    name = 'random'
+    observes_images = False
+    device = torch.device('cpu')
+
+    def __init__(self, low: torch.Tensor, high: torch.Tensor, horizon: int, stride: int,
+                 generator: torch.Generator) -> None:
+        """:param low, high: (D,) per-joint bounds of the demonstrated actions."""
+        self.low, self.high, self.horizon, self.stride = low, high, horizon, stride
+        self.generator = generator
+
+    def act(self, obs: Observation) -> Action:
+        shape = (obs.state.shape[0], self.horizon, len(self.low))
+        u = torch.rand(shape, generator=self.generator)
+        return Action(self.low + (self.high - self.low) * u, None)

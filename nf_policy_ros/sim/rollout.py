@@ -91,7 +91,7 @@ def run_policy(task: JointTask, actor, seed: int, execute_steps: int = 4,
     max_steps = max_steps or task.config.max_steps
     result = Rollout(seed)
     task.reset(seed, joint_control=True)
-    with_image = actor.policy.config.encoder.num_cameras > 0
+    with_image = actor.observes_images
     while result.steps < max_steps:
         start = time.perf_counter()
         action = actor.act(observe(task, with_image, low_dim, actor.device))

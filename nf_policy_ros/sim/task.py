@@ -104,7 +104,8 @@ class JointTask:
         """Seconds per step (Meta-World's frame_skip physics substeps)."""
         return float(self.env.dt)
 
-    def reset(self, seed: int, joint_control: bool = True) -> None:
+    def reset(self, seed: int, joint_control: bool = True,
+              object_offset: np.ndarray | None = None) -> None:
         """Meta-World's reset to the start of ``seed``, then, with ``joint_control``, the
         weld off so the joint servos drive the arm.
 
@@ -112,18 +113,34 @@ class JointTask:
         ``seeded_rand_vec`` is set; we set it and give the env a generator seeded with
         ``seed``, so its own sampling (with its task-specific rejection loops) is
         reproducible: the same seed, the same start.
+
+        :param object_offset: (3,) [m] added to every position Meta-World randomizes (objects
+            and goal alike, so their spacing stays valid): places the scene where no seed
+            would, e.g. outside the range demonstrations were drawn from.
         """
+        offset = None if object_offset is None else np.asarray(object_offset, np.float64)
+        if offset is not None and (offset.shape != (3,) or not np.all(np.isfinite(offset))):
+            raise ValueError(f'object_offset={object_offset!r}: expected 3 finite values [m]')
         env = self.env
-        env.data.eq_active[:] = 1  # Meta-World's reset moves the hand through the weld
         env._freeze_rand_vec = False
         env.seeded_rand_vec = True
         env.np_random = np.random.default_rng(seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            env.reset()
+        self._meta_world_reset()
+        if offset is not None:
+            groups = len(env._last_rand_vec) // 3
+            env._last_rand_vec = env._last_rand_vec + np.tile(offset, groups)
+            env._freeze_rand_vec = True
+            self._meta_world_reset()
+            env._freeze_rand_vec = False
         if joint_control:
             env.data.eq_active[:] = 0
         self.steps = 0
+
+    def _meta_world_reset(self) -> None:
+        self.env.data.eq_active[:] = 1  # Meta-World's reset moves the hand through the weld
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            self.env.reset()
 
     def joint_positions(self) -> np.ndarray:
         """(9,) arm joints [rad] then finger slides [m]."""
