@@ -91,7 +91,8 @@ def run_all(args: argparse.Namespace) -> None:
 
 def render_page(records: list[dict[str, Any]]) -> str:
     rows = [[r['task'], r['demos'], r['steps'], r['group'], r['variant'],
-             f"{100.0 * r['successes'] / r['episodes']:.0f} ({r['successes']}/{r['episodes']})",
+             f"{100.0 * r['successes'] / r['episodes']:.0f} "
+             f"({report.successes_with_interval(r['successes'], r['episodes'])})",
              r['paper_beat_block_hammer'], r['tick_p50_ms'], r['machine']['git_sha'][:10]]
             for r in records]
     return '\n'.join([
@@ -99,7 +100,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
         'State tier (9 joints + Meta-World state, joint targets), one task, evaluation seeds '
         "10000+. The paper's column: success % on RoboTwin's Beat Block Hammer over 100 "
         'trials (../shared/paper/facts.md), a different task and robot: compare trends, not '
-        'values. Every variant appended, newest last.\n',
+        'values. Success with its 95 % Wilson interval. Every variant appended, newest '
+        'last.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
         report.markdown_table(['task', 'demos', 'train steps', 'ablation', 'variant',
                                'success [%]', 'paper [%]', 'tick p50 [ms]', 'git'], rows),

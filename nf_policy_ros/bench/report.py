@@ -117,6 +117,22 @@ def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) ->
             _write_atomic(DOCS / f'{name}.md', render_page(records))
 
 
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a success rate, as fractions (honest at 0 or n wins)."""
+    if trials <= 0:
+        return float('nan'), float('nan')
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = (z / (1 + z * z / trials)) * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials ** 2))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def successes_with_interval(wins: int, trials: int) -> str:
+    """'12/20, CI 39-78': the count and its 95 % Wilson interval in %."""
+    low, high = wilson_interval(wins, trials)
+    return f'{wins}/{trials}, CI {100 * low:.0f}-{100 * high:.0f}'
+
+
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
     lines += ['| ' + ' | '.join(_cell(c) for c in row) + ' |' for row in rows]
