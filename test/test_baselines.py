@@ -120,3 +120,20 @@ def test_auroc_counts_ordered_pairs_and_ties_half():
     rows = episode_rows([{'label': 'x', 'episode_success': [True, False, True],
                           'episode_confidence': [[0.9, 0.5], [0.2, 0.6], [0.8, 0.1]]}], 'src')
     assert rows[0]['auroc_mean'] == 1.0 and rows[0]['auroc_min'] == 0.0
+
+
+def test_state_tier_shards_split_the_grid_without_overlap():
+    import argparse
+
+    from nf_policy_ros.bench.state_tier import my_jobs, parse_shard
+
+    grid = dict(tasks=['hammer', 'assembly'], demos=[10, 50], seeds=[0, 1, 2],
+                policies=['nfp', 'dp'])
+    shards = [my_jobs(argparse.Namespace(**grid, shard=parse_shard(f'{k}/3')))
+              for k in range(3)]
+    every = my_jobs(argparse.Namespace(**grid, shard=(0, 1)))
+    assert len(every) == 24 and sorted(sum(shards, [])) == sorted(every)
+    assert all(len(s) == 8 for s in shards)
+    for bad in ('3/3', '1', 'a/b', '-1/2'):
+        with pytest.raises(argparse.ArgumentTypeError, match='K/N'):
+            parse_shard(bad)

@@ -5,6 +5,7 @@ observations, same demos, same training recipe and steps, same evaluation seeds.
 
     OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.state_tier --tasks hammer assembly \
         --demos 10 50 --seeds 0 1 2 --write-docs
+    # the grid over 16 cores: --shard 0/16 ... --shard 15/16, one process each
 
 Observation: the 9 joint positions + Meta-World's 39-D observation (hand, gripper, objects,
 goal); action: the 9 joint targets (chunk of 8, stride 4); both policies re-plan every 4
@@ -150,35 +151,58 @@ def done_runs() -> set[tuple]:
     return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash']) for r in records}
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' -> (K, N): this process runs every N-th job starting at the K-th (0-based)."""
+    try:
+        k, n = (int(v) for v in text.split('/'))
+    except ValueError:
+        k, n = -1, 0
+    if not 0 <= k < n:
+        raise argparse.ArgumentTypeError(f'shard={text!r}: expected K/N with 0 <= K < N')
+    return k, n
+
+
+def my_jobs(args: argparse.Namespace) -> list[tuple[str, int, int, str]]:
+    """(task, demos, seed, policy) of the grid that fall to this shard, grid order."""
+    grid = [(t, d, s, p) for t in args.tasks for d in args.demos for s in args.seeds
+            for p in args.policies]
+    k, n = args.shard
+    return grid[k::n]
+
+
+def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
+            config: NFPConfig) -> dict[str, Any]:
+    """Train and evaluate one (task, demos, seed, policy); the record to publish."""
+    task_name, count, seed, kind = job
+    if len(demos) < count:
+        record: dict[str, Any] = {'error': f'only {len(demos)} joint-space demos'}
+    else:
+        start = time.perf_counter()
+        actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions))
+        record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
+                  **evaluate(task, actor, args.episodes)}
+    record.update(task=task_name, demos=count, seed=seed, policy=kind, steps=args.steps,
+                  **recipe_fields(config), config_hash=config_hash(config),
+                  machine=report.machine_info(torch.device('cpu')))
+    return record
+
+
 def run_all(args: argparse.Namespace) -> None:
+    """Every job of this shard not yet in state_tier.json (with --write-docs); demos are
+    collected once per task."""
     finished = done_runs() if args.write_docs else set()
-    for task_name in args.tasks:
+    jobs = my_jobs(args)
+    for task_name in dict.fromkeys(job[0] for job in jobs):
+        task_jobs = [job for job in jobs if job[0] == task_name]
         task = JointTask(TaskConfig(task=task_name))
-        demos = collect(task, max(args.demos))
-        for count in args.demos:
-            for seed in args.seeds:
-                config = tier_config(args.steps, seed, lr=args.lr,
-                                     ema_warmup=args.ema_warmup)
-                data = WindowDataset(demos[:count], config.actions)
-                for kind in args.policies:
-                    key = (task_name, count, seed, kind, config_hash(config))
-                    if key in finished:
-                        continue
-                    if len(demos) < count:
-                        record = {'error': f'only {len(demos)} joint-space demos'}
-                    else:
-                        start = time.perf_counter()
-                        actor = train_actor(kind, config, data)
-                        train_s = time.perf_counter() - start
-                        record = {'train_s': train_s, 'actor': actor.name,
-                                  **evaluate(task, actor, args.episodes)}
-                    record.update(task=task_name, demos=count, seed=seed, policy=kind,
-                                  steps=args.steps, **recipe_fields(config),
-                                  config_hash=key[-1],
-                                  machine=report.machine_info(torch.device('cpu')))
-                    print(json.dumps({k: v for k, v in record.items() if k != 'machine'}),
-                          flush=True)
-                    report.publish(NAME, record, render_page, args.write_docs)
+        demos = collect(task, max(job[1] for job in task_jobs))
+        for job in task_jobs:
+            config = tier_config(args.steps, job[2], lr=args.lr, ema_warmup=args.ema_warmup)
+            if (*job, config_hash(config)) in finished:
+                continue
+            record = run_job(args, task, demos, job, config)
+            print(json.dumps({k: v for k, v in record.items() if k != 'machine'}), flush=True)
+            report.publish(NAME, record, render_page, args.write_docs)
         task.close()
 
 
@@ -234,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--steps', type=int, default=2000)
     parser.add_argument('--lr', type=float, default=1e-3)
     parser.add_argument('--ema-warmup', action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument('--shard', type=parse_shard, default=(0, 1), metavar='K/N',
+                        help='run every N-th job from the K-th (parallel workers share the '
+                        'results file safely)')
     parser.add_argument('--episodes', type=int, default=20)
     return report.run_script(parser, argv, run_all, threads=1)
 
