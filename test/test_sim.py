@@ -72,6 +72,23 @@ def test_contact_rich_tasks_replay_with_their_servo_bandwidth(name, least):
     assert successes >= least, f'{name}: {successes}/4 replays succeeded'
 
 
+def test_a_physics_blow_up_is_reported_until_the_next_reset():
+    """A 3 rad jump of every joint target at the stiffest servo makes MuJoCo reset its state
+    mid-step; the task says so (rollouts count the episode as a failure)."""
+    task = JointTask(TaskConfig(task='peg-insert-side'))
+    task.reset(0)
+    for _ in range(5):
+        task.step(task.start_targets())
+    assert not task.diverged
+    far = task.start_targets()
+    far[:7] += 3.0
+    task.step(far)
+    assert task.diverged
+    task.reset(0)
+    assert not task.diverged
+    task.close()
+
+
 def test_holding_the_start_pose_does_not_solve_the_task(pick_place):
     """A do-nothing policy is the baseline any trained policy must beat."""
     pick_place.reset(0)

@@ -138,6 +138,7 @@ def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
     conf = [c for r in rollouts for c in r.confidence]
     return {'successes': sum(r.success for r in rollouts), 'episodes': episodes,
             'episode_success': [bool(r.success) for r in rollouts],
+            'diverged': sum(r.diverged for r in rollouts),
             'mean_steps': float(np.mean([r.steps for r in rollouts])),
             'tick_p50_ms': float(np.percentile([t for r in rollouts for t in r.tick_ms], 50)),
             'mean_confidence': float(np.mean(conf)) if conf else None,

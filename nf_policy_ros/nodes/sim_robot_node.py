@@ -138,7 +138,7 @@ class SimRobotNode(Node):
 
     def _episode_json(self) -> str:
         return json.dumps({'seed': self.seed, 'steps': self.steps, 'success': self.solved,
-                           'sim_time_s': self._sim_ns / 1e9})
+                           'diverged': self.task.diverged, 'sim_time_s': self._sim_ns / 1e9})
 
     def _on_reset(self, request, response):
         seed = int(self.get_parameter('seed').value)
@@ -210,7 +210,13 @@ class SimRobotNode(Node):
             self._publish_joints(stamp, reference)
         if self.steps % self._camera_every == 0:
             self._publish_image(stamp)
-        self.solved |= self.task.step(reference)
+        was_diverged = self.task.diverged
+        solved = self.task.step(reference)
+        if self.task.diverged and not was_diverged:
+            self.get_logger().error(
+                f'physics diverged at step {self.steps} (MuJoCo reset the state): this '
+                'episode cannot succeed; call ~/reset')
+        self.solved |= solved and not self.task.diverged
         self.steps += 1
         self._sim_ns += self._step_ns
 

@@ -61,6 +61,7 @@ class Rollout:
     seed: int
     success: bool = False
     steps: int = 0
+    diverged: bool = False  # the physics blew up (counted as a failure)
     confidence: list[float] = field(default_factory=list)
     tick_ms: list[float] = field(default_factory=list)
 
@@ -87,7 +88,8 @@ def run_policy(task: JointTask, actor, seed: int, execute_steps: int = 4,
                max_steps: int | None = None, low_dim: bool = False) -> Rollout:
     """Reset to ``seed``; every ``execute_steps`` steps observe, ask ``actor`` (any
     ``bench.policies.ActionPolicy``: ``act(obs)``, ``stride``, ``device``) for a chunk and
-    follow its interpolated targets; stop at success or ``max_steps`` (default: the task's)."""
+    follow its interpolated targets; stop at success, at ``max_steps`` (default: the
+    task's), or as a failure when the physics diverges (``Rollout.diverged``)."""
     max_steps = max_steps or task.config.max_steps
     result = Rollout(seed)
     task.reset(seed, joint_control=True)
@@ -102,7 +104,11 @@ def run_policy(task: JointTask, actor, seed: int, execute_steps: int = 4,
                                     execute_steps)
         for target in targets:
             result.steps += 1
-            if task.step(target):
+            solved = task.step(target)
+            if task.diverged:
+                result.diverged = True
+                return result
+            if solved:
                 result.success = True
                 return result
     return result

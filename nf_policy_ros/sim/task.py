@@ -94,6 +94,7 @@ class JointTask:
         self._full_inertia = np.zeros((model.nv, model.nv))
         self._renderer = None
         self.steps = 0
+        self._bad_accelerations = 0
 
     @property
     def joint_names(self) -> tuple[str, ...]:
@@ -135,6 +136,7 @@ class JointTask:
         if joint_control:
             env.data.eq_active[:] = 0
         self.steps = 0
+        self._bad_accelerations = self._bad_acceleration_count()
 
     def _meta_world_reset(self) -> None:
         self.env.data.eq_active[:] = 1  # Meta-World's reset moves the hand through the weld
@@ -162,6 +164,15 @@ class JointTask:
         data.qfrc_applied[:] = 0.0
         self.steps += 1
         return self.success()
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the physics blew up since the last reset (MuJoCo then silently resets
+        the state mid-episode); an episode where it did cannot count as a success."""
+        return self._bad_acceleration_count() > self._bad_accelerations
+
+    def _bad_acceleration_count(self) -> int:
+        return int(self.env.data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number)
 
     def _apply_servo(self, target: np.ndarray) -> None:
         model, data = self.env.model, self.env.data
