@@ -60,7 +60,7 @@ def test_state_tier_and_ablation_scripts_run(capsys):
     out = capsys.readouterr().out
     for kind in ('nfp', 'dp', 'hold', 'random'):
         assert f'"policy": "{kind}"' in out
-    assert '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up |' in out
+    assert '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up, servo 100 |' in out
     ablations.VARIANTS[:] = ablations.VARIANTS[:1] + ablations.VARIANTS[-1:]
     assert ablations.main(['--demos', '1', '--steps', '2', '--episodes', '1']) == 0
     out = capsys.readouterr().out

@@ -45,7 +45,14 @@ from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
-from nf_policy_ros.sim.task import ARM_JOINTS, JointTask, TaskConfig, finger_setpoints
+from nf_policy_ros.sim.task import (
+    ARM_JOINTS,
+    DEFAULT_OMEGA,
+    TASK_OMEGA,
+    JointTask,
+    TaskConfig,
+    finger_setpoints,
+)
 
 NAME = 'state_tier'
 EVAL_SEED0 = 10_000
@@ -70,10 +77,24 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
     return {'lr': config.train.stage_lr[0], 'ema_warmup': config.train.ema_warmup}
 
 
+# The servo bandwidth [rad/s] of records written before records carried it (assembly moved
+# to 300 rad/s afterwards; every other task kept its value).
+SERVO_BEFORE_RECORDED = {'assembly': 200.0}
+
+
+def servo_omega(record: dict[str, Any]) -> float:
+    """The simulated robot's servo bandwidth a record was evaluated with [rad/s]."""
+    if 'servo_omega' in record:
+        return float(record['servo_omega'])
+    return SERVO_BEFORE_RECORDED.get(record['task'], TASK_OMEGA.get(record['task'],
+                                                                    DEFAULT_OMEGA))
+
+
 def recipe_label(record: dict[str, Any]) -> str:
-    """'lr 0.001, EMA warm-up' (records from before the EMA warm-up had a fixed decay)."""
+    """'lr 0.001, EMA warm-up, servo 300' (records from before the EMA warm-up had a fixed
+    decay); the servo bandwidth [rad/s] is the simulated robot's, for both policies."""
     ema = 'EMA warm-up' if record.get('ema_warmup', False) else 'EMA fixed 0.999'
-    return f"lr {record.get('lr', 1e-3):g}, {ema}"
+    return f"lr {record.get('lr', 1e-3):g}, {ema}, servo {servo_omega(record):g}"
 
 
 def config_hash(config: NFPConfig) -> str:
@@ -149,7 +170,8 @@ def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
 def done_runs() -> set[tuple]:
     path = report.DOCS / f'{NAME}.json'
     records = json.loads(path.read_text()) if path.exists() else []
-    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash']) for r in records}
+    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
+             servo_omega(r)) for r in records}
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -183,7 +205,8 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
                   **evaluate(task, actor, args.episodes)}
     record.update(task=task_name, demos=count, seed=seed, policy=kind, steps=args.steps,
-                  **recipe_fields(config), config_hash=config_hash(config),
+                  **recipe_fields(config), servo_omega=task.omega,
+                  config_hash=config_hash(config),
                   machine=report.machine_info(torch.device('cpu')))
     return record
 
@@ -199,7 +222,7 @@ def run_all(args: argparse.Namespace) -> None:
         demos = collect(task, max(job[1] for job in task_jobs))
         for job in task_jobs:
             config = tier_config(args.steps, job[2], lr=args.lr, ema_warmup=args.ema_warmup)
-            if (*job, config_hash(config)) in finished:
+            if (*job, config_hash(config), task.omega) in finished:
                 continue
             record = run_job(args, task, demos, job, config)
             print(json.dumps({k: v for k, v in record.items() if k != 'machine'}), flush=True)

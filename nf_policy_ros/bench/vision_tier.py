@@ -122,6 +122,7 @@ def run_all(args: argparse.Namespace) -> None:
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
                               'policy': kind, 'steps': args.steps, 'config_hash': key[-1],
                               **recipe_fields(vision_config(args.steps, seed)),
+                              'servo_omega': task.omega,
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}
                     report.publish(NAME, record, render_page, args.write_docs)

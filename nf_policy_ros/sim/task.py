@@ -45,11 +45,12 @@ import numpy as np  # noqa: E402
 ARM_JOINTS = tuple(f'right_j{i}' for i in range(7))
 FINGER_JOINTS = ('r_close', 'l_close')
 # Servo bandwidth per task [rad/s]: the value among 60/100/150/200/300 with the most
-# successful joint replays of expert demos (seeds 0-4, or 0-9 for the last four). Contact-rich
+# successful joint replays of expert demos (seeds 0-4, or 0-9 for assembly and the last four;
+# assembly replays 1/10 at 200 rad/s and 10/10 at 300 rad/s). Contact-rich
 # tasks need the stiffer servo: at 100 rad/s lever-pull, basketball and peg-insert-side
 # replays all fail (the arm yields to the contact). Above 300 rad/s the explicit servo goes
 # unstable at Meta-World's 2.5 ms physics step.
-TASK_OMEGA = {'pick-place': 150.0, 'drawer-open': 100.0, 'hammer': 100.0, 'assembly': 200.0,
+TASK_OMEGA = {'pick-place': 150.0, 'drawer-open': 100.0, 'hammer': 100.0, 'assembly': 300.0,
               'basketball': 200.0, 'bin-picking': 200.0, 'peg-insert-side': 300.0,
               'lever-pull': 300.0}
 DEFAULT_OMEGA = 150.0
