@@ -61,7 +61,7 @@ def test_joint_position_replay_of_expert_demos_succeeds(pick_place):
     assert successes >= 4, f'{successes}/5 replays succeeded'
 
 
-@pytest.mark.parametrize('name,least', [('lever-pull', 1), ('basketball', 3),
+@pytest.mark.parametrize('name,least', [('lever-pull', 1), ('basketball', 3), ('assembly', 3),
                                         ('peg-insert-side', 3), ('bin-picking', 3)])
 def test_contact_rich_tasks_replay_with_their_servo_bandwidth(name, least):
     """The benchmark tasks that push against objects need the stiffer servos of TASK_OMEGA;
