@@ -137,3 +137,24 @@ def test_state_tier_shards_split_the_grid_without_overlap():
     for bad in ('3/3', '1', 'a/b', '-1/2'):
         with pytest.raises(argparse.ArgumentTypeError, match='K/N'):
             parse_shard(bad)
+
+
+def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
+    from nf_policy_ros.bench.confidence_auroc import latest_per_checkpoint
+
+    def rec(task, checkpoint, date, ood=True):
+        return {'task': task, 'checkpoint': checkpoint, 'machine': {'date_utc': date},
+                'ood': [{'auroc': 0.5}] if ood else []}
+    records = [rec('hammer', 'a.pt', '1'), rec('drawer-open', 'b.pt', '2'),
+               rec('hammer', 'a.pt', '3'), rec('hammer', '', '4', ood=False)]
+    latest = latest_per_checkpoint(records)
+    assert [(r['checkpoint'], r['machine']['date_utc']) for r in latest] == [('b.pt', '2'),
+                                                                              ('a.pt', '3')]
+
+
+def test_records_from_before_the_servo_was_recorded_get_the_servo_they_ran_with():
+    from nf_policy_ros.bench.state_tier import servo_omega
+
+    assert servo_omega({'task': 'assembly'}) == 200.0
+    assert servo_omega({'task': 'hammer'}) == 100.0
+    assert servo_omega({'task': 'assembly', 'servo_omega': 300.0}) == 300.0
