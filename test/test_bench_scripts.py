@@ -51,7 +51,7 @@ def test_policy_latency_script_runs(capsys):
     assert '| NF-P best-of-128 |' in out and '1.0x |' in out
 
 
-def test_state_tier_and_ablation_scripts_run(capsys):
+def test_state_tier_and_ablation_scripts_run(capsys, monkeypatch):
     from nf_policy_ros.bench import ablations, state_tier
 
     assert state_tier.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
@@ -61,10 +61,29 @@ def test_state_tier_and_ablation_scripts_run(capsys):
     for kind in ('nfp', 'dp', 'hold', 'random'):
         assert f'"policy": "{kind}"' in out
     assert '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up, servo 100 |' in out
-    ablations.VARIANTS[:] = ablations.VARIANTS[:1] + ablations.VARIANTS[-1:]
+    monkeypatch.setattr(ablations, 'VARIANTS', ablations.VARIANTS[:1] + ablations.VARIANTS[-1:])
     assert ablations.main(['--demos', '1', '--steps', '2', '--episodes', '1']) == 0
     out = capsys.readouterr().out
-    assert '| stride | 1 |' in out and '| chunking | off (single action) |' in out
+    recipe = '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up, servo 100 |'
+    assert f'{recipe} stride | 1 |' in out
+    assert f'{recipe} chunking | off (single action) |' in out
+
+
+def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
+    import json
+
+    from nf_policy_ros.bench import ablations, state_tier
+
+    config = state_tier.tier_config(2000, 0)
+    old = {'task': 'drawer-open', 'demos': 20, 'steps': 2000, 'group': 'stride',
+           'variant': '4', 'config_hash': 'from-fixed-ema'}
+    new = dict(old, variant='1', config_hash=state_tier.config_hash(config), servo_omega=100.0)
+    (tmp_path / 'ablations.json').write_text(json.dumps([old, new]))
+    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    finished = ablations.done('drawer-open', 20, 2000)
+    assert ('stride', '1', state_tier.config_hash(config), 100.0) in finished
+    assert ('stride', '4', state_tier.config_hash(config), 100.0) not in finished
+    assert ablations.done('hammer', 20, 2000) == set()
 
 
 def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):

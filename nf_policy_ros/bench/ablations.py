@@ -28,6 +28,9 @@ from nf_policy_ros.bench.state_tier import (
     collect,
     config_hash,
     evaluate,
+    recipe_fields,
+    recipe_label,
+    servo_omega,
     tier_config,
     train_actor,
 )
@@ -55,10 +58,12 @@ VARIANTS = [
 ]
 
 
-def done(task: str, demos: int, steps: int) -> set[tuple[str, str]]:
+def done(task: str, demos: int, steps: int) -> set[tuple[str, str, str, float]]:
+    """(group, variant, config hash, servo rad/s) of the variants already in ablations.json
+    for this task, demo count and budget: a new recipe or servo runs them again."""
     path = report.DOCS / f'{NAME}.json'
     records = json.loads(path.read_text()) if path.exists() else []
-    return {(r['group'], r['variant']) for r in records
+    return {(r['group'], r['variant'], r['config_hash'], servo_omega(r)) for r in records
             if (r['task'], r['demos'], r['steps']) == (task, demos, steps)}
 
 
@@ -68,9 +73,9 @@ def run_all(args: argparse.Namespace) -> None:
     demos = collect(task, args.demos)
     models: dict[tuple[int, int], Any] = {}
     for group, variant, paper, stride, horizon, sampling, execute in VARIANTS:
-        if (group, variant) in finished:
-            continue
         config = tier_config(args.steps, args.seed, stride, horizon)
+        if (group, variant, config_hash(config), task.omega) in finished:
+            continue
         if (stride, horizon) not in models:
             start = time.perf_counter()
             actor = train_actor('nfp', config, WindowDataset(demos, config.actions))
@@ -80,6 +85,7 @@ def run_all(args: argparse.Namespace) -> None:
         record = {'task': args.task, 'demos': len(demos), 'steps': args.steps,
                   'group': group, 'variant': variant, 'paper_beat_block_hammer': paper,
                   'execute_steps': execute, 'train_s': train_s,
+                  **recipe_fields(config), 'servo_omega': task.omega,
                   'config_hash': config_hash(config),
                   **evaluate(task, actor, args.episodes, execute),
                   'machine': report.machine_info(torch.device('cpu'))}
@@ -90,7 +96,7 @@ def run_all(args: argparse.Namespace) -> None:
 
 
 def render_page(records: list[dict[str, Any]]) -> str:
-    rows = [[r['task'], r['demos'], r['steps'], r['group'], r['variant'],
+    rows = [[r['task'], r['demos'], r['steps'], recipe_label(r), r['group'], r['variant'],
              f"{100.0 * r['successes'] / r['episodes']:.0f} "
              f"({report.successes_with_interval(r['successes'], r['episodes'])})",
              r['paper_beat_block_hammer'], r['tick_p50_ms'], r['machine']['git_sha'][:10]]
@@ -101,9 +107,11 @@ def render_page(records: list[dict[str, Any]]) -> str:
         "10000+. The paper's column: success % on RoboTwin's Beat Block Hammer over 100 "
         'trials (../shared/paper/facts.md), a different task and robot: compare trends, not '
         'values. Success with its 95 % Wilson interval. Every variant appended, newest '
-        'last.\n',
+        'last. The tick time is logged during evaluation, which may share the machine with '
+        'other runs: latency claims come from policy_latency.md, measured on a quiet '
+        'machine.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
-        report.markdown_table(['task', 'demos', 'train steps', 'ablation', 'variant',
+        report.markdown_table(['task', 'demos', 'train steps', 'recipe', 'ablation', 'variant',
                                'success [%]', 'paper [%]', 'tick p50 [ms]', 'git'], rows),
         '',
     ])
