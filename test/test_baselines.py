@@ -10,7 +10,13 @@ import pytest
 import torch
 
 from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
-from nf_policy_ros.bench.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
+from nf_policy_ros.bench.policies import (
+    CameraOffActor,
+    DiffusionActor,
+    HoldActor,
+    NFPActor,
+    RandomActor,
+)
 from nf_policy_ros.bench.state_tier import render_page
 from nf_policy_ros.bench.train_baseline import train_diffusion
 from nf_policy_ros.config import SamplingConfig
@@ -61,6 +67,29 @@ def test_both_policies_answer_the_benchmark_interface():
     assert nfp.act(obs).confidence.shape == (2,)
     assert dp.act(obs).confidence is None
     assert dp.name == 'DP DDIM-5'
+
+
+class _RecordingActor:
+    """A camera policy that remembers what it was shown."""
+
+    name, stride, device, observes_images = 'recorder', 4, torch.device('cpu'), True
+
+    def act(self, obs):
+        self.seen = obs
+        return 'chunk'
+
+
+def test_camera_off_feeds_black_frames_and_keeps_the_joint_state():
+    inner = _RecordingActor()
+    blind = CameraOffActor(inner)
+    images, state = torch.rand(1, 1, 3, 8, 8), torch.randn(1, 3)
+    assert blind.act(Observation(images, state)) == 'chunk'
+    assert inner.seen.images.shape == images.shape and not inner.seen.images.any()
+    assert torch.equal(inner.seen.state, state)
+    assert blind.name == 'recorder, camera off' and blind.stride == 4
+    state_only = NFPActor(NFPolicy(small_config(steps=(2,))), SamplingConfig())
+    with pytest.raises(ValueError, match='no camera'):
+        CameraOffActor(state_only)
 
 
 def test_unknown_scheduler_is_refused_by_name():

@@ -97,6 +97,12 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
     assert (tmp_path / 'drawer-open' / 'demos_1' / 'meta.json').exists()
     assert vision_tier.main(args) == 0
     assert '| drawer-open | 1 | 3 |' in capsys.readouterr().out
+    checkpoint = tmp_path / 'drawer-open' / '1demos_seed0_dp' / 'dp.pt'
+    trained = checkpoint.stat().st_mtime_ns
+    off = args[:args.index('--policies') + 1] + ['dp-camera-off'] + args[args.index('dp') + 1:]
+    assert vision_tier.main(off) == 0
+    assert 'DP camera off success [%]' in capsys.readouterr().out
+    assert checkpoint.stat().st_mtime_ns == trained  # evaluated the trained run, no retraining
 
 
 def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, capsys):

@@ -70,6 +70,19 @@ class DiffusionActor:
         return Action(self.policy.sample(obs, self.kind, self.steps, self.generator), None)
 
 
+class CameraOffActor:
+    """Any camera policy evaluated with its camera blacked out (all-zero frames), the joint
+    state unchanged: how much of its success comes from the image."""
+
+    def __init__(self, inner: ActionPolicy) -> None:
+        if not inner.observes_images:
+            raise ValueError(f'policy={inner.name!r}: has no camera to black out')
+        self.inner, self.name = inner, f'{inner.name}, camera off'
+        self.stride, self.device, self.observes_images = inner.stride, inner.device, True
+
+    def act(self, obs: Observation) -> Action:
+        return self.inner.act(obs._replace(images=torch.zeros_like(obs.images)))
+
 
 class HoldActor:
     """Do-nothing floor: every chunk holds the arm where it is, gripper open."""

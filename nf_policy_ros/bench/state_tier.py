@@ -251,12 +251,14 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
 
 
 def render_page(records: list[dict[str, Any]], title: str = STATE_TITLE,
-                setup: str = STATE_SETUP) -> str:
+                setup: str = STATE_SETUP, columns: dict[str, str] = COLUMNS) -> str:
+    """One row per (task, demos, steps, recipe, config), one column per policy in
+    ``columns`` (kind -> label, in order) that has a record."""
     groups: dict[tuple, dict[str, list]] = {}
     for r in records:
         key = (r['task'], r['demos'], r['steps'], recipe_label(r), r['config_hash'])
         groups.setdefault(key, {}).setdefault(r['policy'], []).append(r)
-    kinds = [k for k in POLICIES if any(r['policy'] == k for r in records)]
+    kinds = [k for k in columns if any(r['policy'] == k for r in records)]
     rows = [[task, demos, steps, recipe, *[_cell(by.get(k, [])) for k in kinds], h]
             for (task, demos, steps, recipe, h), by in sorted(groups.items())]
     return '\n'.join([
@@ -267,7 +269,7 @@ def render_page(records: list[dict[str, Any]], title: str = STATE_TITLE,
         'selection.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
         report.markdown_table(['task', 'demos', 'train steps', 'recipe',
-                               *[f'{COLUMNS[k]} success [%]' for k in kinds], 'config'], rows),
+                               *[f'{columns[k]} success [%]' for k in kinds], 'config'], rows),
         '',
     ])
 

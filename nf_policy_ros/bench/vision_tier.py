@@ -9,6 +9,9 @@ cleanly (evaluation waits for a finished run).
     OMP_NUM_THREADS=2 python -m nf_policy_ros.bench.vision_tier --tasks hammer assembly \
         --demos 50 --steps 3000 --run-dir runs/vision_tier --max-minutes 60 --write-docs
     # the full protocol on a GPU machine: scripts/vision_tier_gpu.sh
+    # does the trained policy use its camera? evaluate it blindfolded (no retraining):
+    python -m nf_policy_ros.bench.vision_tier --tasks hammer --policies nfp-camera-off \
+        dp-camera-off --write-docs
 
 Appends each finished (task, demos, seed, policy) run to docs/benchmarks/vision_tier.json
 and renders vision_tier.md (same table layout as the state tier).
@@ -27,6 +30,7 @@ import torch
 
 from nf_policy_ros.bench import report, state_tier
 from nf_policy_ros.bench.diffusion import DiffusionConfig
+from nf_policy_ros.bench.policies import CameraOffActor
 from nf_policy_ros.bench.state_tier import (
     collect,
     config_hash,
@@ -43,6 +47,10 @@ NAME = 'vision_tier'
 IMAGE = 84
 DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
             'published': DiffusionConfig()}
+# kind -> column; '<kind>-camera-off' evaluates the trained <kind> with its camera blacked out
+COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'nfp-camera-off': 'NF-P camera off',
+           'dp-camera-off': 'DP camera off'}
+CAMERA_OFF = '-camera-off'
 
 
 def vision_config(steps: int, seed: int) -> NFPConfig:
@@ -70,7 +78,10 @@ def render_page(records: list[dict[str, Any]]) -> str:
         '`nf_policy_ros.bench.vision_tier`)',
         'Meta-World v3 under joint-position control; observation = one 84x84 camera '
         '(ResNet18) + 9 joint positions; action = chunk of 8 joint targets, stride 4; NF-P '
-        'best-of-128 vs DP DDIM-10')
+        'best-of-128 vs DP DDIM-10; "camera off": the same trained policy evaluated with '
+        'its camera blacked out (all-zero frames, joint state intact): the success it owes '
+        'to the image is the difference',
+        COLUMNS)
 
 
 def finished_runs() -> set[tuple]:
@@ -90,13 +101,18 @@ def stop_after(minutes: float) -> threading.Event:
 
 
 def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> dict[str, Any]:
+    """Train (or resume, or load the finished run of) ``kind`` and evaluate it; {} when
+    ``stop`` ended the training. A camera-off kind shares its policy's run directory."""
     config = vision_config(args.steps, seed)
-    run_dir = args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_{kind}'
+    trained = kind.removesuffix(CAMERA_OFF)
+    run_dir = args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_{trained}'
     start = time.perf_counter()
-    actor = train_actor(kind, config, WindowDataset(demos, config.actions), run_dir,
+    actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
                         DP_SIZES[args.dp_size], args.device, stop)
     if stop.is_set():
         return {}
+    if kind != trained:
+        actor = CameraOffActor(actor)
     return {'train_s_this_session': time.perf_counter() - start, 'actor': actor.name,
             **evaluate(task, actor, args.episodes, low_dim=False)}
 
@@ -134,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--tasks', nargs='+', default=['hammer', 'assembly'])
     parser.add_argument('--demos', nargs='+', type=int, default=[50])
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
-    parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'], choices=['nfp', 'dp'])
+    parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'], choices=list(COLUMNS),
+                        help='"<policy>-camera-off" evaluates the trained policy with a '
+                        'blacked-out camera')
     parser.add_argument('--steps', type=int, default=3000)
     parser.add_argument('--episodes', type=int, default=20)
     parser.add_argument('--dp-size', choices=sorted(DP_SIZES), default='small')
