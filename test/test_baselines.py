@@ -149,6 +149,21 @@ def test_auroc_counts_ordered_pairs_and_ties_half():
     rows = episode_rows([{'label': 'x', 'episode_success': [True, False, True],
                           'episode_confidence': [[0.9, 0.5], [0.2, 0.6], [0.8, 0.1]]}], 'src')
     assert rows[0]['auroc_mean'] == 1.0 and rows[0]['auroc_min'] == 0.0
+    assert rows[0]['auroc_early'] is None  # no per-plan traces kept
+
+
+def test_early_window_auroc_ignores_what_happens_after_the_window():
+    from nf_policy_ros.bench.confidence_auroc import EARLY_PLANS, episode_rows
+
+    early = [0.5] * EARLY_PLANS
+    # whole-episode means separate the outcomes only through the failures' long low tail
+    record = {'label': 'x', 'episode_success': [True, False],
+              'episode_confidence_trace': [early + [0.9] * 5, early + [0.1] * 40]}
+    record['episode_confidence'] = [[float(np.mean(t)), float(np.min(t))]
+                                    for t in record['episode_confidence_trace']]
+    row = episode_rows([record], 'src')[0]
+    assert row['auroc_mean'] == 1.0 and row['auroc_early'] == 0.5
+    assert (row['plans_success'], row['plans_failure']) == (EARLY_PLANS + 5, EARLY_PLANS + 40)
 
 
 def test_state_tier_shards_split_the_grid_without_overlap():

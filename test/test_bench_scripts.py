@@ -5,6 +5,8 @@ numbers come only from the scripts' own runs, written into docs/benchmarks/)."""
 
 from __future__ import annotations
 
+import json
+
 from nf_policy_ros.bench import conversion, core_latency, node_latency, report
 
 
@@ -115,3 +117,18 @@ def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, ca
     assert (tmp_path / 'state_drawer-open' / 'policy.pt').exists()
     assert '| object and goal moved 20 cm (sim) | 3 |' in out
     assert '| start of pick-place (sim) | 3 |' in out
+
+
+def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypatch):
+    from nf_policy_ros.bench import confidence_auroc
+
+    episodes = [{'success': s, 'confidence': [0.5] * n} for s, n in ((True, 12), (False, 30))]
+    (tmp_path / 'eval').mkdir()
+    (tmp_path / 'eval' / 'eval_nfp.json').write_text(json.dumps({'episodes': episodes}))
+    monkeypatch.setattr(report, 'DOCS', tmp_path / 'docs')
+    assert confidence_auroc.main(['--eval-json', str(tmp_path / 'eval' / 'eval_nfp.json'),
+                                  '--write-docs']) == 0
+    page = (tmp_path / 'docs' / 'confidence_auroc.md').read_text()
+    assert '| make demo (ROS) | eval | 1 | 1 | 12 / 30 | 0.50 | 0.50 | 0.50 |' in page
+    assert '![confidence traces](confidence_traces.png)' in page
+    assert (tmp_path / 'docs' / 'confidence_traces.png').stat().st_size > 1000

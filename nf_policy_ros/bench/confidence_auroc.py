@@ -38,6 +38,8 @@ OTHER_TASK = {'drawer-open': 'pick-place'}
 DEFAULT_OTHER = 'drawer-open'
 OBJECT_OFFSET = (0.2, 0.0, 0.0)  # [m]; Meta-World draws object x within +-0.1 m
 SIM_SEED0 = 10_000  # unseen start states, as the evaluations use
+EARLY_PLANS = 10  # the early window [plans]: shorter than any success seen (23+ plans)
+TRACE_PLOT = 'confidence_traces.png'
 
 
 def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
@@ -48,44 +50,105 @@ def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
     return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
 
 
+def early_mean(trace: list[float], plans: int = EARLY_PLANS) -> float:
+    """Mean confidence of an episode's first ``plans`` plans (all of a shorter episode)."""
+    return float(np.mean(trace[:plans]))
+
+
 def episode_rows(records: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
-    """(a) per group of closed-loop records: AUROC of mean/min confidence for success."""
+    """(a) per group of closed-loop records: AUROC of mean/min confidence for success; with
+    per-plan traces also of the first EARLY_PLANS plans' mean (before any episode ends, so
+    not confounded by failures running to the time limit) and the mean plans per outcome."""
     rows = []
     for r in records:
-        pairs = [(s, c) for s, c in zip(r.get('episode_success', []),
-                                         r.get('episode_confidence', [])) if c is not None]
-        wins = [c for s, c in pairs if s]
-        losses = [c for s, c in pairs if not s]
+        traces = r.get('episode_confidence_trace') or [None] * len(r.get('episode_success', []))
+        episodes = [(s, c, t) for s, c, t in zip(r.get('episode_success', []),
+                                                  r.get('episode_confidence', []), traces)
+                    if c is not None]
+        wins = [(c, t) for s, c, t in episodes if s]
+        losses = [(c, t) for s, c, t in episodes if not s]
         if not wins or not losses:
             continue
-        rows.append({'source': source, 'run': r.get('label', ''),
-                     'successes': len(wins), 'failures': len(losses),
-                     'auroc_mean': auroc([c[0] for c in wins], [c[0] for c in losses]),
-                     'auroc_min': auroc([c[1] for c in wins], [c[1] for c in losses])})
+        row = {'source': source, 'run': r.get('label', ''),
+               'successes': len(wins), 'failures': len(losses),
+               'auroc_mean': auroc([c[0] for c, _ in wins], [c[0] for c, _ in losses]),
+               'auroc_min': auroc([c[1] for c, _ in wins], [c[1] for c, _ in losses]),
+               'auroc_early': None, 'plans_success': None, 'plans_failure': None}
+        if all(t for _, t in wins + losses):
+            row.update(auroc_early=auroc([early_mean(t) for _, t in wins],
+                                         [early_mean(t) for _, t in losses]),
+                       plans_success=float(np.mean([len(t) for _, t in wins])),
+                       plans_failure=float(np.mean([len(t) for _, t in losses])))
+        rows.append(row)
     return rows
+
+
+def labelled_records(name: str) -> list[dict[str, Any]]:
+    """The closed-loop records of docs/benchmarks/<name>.json, each with a 'label'."""
+    path = report.DOCS / f'{name}.json'
+    records = json.loads(path.read_text()) if path.exists() else []
+    for r in records:
+        r['label'] = ' '.join(str(r[k]) for k in (
+            'task', 'demos', 'policy', 'group', 'variant', 'seed') if k in r)
+    return records
 
 
 def records_from_docs() -> list[dict[str, Any]]:
-    rows = []
-    for name in ('state_tier', 'ablations'):
-        path = report.DOCS / f'{name}.json'
-        if path.exists():
-            records = json.loads(path.read_text())
-            for r in records:
-                r['label'] = ' '.join(str(r[k]) for k in (
-                    'task', 'demos', 'policy', 'group', 'variant', 'seed') if k in r)
-            rows += episode_rows(records, name)
-    return rows
+    return [row for name in ('state_tier', 'ablations')
+            for row in episode_rows(labelled_records(name), name)]
+
+
+def eval_record(path: Path) -> dict[str, Any]:
+    """A `make demo` evaluation (nodes/evaluate.py JSON) as a closed-loop record."""
+    episodes = json.loads(path.read_text())['episodes']
+    return {'label': str(path.parent.name),
+            'episode_success': [bool(e['success']) for e in episodes],
+            'episode_confidence': [[float(np.mean(e['confidence'])),
+                                    float(np.min(e['confidence']))]
+                                   if e['confidence'] else None for e in episodes],
+            'episode_confidence_trace': [list(e['confidence']) for e in episodes]}
 
 
 def records_from_eval(path: Path) -> list[dict[str, Any]]:
-    episodes = json.loads(path.read_text())['episodes']
-    record = {'label': str(path.parent.name),
-              'episode_success': [bool(e['success']) for e in episodes],
-              'episode_confidence': [[float(np.mean(e['confidence'])),
-                                      float(np.min(e['confidence']))]
-                                     if e['confidence'] else None for e in episodes]}
-    return episode_rows([record], 'make demo (ROS)')
+    return episode_rows([eval_record(path)], 'make demo (ROS)')
+
+
+def _has_both_outcomes_traced(record: dict[str, Any]) -> bool:
+    outcomes = {bool(s) for s, t in zip(record.get('episode_success', []),
+                                        record.get('episode_confidence_trace') or []) if t}
+    return outcomes == {True, False}
+
+
+def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
+    """The runs to plot: the newest state-tier NF-P record with per-plan traces of both a
+    success and a failure, and the last `make demo` evaluation given that has both."""
+    state = [r for r in labelled_records('state_tier')
+             if r.get('policy') == 'nfp' and _has_both_outcomes_traced(r)]
+    demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]
+    return state[-1:] + demo[-1:]
+
+
+def plot_traces(runs: list[dict[str, Any]], path: Path) -> None:
+    """One panel per run: confidence per plan of every episode, green success, red failure,
+    the early window shaded."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(runs), figsize=(max(8, 6 * len(runs)), 4), squeeze=False)
+    for ax, run_ in zip(axes[0], runs):
+        for success, trace in zip(run_['episode_success'], run_['episode_confidence_trace']):
+            ax.plot(trace, color='tab:green' if success else 'tab:red', alpha=0.6, lw=1)
+        ax.axvspan(0, EARLY_PLANS - 1, color='0.9', zorder=0)
+        ax.set(title=run_['label'], xlabel='plan index (one per re-plan)',
+               ylabel='confidence [0-1]', ylim=(-0.02, 1.02))
+    fig.suptitle(f'NF-P confidence per plan (green success, red failure; grey: the first '
+                 f'{EARLY_PLANS} plans)')
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def other_task_frames(task: str, size: tuple[int, int], count: int) -> np.ndarray:
@@ -211,7 +274,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ood += dataset_rows(policy, args.dataset, task, args.ticks)
         ood += scene_rows(policy, task, args.starts)
     return {'machine': report.machine_info(torch.device('cpu')), 'failure': failure,
-            'ood': ood, 'checkpoint': str(checkpoint or ''), 'task': task}
+            'ood': ood, 'checkpoint': str(checkpoint or ''), 'task': task,
+            'traces_plotted': [r['label'] for r in traced_runs(args.eval_json)]}
 
 
 def _ood_section(record: dict[str, Any]) -> list[str]:
@@ -224,6 +288,14 @@ def _ood_section(record: dict[str, Any]) -> list[str]:
             '']
 
 
+def _or_blank(value: float | None) -> str:
+    return '' if value is None else f'{value:.2f}'
+
+
+def _pair(a: float | None, b: float | None) -> str:
+    return '' if a is None or b is None else f'{a:.0f} / {b:.0f}'
+
+
 def latest_per_checkpoint(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The newest record with OOD rows for each (task, checkpoint), oldest first."""
     latest = {(r['task'], r['checkpoint']): r for r in records if r['ood']}
@@ -232,8 +304,10 @@ def latest_per_checkpoint(records: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 def render_page(records: list[dict[str, Any]]) -> str:
     latest = records[-1]
-    fail = [[r['source'], r['run'], r['successes'], r['failures'], r['auroc_mean'],
-             r['auroc_min']] for r in latest['failure']]
+    fail = [[r['source'], r['run'], r['successes'], r['failures'],
+             _pair(r.get('plans_success'), r.get('plans_failure')), r['auroc_mean'],
+             r['auroc_min'], _or_blank(r.get('auroc_early'))] for r in latest['failure']]
+    plotted = latest.get('traces_plotted', [])
     ood = [line for r in latest_per_checkpoint(records) for line in _ood_section(r)]
     return '\n'.join([
         '# What confidence is worth (generated by `nf_policy_ros.bench.confidence_auroc`)\n',
@@ -242,10 +316,20 @@ def render_page(records: list[dict[str, Any]]) -> str:
         'confidence_auroc.json).\n',
         f"Machine: {report.describe_machine(latest['machine'])}\n",
         '## (a) Does low confidence predict failure? (episode level)\n',
-        report.markdown_table(['source', 'run', 'successes', 'failures', 'AUROC mean conf.',
-                               'AUROC min conf.'], fail) if fail else
-        'No closed-loop record with both successes and failures yet.',
+        'Read the whole-episode columns with care: a success ends the episode, a failure '
+        'runs to the time limit, so a failure averages in its late, lost plans. The '
+        f'first-{EARLY_PLANS}-plans column compares the same early window of every episode '
+        '(available where the run kept per-plan traces): that is the warning a supervisor '
+        'could act on.\n',
+        report.markdown_table(['source', 'run', 'successes', 'failures',
+                               'mean plans success / failure', 'AUROC mean conf.',
+                               'AUROC min conf.',
+                               f'AUROC mean conf. first {EARLY_PLANS} plans'], fail)
+        if fail else 'No closed-loop record with both successes and failures yet.',
         '',
+        *([f'![confidence traces]({TRACE_PLOT})\n',
+           f"Confidence traces ({', '.join(plotted)}): {TRACE_PLOT}, written with this "
+           'page.\n'] if plotted else []),
         '## (b) Does it flag out-of-distribution input?\n',
         *(ood or ['No checkpoint tested yet.', '']),
     ])
@@ -271,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error('give --checkpoint or --state-task, not both')
     torch.set_num_threads(1)
     report.publish('confidence_auroc', run(args), render_page, args.write_docs)
+    runs = traced_runs(args.eval_json)
+    if args.write_docs and runs:
+        plot_traces(runs, report.DOCS / TRACE_PLOT)
     return 0
 
 

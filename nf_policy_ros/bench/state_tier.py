@@ -164,7 +164,9 @@ def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
             'tick_p50_ms': float(np.percentile([t for r in rollouts for t in r.tick_ms], 50)),
             'mean_confidence': float(np.mean(conf)) if conf else None,
             'episode_confidence': [[float(np.mean(r.confidence)), float(np.min(r.confidence))]
-                                   if r.confidence else None for r in rollouts]}
+                                   if r.confidence else None for r in rollouts],
+            'episode_confidence_trace': [[round(c, 4) for c in r.confidence]
+                                         for r in rollouts] if conf else None}
 
 
 def done_runs() -> set[tuple]:
