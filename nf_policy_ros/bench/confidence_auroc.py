@@ -120,10 +120,11 @@ def _has_both_outcomes_traced(record: dict[str, Any]) -> bool:
 
 
 def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
-    """The runs to plot: the newest state-tier NF-P record with per-plan traces of both a
-    success and a failure, and the last `make demo` evaluation given that has both."""
-    state = [r for r in labelled_records('state_tier')
-             if r.get('policy') == 'nfp' and _has_both_outcomes_traced(r)]
+    """The runs to plot: the newest simulated NF-P record (state tier or ablations) with
+    per-plan traces of both a success and a failure, and the last `make demo` evaluation
+    given that has both."""
+    state = [r for name in ('state_tier', 'ablations') for r in labelled_records(name)
+             if r.get('policy', 'nfp') == 'nfp' and _has_both_outcomes_traced(r)]
     demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]
     return state[-1:] + demo[-1:]
 
