@@ -95,6 +95,24 @@ def run_all(args: argparse.Namespace) -> None:
     task.close()
 
 
+def stride_target_lines(records: list[dict[str, Any]]) -> list[str]:
+    """'stride 4 beats stride 1' per (task, demos, steps, recipe) with both variants run
+    (the newest run of each)."""
+    groups: dict[str, dict[str, dict]] = {}
+    for r in records:
+        if r['group'] == 'stride':
+            label = f"{r['task']}, {r['demos']} demos, {r['steps']} steps, {recipe_label(r)}"
+            groups.setdefault(label, {})[r['variant']] = r
+    lines = []
+    for label, by_stride in sorted(groups.items()):
+        if {'1', '4'} <= by_stride.keys():
+            four, one = (by_stride[v]['successes'] / by_stride[v]['episodes'] for v in '41')
+            lines.append(f'- {label}: stride 4 {100 * four:.0f} % vs stride 1 '
+                         f'{100 * one:.0f} %. Target stride 4 > stride 1: '
+                         f"**{'met' if four > one else 'not met'}**.")
+    return lines or ['- No run with both stride 1 and stride 4 yet.']
+
+
 def render_page(records: list[dict[str, Any]]) -> str:
     rows = [[r['task'], r['demos'], r['steps'], recipe_label(r), r['group'], r['variant'],
              f"{100.0 * r['successes'] / r['episodes']:.0f} "
@@ -113,6 +131,9 @@ def render_page(records: list[dict[str, Any]]) -> str:
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
         report.markdown_table(['task', 'demos', 'train steps', 'recipe', 'ablation', 'variant',
                                'success [%]', 'paper [%]', 'tick p50 [ms]', 'git'], rows),
+        '',
+        '## Target, checked by this script\n',
+        *stride_target_lines(records),
         '',
     ])
 

@@ -117,6 +117,13 @@ def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) ->
             _write_atomic(DOCS / f'{name}.md', render_page(records))
 
 
+def rerender(name: str, render_page) -> None:
+    """Regenerate docs/benchmarks/<name>.md from its JSON records (under the writers' lock)."""
+    with _results_lock(name):
+        records = json.loads((DOCS / f'{name}.json').read_text())
+        _write_atomic(DOCS / f'{name}.md', render_page(records))
+
+
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
     """95 % Wilson score interval of a success rate, as fractions (honest at 0 or n wins)."""
     if trials <= 0:

@@ -18,6 +18,7 @@ finished ones are skipped); state_tier.md is rendered from all of them.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import asdict
 import hashlib
 import json
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nf_policy_ros.bench import report
+from nf_policy_ros.bench import report, targets
 from nf_policy_ros.bench.diffusion import DiffusionConfig
 from nf_policy_ros.bench.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
 from nf_policy_ros.bench.train_baseline import train_diffusion
@@ -90,11 +91,30 @@ def servo_omega(record: dict[str, Any]) -> float:
                                                                     DEFAULT_OMEGA))
 
 
-def recipe_label(record: dict[str, Any]) -> str:
-    """'lr 0.001, EMA warm-up, servo 300' (records from before the EMA warm-up had a fixed
-    decay); the servo bandwidth [rad/s] is the simulated robot's, for both policies."""
+def training_label(record: dict[str, Any]) -> str:
+    """'lr 0.001, EMA warm-up' (records from before the EMA warm-up had a fixed decay)."""
     ema = 'EMA warm-up' if record.get('ema_warmup', False) else 'EMA fixed 0.999'
-    return f"lr {record.get('lr', 1e-3):g}, {ema}, servo {servo_omega(record):g}"
+    return f"lr {record.get('lr', 1e-3):g}, {ema}"
+
+
+def recipe_label(record: dict[str, Any]) -> str:
+    """'lr 0.001, EMA warm-up, servo 300': the servo bandwidth [rad/s] is the simulated
+    robot's, for both policies."""
+    return f'{training_label(record)}, servo {servo_omega(record):g}'
+
+
+def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
+    """The head-to-head target per budget (demos, steps, lr, EMA), on finished runs at each
+    task's current servo bandwidth."""
+    budgets: dict[str, list] = {}
+    for r in records:
+        if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
+            label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
+            budgets.setdefault(label, []).append(r)
+    lines = [targets.head_to_head_line(label, runs, tasks, need)
+             for label, runs in sorted(budgets.items())
+             if targets.verdicts(runs, tasks)]
+    return lines or ['- No budget with both NF-P and DP measured yet.']
 
 
 def config_hash(config: NFPConfig) -> str:
@@ -253,9 +273,11 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
 
 
 def render_page(records: list[dict[str, Any]], title: str = STATE_TITLE,
-                setup: str = STATE_SETUP, columns: dict[str, str] = COLUMNS) -> str:
+                setup: str = STATE_SETUP, columns: dict[str, str] = COLUMNS,
+                target: tuple[Sequence[str], int] = (TASKS, 4)) -> str:
     """One row per (task, demos, steps, recipe, config), one column per policy in
-    ``columns`` (kind -> label, in order) that has a record."""
+    ``columns`` (kind -> label, in order) that has a record; then the head-to-head target
+    (NF-P >= DP on at least ``target[1]`` of the tasks ``target[0]``) per budget."""
     groups: dict[tuple, dict[str, list]] = {}
     for r in records:
         key = (r['task'], r['demos'], r['steps'], recipe_label(r), r['config_hash'])
@@ -272,6 +294,11 @@ def render_page(records: list[dict[str, Any]], title: str = STATE_TITLE,
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
         report.markdown_table(['task', 'demos', 'train steps', 'recipe',
                                *[f'{columns[k]} success [%]' for k in kinds], 'config'], rows),
+        '',
+        '## Targets, checked by this script\n',
+        'Pooled success over seeds at each task\'s current servo; "better" and "tie" are '
+        'point estimates: read them with the intervals above.\n',
+        *target_lines(records, *target),
         '',
     ])
 

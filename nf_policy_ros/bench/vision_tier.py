@@ -81,7 +81,7 @@ def render_page(records: list[dict[str, Any]]) -> str:
         'best-of-128 vs DP DDIM-10; "camera off": the same trained policy evaluated with '
         'its camera blacked out (all-zero frames, joint state intact): the success it owes '
         'to the image is the difference',
-        COLUMNS)
+        COLUMNS, (('hammer', 'assembly'), 2))
 
 
 def finished_runs() -> set[tuple]:

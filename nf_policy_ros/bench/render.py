@@ -1,0 +1,36 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Redraw benchmark pages from their JSON records, without running anything: after a change
+to how a page is rendered, or to bring a page written by an older worker up to date.
+
+    python -m nf_policy_ros.bench.render state_tier ablations vision_tier
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from nf_policy_ros.bench import report
+
+# page name (docs/benchmarks/<name>.json) -> the module whose render_page draws it
+PAGES = {'ablations': 'ablations', 'confidence_auroc': 'confidence_auroc',
+         'conversion': 'conversion', 'core': 'core_latency', 'demo': 'demo_report',
+         'node': 'node_latency', 'policy_latency': 'policy_latency',
+         'sim_success': 'sim_success', 'state_tier': 'state_tier',
+         'vision_tier': 'vision_tier'}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('pages', nargs='+', choices=sorted(PAGES))
+    args = parser.parse_args(argv)
+    for name in args.pages:
+        module = importlib.import_module(f'nf_policy_ros.bench.{PAGES[name]}')
+        report.rerender(name, module.render_page)
+        print(f'rendered {report.DOCS / name}.md', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

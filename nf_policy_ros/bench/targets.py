@@ -1,0 +1,59 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The benchmark issue's success targets, checked from the records by the scripts that
+render the pages (so a claim like "NF-P >= DP on 4 of 6 tasks" is never typed by hand).
+
+Success rates are pooled over training seeds (successes / episodes); "better" and "tie" are
+on those point estimates, so read them with the Wilson intervals the tables print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+BETTER, TIE, WORSE = 'NF-P better', 'tie', 'DP better'
+
+
+def pooled_rate(records: list[dict[str, Any]]) -> float | None:
+    """Successes / episodes over ``records`` (finished runs only); None without any."""
+    done = [r for r in records if 'successes' in r]
+    episodes = sum(r['episodes'] for r in done)
+    return sum(r['successes'] for r in done) / episodes if episodes else None
+
+
+def verdicts(records: list[dict[str, Any]], tasks: Sequence[str]) -> dict[str, str]:
+    """task -> BETTER / TIE / WORSE for NF-P against DP, for tasks where both have runs."""
+    out = {}
+    for task in tasks:
+        nfp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == 'nfp'])
+        dp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == 'dp'])
+        if nfp is not None and dp is not None:
+            out[task] = BETTER if nfp > dp else TIE if nfp == dp else WORSE
+    return out
+
+
+def status(at_least: int, measured: int, tasks: int, need: int) -> str:
+    """'met', 'not met' (even winning every unmeasured task would not reach ``need``), or
+    'open'."""
+    if at_least >= need:
+        return 'met'
+    return 'not met' if at_least + tasks - measured < need else 'open'
+
+
+def head_to_head_line(budget: str, records: list[dict[str, Any]], tasks: Sequence[str],
+                      need: int) -> str:
+    """One Markdown bullet: on how many of ``tasks`` NF-P >= DP at this ``budget``, which
+    tasks fall where, and whether the target (>= ``need`` tasks) is met."""
+    verdict = verdicts(records, tasks)
+    at_least = sum(v != WORSE for v in verdict.values())
+    groups = '; '.join(f"{kind}: {', '.join(t for t, v in verdict.items() if v == kind)}"
+                       for kind in (BETTER, TIE, WORSE) if kind in verdict.values())
+    seeds = sorted({len({r['seed'] for r in records if r['task'] == t}) for t in verdict})
+    seed_text = '-'.join(str(n) for n in dict.fromkeys(seeds[:1] + seeds[-1:]))
+    missing = [t for t in tasks if t not in verdict]
+    return (f'- {budget}: NF-P >= DP on **{at_least} of {len(verdict)}** tasks measured '
+            f'({groups or "none"}; seeds per task: {seed_text or 0}'
+            + (f"; not measured: {', '.join(missing)}" if missing else '')
+            + f'). Target >= {need} of {len(tasks)}: **'
+            + status(at_least, len(verdict), len(tasks), need) + '**.')

@@ -1,0 +1,73 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The benchmark pages check the issue's targets from the records themselves."""
+
+from __future__ import annotations
+
+from nf_policy_ros.bench import ablations, state_tier, targets
+
+
+def _run(task: str, policy: str, wins: int, seed: int = 0, **extra) -> dict:
+    return {'task': task, 'policy': policy, 'successes': wins, 'episodes': 20, 'seed': seed,
+            'demos': 10, 'steps': 2000, 'lr': 1e-3, 'ema_warmup': True, **extra}
+
+
+def test_verdicts_pool_seeds_and_skip_tasks_missing_a_policy():
+    runs = [_run('hammer', 'nfp', 12), _run('hammer', 'nfp', 4, seed=1),  # 16/40
+            _run('hammer', 'dp', 10), _run('hammer', 'dp', 7, seed=1),    # 17/40
+            _run('assembly', 'nfp', 5), _run('assembly', 'dp', 5),
+            _run('basketball', 'nfp', 3)]
+    assert targets.verdicts(runs, ['hammer', 'assembly', 'basketball']) == {
+        'hammer': targets.WORSE, 'assembly': targets.TIE}
+
+
+def test_target_status_is_open_until_the_unmeasured_tasks_cannot_change_it():
+    assert targets.status(at_least=4, measured=5, tasks=6, need=4) == 'met'
+    assert targets.status(at_least=3, measured=5, tasks=6, need=4) == 'open'
+    assert targets.status(at_least=2, measured=5, tasks=6, need=4) == 'not met'
+
+
+def test_head_to_head_line_names_each_task_and_the_outcome():
+    runs = [_run('hammer', 'nfp', 12), _run('hammer', 'dp', 4),
+            _run('lever-pull', 'nfp', 8), _run('lever-pull', 'dp', 10)]
+    line = targets.head_to_head_line('10 demos', runs, ['hammer', 'lever-pull', 'x'], 2)
+    assert '**1 of 2** tasks measured' in line
+    assert 'NF-P better: hammer; DP better: lever-pull; seeds per task: 1' in line
+    assert 'not measured: x' in line and '**open**' in line
+
+
+def test_state_tier_targets_use_each_tasks_current_servo_only():
+    old_servo = [_run('assembly', 'nfp', 0, servo_omega=200.0),
+                 _run('assembly', 'dp', 9, servo_omega=200.0)]
+    now = [_run('assembly', 'nfp', 10, servo_omega=300.0),
+           _run('assembly', 'dp', 0, servo_omega=300.0)]
+    line, = state_tier.target_lines(old_servo + now, ['assembly'], 1)
+    assert line.startswith('- 10 demos, 2000 steps, lr 0.001, EMA warm-up:')
+    assert 'NF-P better: assembly' in line and '**met**' in line
+    assert state_tier.target_lines(old_servo, ['assembly'], 1) == [
+        '- No budget with both NF-P and DP measured yet.']
+
+
+def test_ablation_page_checks_that_stride_4_beats_stride_1():
+    base = {'task': 'hammer', 'demos': 10, 'steps': 2000, 'group': 'stride', 'episodes': 20,
+            'lr': 1e-3, 'ema_warmup': True, 'servo_omega': 100.0}
+    line, = ablations.stride_target_lines([dict(base, variant='1', successes=9),
+                                            dict(base, variant='4', successes=9)])
+    assert 'stride 4 45 % vs stride 1 45 %' in line and '**not met**' in line
+
+
+def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
+    import json
+
+    from nf_policy_ros.bench import render, report
+
+    base = {'task': 'hammer', 'demos': 10, 'steps': 2000, 'group': 'stride', 'episodes': 20,
+            'paper_beat_block_hammer': 51, 'tick_p50_ms': 30.0,
+            'machine': {'git_sha': 'abc', 'date_utc': 'today', 'host_cpu': 'cpu',
+                        'cpu_count': 2, 'torch': 'x', 'torch_threads': 1, 'device': 'cpu'}}
+    records = [dict(base, variant='1', successes=4), dict(base, variant='4', successes=9)]
+    (tmp_path / 'ablations.json').write_text(json.dumps(records))
+    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    assert render.main(['ablations']) == 0
+    page = (tmp_path / 'ablations.md').read_text()
+    assert 'stride 4 45 % vs stride 1 20 %' in page and '**met**' in page
