@@ -92,6 +92,17 @@ def test_camera_off_feeds_black_frames_and_keeps_the_joint_state():
         CameraOffActor(state_only)
 
 
+def test_state_tier_trains_one_dp_and_samples_it_with_ddim_or_ddpm():
+    from nf_policy_ros.bench.state_tier import train_actor
+
+    config = small_config(steps=(2,))
+    data = WindowDataset([sine_episode()], config.actions)
+    ddim, ddpm = (train_actor(kind, config, data) for kind in ('dp', 'dp-ddpm'))
+    assert (ddim.name, ddpm.name) == ('DP DDIM-10', 'DP DDPM-100')
+    for a, b in zip(ddim.policy.parameters(), ddpm.policy.parameters()):
+        assert torch.equal(a, b)  # same seed, same data: the same trained network
+
+
 def test_unknown_scheduler_is_refused_by_name():
     with pytest.raises(ValueError, match='scheduler'):
         DiffusionPolicy(small_config(), SMALL).sample(Observation(None, torch.zeros(1, 3)),
