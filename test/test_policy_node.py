@@ -140,3 +140,31 @@ def test_malformed_inputs_are_counted_and_never_reach_the_robot(checkpoint, tmp_
         wait_for(lambda: len(h.robot.received()) > count + 2, 15, 'plans again', h.proc)
     finally:
         assert h.close() == 0
+
+
+def test_forward_position_streams_the_plan_and_ends_on_the_hold(checkpoint, tmp_path):
+    from std_msgs.msg import Float64MultiArray
+
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true', 'forward_position_rate_hz:=50.0')
+    commands: list[np.ndarray] = []
+    h.test.node.create_subscription(Float64MultiArray, '/nf_policy/forward_position',
+                                    lambda msg: commands.append(np.array(msg.data)), 10)
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 3 and len(commands) >= 30, 90,
+                 'plans and forward commands', h.proc)
+        points = np.array([p.positions for m in h.robot.received() for p in m.points])
+        low = np.minimum(points.min(0), h.robot.position) - 1e-9
+        high = np.maximum(points.max(0), h.robot.position) + 1e-9
+        for command in list(commands):
+            assert command.shape == (3,) and np.isfinite(command).all()
+            # sampled between the measured start and the plans' points: never extrapolated
+            assert np.all(command >= low) and np.all(command <= high)
+        assert len({tuple(c) for c in commands}) > 1, 'the command moves along the plan'
+        h.arm(False)
+        time.sleep(0.5)
+        after_disarm = len(commands)
+        assert np.allclose(commands[-1], h.robot.position), 'last command: hold where it is'
+        time.sleep(0.5)
+        assert len(commands) == after_disarm, 'nothing while disarmed'
+    finally:
+        assert h.close() == 0

@@ -60,6 +60,16 @@ def make_plan(chunk: np.ndarray, measured: np.ndarray, times: np.ndarray,
     return Plan(positions, finite_difference_velocities(positions, times), times)
 
 
+def sample_plan(plan: Plan, start: np.ndarray, t: float) -> np.ndarray:
+    """(D,) position of ``plan`` at ``t`` [s] after its stamp: linear from ``start`` (D,), the
+    measured position when it was made, to the first point, then point to point, holding
+    the last point after the end (what a position controller should be commanded now)."""
+    times = np.concatenate([[0.0], plan.times])
+    points = np.concatenate([start.astype(np.float64)[None], plan.positions])
+    t = float(np.clip(t, 0.0, times[-1]))
+    return np.array([np.interp(t, times, points[:, j]) for j in range(points.shape[1])])
+
+
 def hold_plan(measured: np.ndarray, hold_time_s: float) -> Plan:
     """One point at the measured position, zero velocity: the robot stops where it is."""
     position = measured.astype(np.float64)[None]

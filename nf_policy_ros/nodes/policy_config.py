@@ -66,6 +66,9 @@ class PolicyNodeConfig:
     lead_steps: float = param('Offset kappa of the first point, in policy ticks.', 1.0)
     output_enabled: bool = param('Publish trajectories from the start (else wait for '
                                  '~/enable_output).', False)
+    forward_position_rate_hz: float = param(
+        'Rate of ~/forward_position, the current plan sampled for position controllers '
+        '(forward_command_controller) [Hz]; 0 = off.', 0.0)
     seed: int = param('Seed of the sampling generator.', 0)
     marker_frame: str = param('Frame of the ~/confidence_marker text for rviz.', 'base_link')
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
@@ -75,6 +78,8 @@ class PolicyNodeConfig:
         require_choice('device', self.device, DEVICES)
         require(self.num_threads >= 1, 'num_threads', self.num_threads, '>= 1')
         require(self.control_rate_hz > 0, 'control_rate_hz', self.control_rate_hz, '> 0 Hz')
+        require(self.forward_position_rate_hz >= 0, 'forward_position_rate_hz',
+                self.forward_position_rate_hz, '>= 0 Hz (0 = off)')
         require(self.fps >= 0, 'fps', self.fps, '>= 0 Hz')
         require_choice('stamp_mode', self.stamp_mode, STAMP_MODES)
         require(self.lead_steps >= 0, 'lead_steps', self.lead_steps, '>= 0 ticks')

@@ -22,7 +22,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallb
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import Image, JointState
-from std_msgs.msg import Float32
+from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 from trajectory_msgs.msg import JointTrajectory
 
@@ -31,7 +31,7 @@ from nf_policy_ros.nodes import messages
 from nf_policy_ros.nodes.configure import ConfigureError, configure_policy
 from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
 from nf_policy_ros.nodes.params import declare_config, read_config
-from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan
+from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
 from nf_policy_ros.nodes.spin import spin_node
 from nf_policy_ros.nodes.stats import RollingStats
@@ -52,6 +52,8 @@ class PolicyNode(Node):
         self._stale_since: float | None = None
         self._stale_hold_sent = False
         self._gate_hold_sent = False
+        # the plan a position controller follows: (plan, start position, monotonic stamp)
+        self._following: tuple[Plan, np.ndarray, float] | None = None
         self._make_publishers()
         try:
             self.config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
@@ -80,6 +82,8 @@ class PolicyNode(Node):
         self.marker_pub = self.create_publisher(messages.Marker, '~/confidence_marker', 10)
         self.diagnostics_pub = self.create_publisher(messages.DiagnosticArray,
                                                      '/diagnostics', 10)
+        self.forward_pub = self.create_publisher(Float64MultiArray, '~/forward_position',
+                                                 reliable)
 
     def _make_subscriptions(self) -> None:
         group = ReentrantCallbackGroup()
@@ -104,6 +108,10 @@ class PolicyNode(Node):
         self.worker = InferenceWorker(self.setup.runner, self._on_inference, self._on_error)
         self.create_timer(1.0 / self.config.control_rate_hz, self._on_control,
                           callback_group=MutuallyExclusiveCallbackGroup())
+        if self.config.forward_position_rate_hz > 0:
+            self.create_timer(1.0 / self.config.forward_position_rate_hz,
+                              self._publish_forward_position,
+                              callback_group=MutuallyExclusiveCallbackGroup())
         self.state, self.reason = 'running', ''
 
     # ---- control tick -------------------------------------------------------------------
@@ -162,7 +170,8 @@ class PolicyNode(Node):
         if plan is None:
             self.stats.count('nonfinite_plans')
             return
-        if self._publish_plan(plan, result.snapshot.stamp, 'plans'):
+        if self._publish_plan(plan, result.snapshot.stamp, 'plans', result.measured,
+                              result.snapshot.tick_time):
             tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
             self.stats.add('overhead', tick_to_publish - result.model_ms)
 
@@ -190,12 +199,18 @@ class PolicyNode(Node):
                                     throttle_duration_sec=2)
 
     # ---- output -------------------------------------------------------------------------
-    def _publish_plan(self, plan: Plan, stamp: Time, counter: str) -> bool:
+    def _publish_plan(self, plan: Plan, stamp: Time, counter: str, start: np.ndarray,
+                      start_time: float) -> bool:
+        """Publish ``plan`` if armed; it becomes the plan ~/forward_position samples, from
+        ``start`` (D,) [rad or m] at monotonic ``start_time`` [s] (the observation)."""
         with self._lock:
             if not self.armed:
                 return False
             self.trajectory_pub.publish(
                 messages.trajectory_msg(plan, self.setup.joint_names, stamp))
+            self._following = (plan, start, start_time)
+        if self.config.forward_position_rate_hz > 0:
+            self._publish_forward_position()  # a hold takes effect now, not a tick later
         self.stats.count(counter)
         if counter == 'plans':
             self.stats.tick()
@@ -212,7 +227,19 @@ class PolicyNode(Node):
             self.stats.count('hold_unavailable')
             return
         self._publish_plan(hold_plan(measured, HOLD_TIME_S), self.get_clock().now().to_msg()
-                           if self.config.stamp_mode == 'observation' else Time(), counter)
+                           if self.config.stamp_mode == 'observation' else Time(), counter,
+                           measured, time.monotonic())
+
+    def _publish_forward_position(self) -> None:
+        """The followed plan sampled now, as Float64MultiArray in checkpoint joint order;
+        nothing while disarmed or before the first plan (the controller keeps its last
+        command: after a disarm, the hold at the measured position)."""
+        with self._lock:
+            if not self.armed or self._following is None:
+                return
+            plan, start, start_time = self._following
+            positions = sample_plan(plan, start, time.monotonic() - start_time)
+            self.forward_pub.publish(Float64MultiArray(data=positions.tolist()))
 
     # ---- services -----------------------------------------------------------------------
     def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
@@ -223,6 +250,7 @@ class PolicyNode(Node):
             self._publish_hold('disarm_holds')
         with self._lock:
             self.armed = bool(request.data)
+            self._following = None
         response.success, response.message = True, f'armed={self.armed}'
         return response
 

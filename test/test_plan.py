@@ -1,0 +1,53 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""From a predicted chunk to what the robot is told (nodes/plan.py, no ROS)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nf_policy_ros.nodes.plan import (
+    ConfidenceGate,
+    hold_plan,
+    make_plan,
+    sample_plan,
+)
+from nf_policy_ros.nodes.policy_config import SafetyConfig
+
+TIMES = np.array([0.1, 0.5, 0.9])
+CHUNK = np.array([[1.0, 0.0], [2.0, -1.0], [4.0, -1.0]])
+START = np.array([0.0, 0.0])
+
+
+@pytest.mark.parametrize('t, expected', [
+    (-1.0, [0.0, 0.0]),    # before the plan: where it started
+    (0.0, [0.0, 0.0]),
+    (0.05, [0.5, 0.0]),    # halfway from the measured start to the first point
+    (0.1, [1.0, 0.0]),
+    (0.3, [1.5, -0.5]),
+    (0.7, [3.0, -1.0]),
+    (5.0, [4.0, -1.0]),    # after the end: the last point held
+])
+def test_a_plan_is_sampled_linearly_from_its_start(t, expected):
+    plan = make_plan(CHUNK, START, TIMES, SafetyConfig())
+    assert np.allclose(sample_plan(plan, START, t), expected)
+
+
+def test_a_hold_samples_to_the_measured_position_at_all_times():
+    measured = np.array([0.3, -0.2])
+    for t in (0.0, 0.05, 10.0):
+        assert np.array_equal(sample_plan(hold_plan(measured, 0.1), measured, t), measured)
+
+
+def test_non_finite_chunks_make_no_plan_and_steps_are_clamped():
+    assert make_plan(np.full((3, 2), np.nan), START, TIMES, SafetyConfig()) is None
+    plan = make_plan(CHUNK, START, TIMES, SafetyConfig(max_step_rad=0.5))
+    assert np.allclose(plan.positions, [[0.5, 0.0], [1.0, -0.5], [1.5, -1.0]])
+    assert np.all(plan.velocities[-1] == 0)
+
+
+def test_gate_closes_below_threshold_and_reopens_only_above_the_hysteresis():
+    gate = ConfidenceGate(threshold=0.1, hysteresis=0.05)
+    assert [gate.update(c) for c in (0.5, 0.05, 0.12, 0.16, float('nan'))] == [
+        True, False, False, True, False]
