@@ -23,6 +23,9 @@ ARGUMENTS = {
     'joint_states': 'Joint state topic (sensor_msgs/JointState).',
     'joint_trajectory': 'Output topic (trajectory_msgs/JointTrajectory), e.g. a '
                         "joint_trajectory_controller's ~/joint_trajectory.",
+    'forward_position': 'Topic of the optional position stream (std_msgs/Float64MultiArray), '
+                        "e.g. a forward_command_controller's ~/commands.",
+    'forward_position_rate_hz': 'Rate of that stream [Hz]; 0 = off; empty = params file.',
     'use_sim_time': 'Use /clock (true with a simulator).',
     'enable_output': 'Publish trajectories from the start (else call ~/enable_output).',
     'log_level': 'Logger level of the node.',
@@ -32,7 +35,8 @@ DEFAULTS = {
     'params_file': PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config',
                                          'policy.yaml']),
     'checkpoint': '', 'namespace': '', 'image': 'image', 'joint_states': 'joint_states',
-    'joint_trajectory': 'joint_trajectory', 'use_sim_time': 'false', 'enable_output': '',
+    'joint_trajectory': 'joint_trajectory', 'forward_position': '~/forward_position',
+    'forward_position_rate_hz': '', 'use_sim_time': 'false', 'enable_output': '',
     'log_level': 'info', 'rviz': 'false',
 }
 
@@ -44,6 +48,8 @@ def _policy_node(context, *args, **kwargs):
         overrides['checkpoint'] = value['checkpoint']
     if value['enable_output']:
         overrides['output_enabled'] = value['enable_output'].lower() == 'true'
+    if value['forward_position_rate_hz']:
+        overrides['forward_position_rate_hz'] = float(value['forward_position_rate_hz'])
     actions = []
     if value['rviz'].lower() == 'true':
         rviz_config = PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config',
@@ -55,7 +61,8 @@ def _policy_node(context, *args, **kwargs):
         namespace=value['namespace'], output='screen', emulate_tty=True,
         parameters=[value['params_file'], overrides],
         remappings=[('image', value['image']), ('joint_states', value['joint_states']),
-                    ('joint_trajectory', value['joint_trajectory'])],
+                    ('joint_trajectory', value['joint_trajectory']),
+                    ('~/forward_position', value['forward_position'])],
         arguments=['--ros-args', '--log-level', value['log_level']])]
 
 
