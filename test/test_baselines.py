@@ -11,7 +11,7 @@ import torch
 
 from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
 from nf_policy_ros.bench.policies import (
-    CameraOffActor,
+    CameraOverrideActor,
     DiffusionActor,
     HoldActor,
     NFPActor,
@@ -81,7 +81,7 @@ class _RecordingActor:
 
 def test_camera_off_feeds_black_frames_and_keeps_the_joint_state():
     inner = _RecordingActor()
-    blind = CameraOffActor(inner)
+    blind = CameraOverrideActor(inner)
     images, state = torch.rand(1, 1, 3, 8, 8), torch.randn(1, 3)
     assert blind.act(Observation(images, state)) == 'chunk'
     assert inner.seen.images.shape == images.shape and not inner.seen.images.any()
@@ -89,7 +89,16 @@ def test_camera_off_feeds_black_frames_and_keeps_the_joint_state():
     assert blind.name == 'recorder, camera off' and blind.stride == 4
     state_only = NFPActor(NFPolicy(small_config(steps=(2,))), SamplingConfig())
     with pytest.raises(ValueError, match='no camera'):
-        CameraOffActor(state_only)
+        CameraOverrideActor(state_only)
+
+
+def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
+    inner, frame = _RecordingActor(), torch.rand(1, 3, 8, 8)
+    frozen = CameraOverrideActor(inner, frame)
+    for _ in range(2):
+        frozen.act(Observation(torch.rand(2, 1, 3, 8, 8), torch.zeros(2, 3)))
+        assert torch.equal(inner.seen.images, frame[None].expand(2, -1, -1, -1, -1))
+    assert frozen.name == 'recorder, camera frozen'
 
 
 def test_state_tier_trains_one_dp_and_samples_it_with_ddim_or_ddpm():

@@ -101,9 +101,10 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
     assert '| drawer-open | 1 | 3 |' in capsys.readouterr().out
     checkpoint = tmp_path / 'drawer-open' / '1demos_seed0_dp' / 'dp.pt'
     trained = checkpoint.stat().st_mtime_ns
-    off = args[:args.index('--policies') + 1] + ['dp-camera-off'] + args[args.index('dp') + 1:]
-    assert vision_tier.main(off) == 0
-    assert 'DP camera off success [%]' in capsys.readouterr().out
+    at = args.index('dp')
+    assert vision_tier.main(args[:at] + ['dp-camera-off', 'dp-camera-frozen'] + args[at + 1:]) == 0
+    out = capsys.readouterr().out
+    assert 'DP camera off success [%]' in out and 'DP camera frozen success [%]' in out
     assert checkpoint.stat().st_mtime_ns == trained  # evaluated the trained run, no retraining
 
 

@@ -70,18 +70,26 @@ class DiffusionActor:
         return Action(self.policy.sample(obs, self.kind, self.steps, self.generator), None)
 
 
-class CameraOffActor:
-    """Any camera policy evaluated with its camera blacked out (all-zero frames), the joint
-    state unchanged: how much of its success comes from the image."""
+class CameraOverrideActor:
+    """Any camera policy evaluated with a fixed camera image, the joint state unchanged: all
+    zeros ("camera off", out of distribution) or one real frame of another episode ("camera
+    frozen", in distribution but blind to this episode). How much of a policy's success
+    comes from what its camera sees."""
 
-    def __init__(self, inner: ActionPolicy) -> None:
+    def __init__(self, inner: ActionPolicy, frame: torch.Tensor | None = None) -> None:
+        """:param frame: (N_c, 3, H, W) float in [0, 1] shown every tick; None = all zeros."""
         if not inner.observes_images:
-            raise ValueError(f'policy={inner.name!r}: has no camera to black out')
-        self.inner, self.name = inner, f'{inner.name}, camera off'
+            raise ValueError(f'policy={inner.name!r}: has no camera to override')
+        self.inner, self.frame = inner, frame
+        self.name = f"{inner.name}, camera {'off' if frame is None else 'frozen'}"
         self.stride, self.device, self.observes_images = inner.stride, inner.device, True
 
     def act(self, obs: Observation) -> Action:
-        return self.inner.act(obs._replace(images=torch.zeros_like(obs.images)))
+        if self.frame is None:
+            images = torch.zeros_like(obs.images)
+        else:
+            images = self.frame.to(obs.images)[None].expand_as(obs.images)
+        return self.inner.act(obs._replace(images=images))
 
 
 class HoldActor:
