@@ -217,7 +217,7 @@ def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
 
 
 def test_records_from_before_the_servo_was_recorded_get_the_servo_they_ran_with():
-    from nf_policy_ros.bench.state_tier import servo_omega
+    from nf_policy_ros.bench.tier_page import servo_omega
 
     assert servo_omega({'task': 'assembly'}) == 200.0
     assert servo_omega({'task': 'hammer'}) == 100.0

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from nf_policy_ros.bench import ablations, state_tier, targets
+from nf_policy_ros.bench import ablations, targets, tier_page
 
 
 def _run(task: str, policy: str, wins: int, seed: int = 0, **extra) -> dict:
@@ -41,10 +41,10 @@ def test_state_tier_targets_use_each_tasks_current_servo_only():
                  _run('assembly', 'dp', 9, servo_omega=200.0)]
     now = [_run('assembly', 'nfp', 10, servo_omega=300.0),
            _run('assembly', 'dp', 0, servo_omega=300.0)]
-    line, = state_tier.target_lines(old_servo + now, ['assembly'], 1)
+    line, = tier_page.target_lines(old_servo + now, ['assembly'], 1)
     assert line.startswith('- 10 demos, 2000 steps, lr 0.001, EMA warm-up:')
     assert 'NF-P better: assembly' in line and '**met**' in line
-    assert state_tier.target_lines(old_servo, ['assembly'], 1) == [
+    assert tier_page.target_lines(old_servo, ['assembly'], 1) == [
         '- No budget with both NF-P and DP measured yet.']
 
 

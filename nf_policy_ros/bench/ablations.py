@@ -29,11 +29,10 @@ from nf_policy_ros.bench.state_tier import (
     config_hash,
     evaluate,
     recipe_fields,
-    recipe_label,
-    servo_omega,
     tier_config,
     train_actor,
 )
+from nf_policy_ros.bench.tier_page import recipe_label, servo_omega
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.task import JointTask, TaskConfig

@@ -1,0 +1,93 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The success pages of the state and vision tiers, drawn from their records: one row per
+(task, demos, steps, recipe, config), one column per policy, then the head-to-head target
+per budget (bench.targets). No simulator or torch here: pages redraw in milliseconds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nf_policy_ros.bench import report, targets
+from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
+
+# The servo bandwidth [rad/s] of records written before records carried it (assembly moved
+# to 300 rad/s afterwards; every other task kept its value).
+SERVO_BEFORE_RECORDED = {'assembly': 200.0}
+
+
+def servo_omega(record: dict[str, Any]) -> float:
+    """The simulated robot's servo bandwidth a record was evaluated with [rad/s]."""
+    if 'servo_omega' in record:
+        return float(record['servo_omega'])
+    return SERVO_BEFORE_RECORDED.get(record['task'], TASK_OMEGA.get(record['task'],
+                                                                    DEFAULT_OMEGA))
+
+
+def training_label(record: dict[str, Any]) -> str:
+    """'lr 0.001, EMA warm-up' (records from before the EMA warm-up had a fixed decay)."""
+    ema = 'EMA warm-up' if record.get('ema_warmup', False) else 'EMA fixed 0.999'
+    return f"lr {record.get('lr', 1e-3):g}, {ema}"
+
+
+def recipe_label(record: dict[str, Any]) -> str:
+    """'lr 0.001, EMA warm-up, servo 300': the servo bandwidth [rad/s] is the simulated
+    robot's, for both policies."""
+    return f'{training_label(record)}, servo {servo_omega(record):g}'
+
+
+def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
+    """The head-to-head target per budget (demos, steps, lr, EMA), on finished runs at each
+    task's current servo bandwidth."""
+    budgets: dict[str, list] = {}
+    for r in records:
+        if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
+            label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
+            budgets.setdefault(label, []).append(r)
+    lines = [targets.head_to_head_line(label, runs, tasks, need)
+             for label, runs in sorted(budgets.items())
+             if targets.verdicts(runs, tasks)]
+    return lines or ['- No budget with both NF-P and DP measured yet.']
+
+
+def _cell(records: list[dict[str, Any]]) -> str:
+    done = [r for r in records if 'successes' in r]
+    if not done:
+        return records[0].get('error', 'n/a') if records else ''
+    rates = [100.0 * r['successes'] / r['episodes'] for r in done]
+    pooled = report.successes_with_interval(sum(r['successes'] for r in done),
+                                            sum(r['episodes'] for r in done))
+    return f'{np.mean(rates):.0f} ± {np.std(rates):.0f} (n={len(rates)}; {pooled})'
+
+
+def render_page(records: list[dict[str, Any]], title: str, setup: str,
+                columns: dict[str, str], target: tuple[Sequence[str], int]) -> str:
+    """One row per (task, demos, steps, recipe, config), one column per policy in
+    ``columns`` (kind -> label, in order) that has a record; then the head-to-head target
+    (NF-P >= DP on at least ``target[1]`` of the tasks ``target[0]``) per budget."""
+    groups: dict[tuple, dict[str, list]] = {}
+    for r in records:
+        key = (r['task'], r['demos'], r['steps'], recipe_label(r), r['config_hash'])
+        groups.setdefault(key, {}).setdefault(r['policy'], []).append(r)
+    kinds = [k for k in columns if any(r['policy'] == k for r in records)]
+    rows = [[task, demos, steps, recipe, *[_cell(by.get(k, [])) for k in kinds], h]
+            for (task, demos, steps, recipe, h), by in sorted(groups.items())]
+    return '\n'.join([
+        title + '\n',
+        setup + ', same demos, recipe, steps and evaluation seeds (10000+). Success rate in % '
+        '(mean ± std over training seeds, n = seeds; then successes/episodes pooled over '
+        'seeds and their 95 % Wilson interval). Final checkpoint, no best-of-evaluations '
+        'selection.\n',
+        f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
+        report.markdown_table(['task', 'demos', 'train steps', 'recipe',
+                               *[f'{columns[k]} success [%]' for k in kinds], 'config'], rows),
+        '',
+        '## Targets, checked by this script\n',
+        'Pooled success over seeds at each task\'s current servo; "better" and "tie" are '
+        'point estimates: read them with the intervals above.\n',
+        *target_lines(records, *target),
+        '',
+    ])
