@@ -161,7 +161,7 @@ def test_random_floor_stays_in_the_demonstrated_range_and_varies():
 
 
 def test_auroc_counts_ordered_pairs_and_ties_half():
-    from nf_policy_ros.bench.confidence_auroc import auroc, episode_rows
+    from nf_policy_ros.bench.confidence_failure import auroc, episode_rows
 
     assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auroc([0.1], [0.9]) == 0.0
@@ -173,7 +173,7 @@ def test_auroc_counts_ordered_pairs_and_ties_half():
 
 
 def test_early_window_auroc_ignores_what_happens_after_the_window():
-    from nf_policy_ros.bench.confidence_auroc import EARLY_PLANS, episode_rows
+    from nf_policy_ros.bench.confidence_failure import EARLY_PLANS, episode_rows
 
     early = [0.5] * EARLY_PLANS
     # whole-episode means separate the outcomes only through the failures' long low tail

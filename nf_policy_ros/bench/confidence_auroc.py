@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,15 @@ import numpy as np
 import torch
 
 from nf_policy_ros.bench import report
+from nf_policy_ros.bench.confidence_failure import (
+    EARLY_PLANS,
+    TRACE_PLOT,
+    auroc,
+    plot_traces,
+    records_from_docs,
+    records_from_eval,
+    traced_runs,
+)
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.data.cache import load_dataset
@@ -38,118 +46,6 @@ OTHER_TASK = {'drawer-open': 'pick-place'}
 DEFAULT_OTHER = 'drawer-open'
 OBJECT_OFFSET = (0.2, 0.0, 0.0)  # [m]; Meta-World draws object x within +-0.1 m
 SIM_SEED0 = 10_000  # unseen start states, as the evaluations use
-EARLY_PLANS = 10  # the early window [plans]: shorter than any success seen (23+ plans)
-TRACE_PLOT = 'confidence_traces.png'
-
-
-def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
-    """P(score of a positive > score of a negative), ties counted half (Mann-Whitney U)."""
-    pos, neg = np.asarray(positive, float)[:, None], np.asarray(negative, float)[None, :]
-    if pos.size == 0 or neg.size == 0:
-        return float('nan')
-    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
-
-
-def early_mean(trace: list[float], plans: int = EARLY_PLANS) -> float:
-    """Mean confidence of an episode's first ``plans`` plans (all of a shorter episode)."""
-    return float(np.mean(trace[:plans]))
-
-
-def episode_rows(records: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
-    """(a) per group of closed-loop records: AUROC of mean/min confidence for success; with
-    per-plan traces also of the first EARLY_PLANS plans' mean (before any episode ends, so
-    not confounded by failures running to the time limit) and the mean plans per outcome."""
-    rows = []
-    for r in records:
-        traces = r.get('episode_confidence_trace') or [None] * len(r.get('episode_success', []))
-        episodes = [(s, c, t) for s, c, t in zip(r.get('episode_success', []),
-                                                  r.get('episode_confidence', []), traces)
-                    if c is not None]
-        wins = [(c, t) for s, c, t in episodes if s]
-        losses = [(c, t) for s, c, t in episodes if not s]
-        if not wins or not losses:
-            continue
-        row = {'source': source, 'run': r.get('label', ''),
-               'successes': len(wins), 'failures': len(losses),
-               'auroc_mean': auroc([c[0] for c, _ in wins], [c[0] for c, _ in losses]),
-               'auroc_min': auroc([c[1] for c, _ in wins], [c[1] for c, _ in losses]),
-               'auroc_early': None, 'plans_success': None, 'plans_failure': None}
-        if all(t for _, t in wins + losses):
-            row.update(auroc_early=auroc([early_mean(t) for _, t in wins],
-                                         [early_mean(t) for _, t in losses]),
-                       plans_success=float(np.mean([len(t) for _, t in wins])),
-                       plans_failure=float(np.mean([len(t) for _, t in losses])))
-        rows.append(row)
-    return rows
-
-
-def labelled_records(name: str) -> list[dict[str, Any]]:
-    """The closed-loop records of docs/benchmarks/<name>.json, each with a 'label'."""
-    path = report.DOCS / f'{name}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    for r in records:
-        r['label'] = ' '.join(str(r[k]) for k in (
-            'task', 'demos', 'policy', 'group', 'variant', 'seed') if k in r)
-    return records
-
-
-def records_from_docs() -> list[dict[str, Any]]:
-    return [row for name in ('state_tier', 'ablations')
-            for row in episode_rows(labelled_records(name), name)]
-
-
-def eval_record(path: Path) -> dict[str, Any]:
-    """A `make demo` evaluation (nodes/evaluate.py JSON) as a closed-loop record."""
-    episodes = json.loads(path.read_text())['episodes']
-    return {'label': str(path.parent.name),
-            'episode_success': [bool(e['success']) for e in episodes],
-            'episode_confidence': [[float(np.mean(e['confidence'])),
-                                    float(np.min(e['confidence']))]
-                                   if e['confidence'] else None for e in episodes],
-            'episode_confidence_trace': [list(e['confidence']) for e in episodes]}
-
-
-def records_from_eval(path: Path) -> list[dict[str, Any]]:
-    return episode_rows([eval_record(path)], 'make demo (ROS)')
-
-
-def _has_both_outcomes_traced(record: dict[str, Any]) -> bool:
-    outcomes = {bool(s) for s, t in zip(record.get('episode_success', []),
-                                        record.get('episode_confidence_trace') or []) if t}
-    return outcomes == {True, False}
-
-
-def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
-    """The runs to plot: the newest simulated NF-P record (state tier or ablations) with
-    per-plan traces of both a success and a failure, and the last `make demo` evaluation
-    given that has both."""
-    state = [r for name in ('state_tier', 'ablations') for r in labelled_records(name)
-             if r.get('policy', 'nfp') == 'nfp' and _has_both_outcomes_traced(r)]
-    demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]
-    return state[-1:] + demo[-1:]
-
-
-def plot_traces(runs: list[dict[str, Any]], path: Path) -> None:
-    """One panel per run: confidence per plan of every episode, green success, red failure,
-    the early window shaded."""
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(runs), figsize=(max(8, 6 * len(runs)), 4), squeeze=False)
-    for ax, run_ in zip(axes[0], runs):
-        for success, trace in zip(run_['episode_success'], run_['episode_confidence_trace']):
-            ax.plot(trace, color='tab:green' if success else 'tab:red', alpha=0.6, lw=1)
-        ax.axvspan(0, EARLY_PLANS - 1, color='0.9', zorder=0)
-        ax.set(title=run_['label'], xlabel='plan index (one per re-plan)',
-               ylabel='confidence [0-1]', ylim=(-0.02, 1.02))
-    fig.suptitle(f'NF-P confidence per plan (green success, red failure; grey: the first '
-                 f'{EARLY_PLANS} plans)')
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 def other_task_frames(task: str, size: tuple[int, int], count: int) -> np.ndarray:
