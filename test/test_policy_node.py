@@ -164,6 +164,8 @@ def test_forward_position_streams_the_plan_and_ends_on_the_hold(checkpoint, tmp_
         time.sleep(0.5)
         after_disarm = len(commands)
         assert np.allclose(commands[-1], h.robot.position), 'last command: hold where it is'
+        last = h.robot.received()[-1]
+        assert len(last.points) == 1, 'the last trajectory is the disarm hold, no plan after it'
         time.sleep(0.5)
         assert len(commands) == after_disarm, 'nothing while disarmed'
     finally:

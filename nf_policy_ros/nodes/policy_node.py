@@ -110,7 +110,7 @@ class PolicyNode(Node):
                           callback_group=MutuallyExclusiveCallbackGroup())
         if self.config.forward_position_rate_hz > 0:
             self.create_timer(1.0 / self.config.forward_position_rate_hz,
-                              self._publish_forward_position,
+                              self._on_forward_timer,
                               callback_group=MutuallyExclusiveCallbackGroup())
         self.state, self.reason = 'running', ''
 
@@ -200,23 +200,25 @@ class PolicyNode(Node):
 
     # ---- output -------------------------------------------------------------------------
     def _publish_plan(self, plan: Plan, stamp: Time, counter: str, start: np.ndarray,
-                      start_time: float) -> bool:
+                      start_time: float, disarm: bool = False) -> bool:
         """Publish ``plan`` if armed; it becomes the plan ~/forward_position samples, from
-        ``start`` (D,) [rad or m] at monotonic ``start_time`` [s] (the observation)."""
+        ``start`` (D,) [rad or m] at monotonic ``start_time`` [s] (the observation).
+        ``disarm``: the last output before disarming, atomically (no plan can follow it)."""
         with self._lock:
             if not self.armed:
                 return False
             self.trajectory_pub.publish(
                 messages.trajectory_msg(plan, self.setup.joint_names, stamp))
             self._following = (plan, start, start_time)
-        if self.config.forward_position_rate_hz > 0:
-            self._publish_forward_position()  # a hold takes effect now, not a tick later
+            self._send_forward_position()  # a hold takes effect now, not a tick later
+            if disarm:
+                self.armed, self._following = False, None
         self.stats.count(counter)
         if counter == 'plans':
             self.stats.tick()
         return True
 
-    def _publish_hold(self, counter: str) -> None:
+    def _publish_hold(self, counter: str, disarm: bool = False) -> None:
         """Hold at the *measured* position (never zeros); nothing if none is known."""
         latest = self._latest.get('joint_states')
         if latest is None or self.state != 'running':
@@ -228,18 +230,23 @@ class PolicyNode(Node):
             return
         self._publish_plan(hold_plan(measured, HOLD_TIME_S), self.get_clock().now().to_msg()
                            if self.config.stamp_mode == 'observation' else Time(), counter,
-                           measured, time.monotonic())
+                           measured, time.monotonic(), disarm)
 
-    def _publish_forward_position(self) -> None:
-        """The followed plan sampled now, as Float64MultiArray in checkpoint joint order;
-        nothing while disarmed or before the first plan (the controller keeps its last
-        command: after a disarm, the hold at the measured position)."""
+    def _on_forward_timer(self) -> None:
         with self._lock:
-            if not self.armed or self._following is None:
-                return
-            plan, start, start_time = self._following
-            positions = sample_plan(plan, start, time.monotonic() - start_time)
-            self.forward_pub.publish(Float64MultiArray(data=positions.tolist()))
+            self._send_forward_position()
+
+    def _send_forward_position(self) -> None:
+        """The followed plan sampled now, as Float64MultiArray in checkpoint joint order;
+        nothing while disarmed, before the first plan, or with the stream off (the
+        controller keeps its last command: after a disarm, the hold at the measured
+        position). The caller holds ``self._lock``."""
+        if (self.config.forward_position_rate_hz <= 0 or not self.armed
+                or self._following is None):
+            return
+        plan, start, start_time = self._following
+        positions = sample_plan(plan, start, time.monotonic() - start_time)
+        self.forward_pub.publish(Float64MultiArray(data=positions.tolist()))
 
     # ---- services -----------------------------------------------------------------------
     def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
@@ -247,7 +254,7 @@ class PolicyNode(Node):
             response.success, response.message = False, f'{self.state}: {self.reason}'
             return response
         if not request.data and self.armed:
-            self._publish_hold('disarm_holds')
+            self._publish_hold('disarm_holds', disarm=True)
         with self._lock:
             self.armed = bool(request.data)
             self._following = None
