@@ -132,6 +132,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
                                'success [%]', 'paper [%]', 'tick p50 [ms]', 'git'], rows),
         '',
         '## Target, checked by this script\n',
+        'On point estimates (newest run of each variant): read them with the intervals '
+        'above.\n',
         *stride_target_lines(records),
         '',
     ])

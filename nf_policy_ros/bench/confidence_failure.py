@@ -15,7 +15,7 @@ import numpy as np
 
 from nf_policy_ros.bench import report
 
-EARLY_PLANS = 10  # the early window [plans]: shorter than any success seen (23+ plans)
+EARLY_PLANS = 10  # the early window [plans]: the shortest success seen took 14
 TRACE_PLOT = 'confidence_traces.png'
 
 
@@ -97,11 +97,12 @@ def _has_both_outcomes_traced(record: dict[str, Any]) -> bool:
 
 
 def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
-    """The runs to plot: the newest simulated NF-P record (state tier or ablations) with
-    per-plan traces of both a success and a failure, and the last `make demo` evaluation
-    given that has both."""
+    """The runs to plot: the newest simulated NF-P record (state tier or ablations) that
+    re-plans every 4 steps as deployed and has per-plan traces of both a success and a
+    failure, and the last `make demo` evaluation given that has both."""
     state = [r for name in ('state_tier', 'ablations') for r in labelled_records(name)
-             if r.get('policy', 'nfp') == 'nfp' and _has_both_outcomes_traced(r)]
+             if r.get('policy', 'nfp') == 'nfp' and r.get('execute_steps', 4) == 4
+             and _has_both_outcomes_traced(r)]
     demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]
     return state[-1:] + demo[-1:]
 
