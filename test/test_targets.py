@@ -33,6 +33,9 @@ def test_head_to_head_line_names_each_task_and_the_outcome():
     line = targets.head_to_head_line('10 demos', runs, ['hammer', 'lever-pull', 'x'], 2)
     assert '**1 of 2** tasks measured' in line
     assert 'NF-P better: hammer; DP better: lever-pull; seeds per task: 1' in line
+    ddpm = [_run('hammer', 'nfp', 12), _run('hammer', 'dp-ddpm', 12)]
+    tie = targets.head_to_head_line('10 demos', ddpm, ['hammer'], 1, 'dp-ddpm', 'DP DDPM-100')
+    assert 'NF-P >= DP DDPM-100 on **1 of 1**' in tie and '(tie: hammer;' in tie
     assert 'not measured: x' in line and '**open**' in line
 
 
@@ -46,6 +49,11 @@ def test_state_tier_targets_use_each_tasks_current_servo_only():
     assert 'NF-P better: assembly' in line and '**met**' in line
     assert tier_page.target_lines(old_servo, ['assembly'], 1) == [
         '- No budget with both NF-P and DP measured yet.']
+    dp_line, ddpm_line = tier_page.target_lines(
+        now + [_run('assembly', 'dp-ddpm', 15, servo_omega=300.0)], ['assembly'], 1)
+    assert 'NF-P >= DP on **1 of 1**' in dp_line
+    assert 'NF-P >= DP DDPM-100 on **0 of 1**' in ddpm_line
+    assert 'DP DDPM-100 better: assembly' in ddpm_line and '**not met**' in ddpm_line
 
 
 def test_ablation_page_checks_that_stride_4_beats_stride_1():

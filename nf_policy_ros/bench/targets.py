@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-BETTER, TIE, WORSE = 'NF-P better', 'tie', 'DP better'
+BETTER, TIE, WORSE = 'NF-P better', 'tie', 'worse'
 
 
 def pooled_rate(records: list[dict[str, Any]]) -> float | None:
@@ -22,12 +22,14 @@ def pooled_rate(records: list[dict[str, Any]]) -> float | None:
     return sum(r['successes'] for r in done) / episodes if episodes else None
 
 
-def verdicts(records: list[dict[str, Any]], tasks: Sequence[str]) -> dict[str, str]:
-    """task -> BETTER / TIE / WORSE for NF-P against DP, for tasks where both have runs."""
+def verdicts(records: list[dict[str, Any]], tasks: Sequence[str],
+             opponent: str = 'dp') -> dict[str, str]:
+    """task -> BETTER / TIE / WORSE for NF-P against ``opponent`` (a policy kind), for tasks
+    where both have runs."""
     out = {}
     for task in tasks:
         nfp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == 'nfp'])
-        dp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == 'dp'])
+        dp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == opponent])
         if nfp is not None and dp is not None:
             out[task] = BETTER if nfp > dp else TIE if nfp == dp else WORSE
     return out
@@ -42,17 +44,19 @@ def status(at_least: int, measured: int, tasks: int, need: int) -> str:
 
 
 def head_to_head_line(budget: str, records: list[dict[str, Any]], tasks: Sequence[str],
-                      need: int) -> str:
-    """One Markdown bullet: on how many of ``tasks`` NF-P >= DP at this ``budget``, which
-    tasks fall where, and whether the target (>= ``need`` tasks) is met."""
-    verdict = verdicts(records, tasks)
+                      need: int, opponent: str = 'dp', label: str = 'DP') -> str:
+    """One Markdown bullet: on how many of ``tasks`` NF-P >= ``opponent`` (shown as
+    ``label``) at this ``budget``, which tasks fall where, and whether the target (>=
+    ``need`` tasks) is met."""
+    verdict = verdicts(records, tasks, opponent)
     at_least = sum(v != WORSE for v in verdict.values())
-    groups = '; '.join(f"{kind}: {', '.join(t for t, v in verdict.items() if v == kind)}"
+    names = {BETTER: BETTER, TIE: TIE, WORSE: f'{label} better'}
+    groups = '; '.join(f"{names[kind]}: {', '.join(t for t, v in verdict.items() if v == kind)}"
                        for kind in (BETTER, TIE, WORSE) if kind in verdict.values())
     seeds = sorted({len({r['seed'] for r in records if r['task'] == t}) for t in verdict})
     seed_text = '-'.join(str(n) for n in dict.fromkeys(seeds[:1] + seeds[-1:]))
     missing = [t for t in tasks if t not in verdict]
-    return (f'- {budget}: NF-P >= DP on **{at_least} of {len(verdict)}** tasks measured '
+    return (f'- {budget}: NF-P >= {label} on **{at_least} of {len(verdict)}** tasks measured '
             f'({groups or "none"}; seeds per task: {seed_text or 0}'
             + (f"; not measured: {', '.join(missing)}" if missing else '')
             + f'). Target >= {need} of {len(tasks)}: **'
