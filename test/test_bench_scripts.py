@@ -102,9 +102,11 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
     checkpoint = tmp_path / 'drawer-open' / '1demos_seed0_dp' / 'dp.pt'
     trained = checkpoint.stat().st_mtime_ns
     at = args.index('dp')
-    assert vision_tier.main(args[:at] + ['dp-camera-off', 'dp-camera-frozen'] + args[at + 1:]) == 0
+    evals = ['dp-camera-off', 'dp-camera-frozen', 'dp-ddpm']
+    assert vision_tier.main(args[:at] + evals + args[at + 1:]) == 0
     out = capsys.readouterr().out
     assert 'DP camera off success [%]' in out and 'DP camera frozen success [%]' in out
+    assert 'DP DDPM-100 success [%]' in out
     assert checkpoint.stat().st_mtime_ns == trained  # evaluated the trained run, no retraining
 
 

@@ -50,7 +50,7 @@ DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
 # kind -> column; '<kind>-camera-off' / '-camera-frozen' evaluate the trained <kind> with
 # its camera blacked out / frozen on the first frame of an episode it is not evaluated on
 CAMERA_MODES = ('off', 'frozen')
-COLUMNS = {'nfp': 'NF-P', 'dp': 'DP',
+COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
            **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
               for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
@@ -87,7 +87,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
         '`nf_policy_ros.bench.vision_tier`)',
         'Meta-World v3 under joint-position control; observation = one 84x84 camera '
         '(ResNet18) + 9 joint positions; action = chunk of 8 joint targets, stride 4; NF-P '
-        'best-of-128 vs DP DDIM-10; "camera off" / "camera frozen": the same trained policy '
+        'best-of-128 vs DP DDIM-10 ("DP DDPM-100": the same DP run sampled with 100 steps); '
+        '"camera off" / "camera frozen": the same trained policy '
         'evaluated with all-zero frames (out of distribution) / with the first frame of '
         f"seed {FROZEN_FRAME_SEED} every tick (a real scene, but not this episode's), joint "
         'state intact: the success a policy owes to what its camera sees is the difference',
@@ -113,10 +114,11 @@ def stop_after(minutes: float) -> threading.Event:
 def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> dict[str, Any]:
     """Train (or resume, or load the finished run of) ``kind`` and evaluate it; {} when
     ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
-    directory."""
+    directory, dp-ddpm the DP's."""
     config = vision_config(args.steps, seed)
     trained, _, mode = kind.partition('-camera-')
-    run_dir = args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_{trained}'
+    network = 'dp' if trained == 'dp-ddpm' else trained  # DDPM-100 samples the DP run
+    run_dir = args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_{network}'
     start = time.perf_counter()
     actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
                         DP_SIZES[args.dp_size], args.device, stop)
