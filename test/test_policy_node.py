@@ -161,12 +161,14 @@ def test_forward_position_streams_the_plan_and_ends_on_the_hold(checkpoint, tmp_
             assert np.all(command >= low) and np.all(command <= high)
         assert len({tuple(c) for c in commands}) > 1, 'the command moves along the plan'
         h.arm(False)
-        time.sleep(0.5)
+        wait_for(lambda: len(h.robot.received()[-1].points) == 1, 10, 'the disarm hold',
+                 h.proc)
+        wait_for(lambda: np.allclose(commands[-1], h.robot.position), 10,
+                 'a forward command holding where the robot is', h.proc)
         after_disarm = len(commands)
-        assert np.allclose(commands[-1], h.robot.position), 'last command: hold where it is'
-        last = h.robot.received()[-1]
-        assert len(last.points) == 1, 'the last trajectory is the disarm hold, no plan after it'
-        time.sleep(0.5)
+        time.sleep(0.5)  # a window to see that nothing follows
         assert len(commands) == after_disarm, 'nothing while disarmed'
+        assert np.allclose(commands[-1], h.robot.position), 'last command: hold where it is'
+        assert len(h.robot.received()[-1].points) == 1, 'no plan after the disarm hold'
     finally:
         assert h.close() == 0

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nf_policy_ros.bench import report
+from nf_policy_ros.tools import plots
 
 EARLY_PLANS = 10  # the early window [plans]: the shortest success seen took 14
 TRACE_PLOT = 'confidence_traces.png'
@@ -110,21 +111,14 @@ def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
 def plot_traces(runs: list[dict[str, Any]], path: Path) -> None:
     """One panel per run: confidence per plan of every episode, green success, red failure,
     the early window shaded."""
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
+    plt = plots.pyplot()
     fig, axes = plt.subplots(1, len(runs), figsize=(max(8, 6 * len(runs)), 4), squeeze=False)
     for ax, run_ in zip(axes[0], runs):
-        for success, trace in zip(run_['episode_success'], run_['episode_confidence_trace']):
-            ax.plot(trace, color='tab:green' if success else 'tab:red', alpha=0.6, lw=1)
+        plots.draw_confidence_traces(ax, run_['episode_success'],
+                                     run_['episode_confidence_trace'])
         ax.axvspan(0, EARLY_PLANS - 1, color='0.9', zorder=0)
-        ax.set(title=run_['label'], xlabel='plan index (one per re-plan)',
-               ylabel='confidence [0-1]', ylim=(-0.02, 1.02))
+        ax.set(title=run_['label'])
     fig.suptitle(f'NF-P confidence per plan (green success, red failure; grey: the first '
                  f'{EARLY_PLANS} plans)')
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    plots.save(fig, path, dpi=90)

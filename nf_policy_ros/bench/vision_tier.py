@@ -41,6 +41,7 @@ from nf_policy_ros.bench.state_tier import (
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.cache import load_dataset, write_dataset
 from nf_policy_ros.data.windows import WindowDataset
+from nf_policy_ros.sim.rollout import observe
 from nf_policy_ros.sim.task import JointTask, TaskConfig
 
 NAME = 'vision_tier'
@@ -78,7 +79,7 @@ def cached_demos(task: JointTask, count: int, root: Path) -> list:
 def frozen_frame(task: JointTask) -> torch.Tensor:
     """(1, 3, H, W) float in [0, 1]: the camera at the start of seed FROZEN_FRAME_SEED."""
     task.reset(FROZEN_FRAME_SEED, joint_control=True)
-    return torch.from_numpy(task.render().transpose(2, 0, 1).copy()).float()[None] / 255.0
+    return observe(task, True, False, torch.device('cpu')).images[0]
 
 
 def render_page(records: list[dict[str, Any]]) -> str:

@@ -29,6 +29,7 @@ from std_msgs.msg import Float32
 from std_srvs.srv import SetBool, Trigger
 
 from nf_policy_ros.nodes.client import RosClient
+from nf_policy_ros.tools import plots
 
 POLL_S = 0.05
 DISCOVERY_TIMEOUT_S = 20.0
@@ -128,26 +129,17 @@ def _mean_of(episodes: list[dict[str, Any]], success: bool) -> float | None:
 
 def plot(episodes: list[dict[str, Any]], summary: dict[str, Any], path: Path) -> None:
     """Confidence trace per episode (green success, red failure) and successes."""
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    fig, (traces, bars) = plt.subplots(1, 2, figsize=(11, 4),
-                                       gridspec_kw={'width_ratios': [3, 1]})
-    for e in episodes:
-        traces.plot(e['confidence'], color='tab:green' if e['success'] else 'tab:red',
-                    alpha=0.7, lw=1)
-    traces.set(xlabel='plan index in episode', ylabel='confidence [0-1]', ylim=(-0.02, 1.02),
-               title='NF-P confidence per plan (green: success, red: failure)')
+    fig, (traces, bars) = plots.pyplot().subplots(1, 2, figsize=(11, 4),
+                                                  gridspec_kw={'width_ratios': [3, 1]})
+    plots.draw_confidence_traces(traces, [e['success'] for e in episodes],
+                                 [e['confidence'] for e in episodes], 'plan index in episode')
+    traces.set(title='NF-P confidence per plan (green: success, red: failure)')
     bars.bar(['success', 'failure'], [summary['successes'],
                                       summary['episodes'] - summary['successes']],
              color=['tab:green', 'tab:red'])
     bars.set(title=f"success {summary['successes']}/{summary['episodes']}", ylabel='episodes')
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    plots.save(fig, path, dpi=100)
 
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
