@@ -26,6 +26,7 @@ TOPICS = ('/image', '/joint_states', '/sim_robot/reference')
 SIM_ARGS = ['-p', 'task:=drawer-open', '-p', 'image_width:=32', '-p', 'image_height:=32',
             '-p', 'real_time_factor:=0.0']
 ARM = tuple(f'right_j{i}' for i in range(7))
+EPISODE_STEPS = 120  # 1.5 s simulated, 3 s wall at real_time_factor 0.5: several plans
 
 
 @pytest.fixture(scope='module')
@@ -136,20 +137,23 @@ def test_closed_loop_through_ros_with_a_tiny_model_runs_end_to_end(robot, tmp_pa
     subprocess.run([str(a) for a in train], check=True, capture_output=True, timeout=300)
     policy = NodeProcess('policy_node', [
         '--params-file', str(SHARE / 'config' / 'sim_policy.yaml'),
-        '-p', f'checkpoint:={tmp_path / "run" / "policy.pt"}', '-p', 'sampling.num_candidates:=4'],
+        '-p', f'checkpoint:={tmp_path / "run" / "policy.pt"}', '-p', 'sampling.num_candidates:=4',
+        # plumbing, not staleness (test_policy_node covers it): a loaded 2-core CI machine
+        # can delay joint states past the deployed 0.1 s and leave a short episode planless
+        '-p', 'safety.max_joint_state_age_s:=0.5', '-p', 'safety.max_image_age_s:=0.5'],
         tmp_path)
     try:
         wait_for(lambda: 'running' in policy.output(), 60, 'the policy node running', policy)
         out = tmp_path / 'eval.json'
         refusals_before = sim.output().count('refused')
         done = subprocess.run([str(executable('evaluate')), '--episodes', '1',
-                               '--max-steps', '40', '--out', str(out),
+                               '--max-steps', str(EPISODE_STEPS), '--out', str(out),
                                '--real-time-factor', '0.5'],
                               capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stdout + done.stderr + policy.output()
         result = json.loads(out.read_text())
         episode = result['episodes'][0]
-        assert episode['steps'] >= 40 or episode['success']
+        assert episode['steps'] >= EPISODE_STEPS or episode['success']
         assert len(episode['confidence']) >= 1, (episode, policy.output())
         assert all(0.0 <= c <= 1.0 for c in episode['confidence'])
         assert out.with_suffix('.png').stat().st_size > 1000
