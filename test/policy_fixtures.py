@@ -31,24 +31,27 @@ def make_checkpoint(out: Path) -> Path:
 
 
 class FakeRobot:
-    """Publishes a 48x64 camera at ~30 Hz and joint states at ~100 Hz from the test node.
+    """Publishes a 48x64 camera at ~30 Hz and joint states at ~100 Hz from the test node
+    (``timers=False``: only when the test calls ``publish_image``/``publish_joints``).
 
     ``image_mode``: 'ok' | 'off' | 'bad_encoding'; ``joint_mode``: 'ok' | 'nan' | 'missing'.
     """
 
-    def __init__(self, node) -> None:
+    def __init__(self, node, timers: bool = True) -> None:
         self.node = node
         self.image_mode = 'ok'
         self.joint_mode = 'ok'
         self.position = np.array([0.1, -0.2, 0.3])
+        self.now = lambda: node.get_clock().now().to_msg()  # header stamps
         self.image_pub = node.create_publisher(Image, 'image', qos_profile_sensor_data)
         self.joint_pub = node.create_publisher(JointState, 'joint_states',
                                                qos_profile_sensor_data)
         self.trajectories: list[JointTrajectory] = []
         self.lock = threading.Lock()
         node.create_subscription(JointTrajectory, 'joint_trajectory', self._on_trajectory, 10)
-        node.create_timer(1 / 30, self._publish_image)
-        node.create_timer(1 / 100, self._publish_joints)
+        if timers:
+            node.create_timer(1 / 30, self.publish_image)
+            node.create_timer(1 / 100, self.publish_joints)
 
     def _on_trajectory(self, msg: JointTrajectory) -> None:
         with self.lock:
@@ -58,24 +61,24 @@ class FakeRobot:
         with self.lock:
             return list(self.trajectories)
 
-    def _publish_image(self) -> None:
+    def publish_image(self) -> None:
         if self.image_mode == 'off':
             return
         msg = Image(height=48, width=64, encoding='rgb8', step=64 * 3)
-        msg.header.stamp = self.node.get_clock().now().to_msg()
+        msg.header.stamp = self.now()
         msg.data = np.full((48, 64, 3), 90, np.uint8).tobytes()
         if self.image_mode == 'bad_encoding':
             msg.encoding = 'yuv422'
         self.image_pub.publish(msg)
 
-    def _publish_joints(self) -> None:
+    def publish_joints(self) -> None:
         names, position = list(JOINTS), self.position.tolist()
         if self.joint_mode == 'nan':
             position[1] = float('nan')
         elif self.joint_mode == 'missing':
             names, position = names[:2], position[:2]
         msg = JointState(name=names[::-1], position=position[::-1])
-        msg.header.stamp = self.node.get_clock().now().to_msg()
+        msg.header.stamp = self.now()
         self.joint_pub.publish(msg)
 
 

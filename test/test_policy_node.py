@@ -7,11 +7,13 @@ from __future__ import annotations
 import threading
 import time
 
+from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 from policy_fixtures import FakeRobot, assert_valid_trajectory, make_checkpoint
 import pytest
 from ros_helpers import SHARE, NodeProcess, RosTestNode, wait_for
+from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
 
@@ -24,9 +26,9 @@ def checkpoint(tmp_path_factory):
 class Harness:
     """Test node + fake robot + the policy node process + what it publishes."""
 
-    def __init__(self, checkpoint, tmp_path, *overrides: str) -> None:
+    def __init__(self, checkpoint, tmp_path, *overrides: str, robot_timers: bool = True) -> None:
         self.test = RosTestNode()
-        self.robot = FakeRobot(self.test.node)
+        self.robot = FakeRobot(self.test.node, timers=robot_timers)
         self.confidence: list[float] = []
         self.diagnostics: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -170,5 +172,50 @@ def test_forward_position_streams_the_plan_and_ends_on_the_hold(checkpoint, tmp_
         assert len(commands) == after_disarm, 'nothing while disarmed'
         assert np.allclose(commands[-1], h.robot.position), 'last command: hold where it is'
         assert len(h.robot.received()[-1].points) == 1, 'no plan after the disarm hold'
+    finally:
+        assert h.close() == 0
+
+
+class SlowSimulator:
+    """/clock in 20 ms steps, each followed by a camera frame and (while ``joints``) joint
+    states stamped in simulated time, one step per 200 ms of wall time: a tenth of real
+    time, so consecutive joint states are twice the 0.1 s age limit apart on the wall."""
+
+    STEP_NS = 20_000_000
+
+    def __init__(self, h: Harness) -> None:
+        self.h, self.ns, self.joints = h, 0, True
+        self.clock_pub = h.test.node.create_publisher(Clock, '/clock', 10)
+        h.robot.now = lambda: TimeMsg(sec=self.ns // 10**9, nanosec=self.ns % 10**9)
+        h.test.node.create_timer(0.2, self.step)
+
+    def step(self) -> None:
+        self.ns += self.STEP_NS
+        self.clock_pub.publish(Clock(clock=self.h.robot.now()))
+        self.h.robot.publish_image()
+        if self.joints:
+            self.h.robot.publish_joints()
+
+
+def test_under_sim_time_input_ages_and_holds_are_judged_in_simulated_time(checkpoint,
+                                                                          tmp_path):
+    h = Harness(checkpoint, tmp_path, 'use_sim_time:=true', 'output_enabled:=true',
+                'control_rate_hz:=25.0', 'safety.hold_after_s:=0.2', robot_timers=False)
+    sim = SlowSimulator(h)
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 3, 90, 'plans at a tenth of real time',
+                 h.proc)
+        # on the wall clock every tick would be stale: no plan, and a hold after 0.2 s
+        assert all(len(m.points) > 1 for m in h.robot.received()), 'plans, never a hold'
+        before, stopped_ns = len(h.robot.received()), sim.ns
+        sim.joints = False  # the clock runs on, joint states stop
+        wait_for(lambda: any(len(m.points) == 1 for m in h.robot.received()[before:]), 30,
+                 'the stale hold', h.proc)
+        hold = next(m for m in h.robot.received()[before:] if len(m.points) == 1)
+        held_after_s = (hold.header.stamp.sec * 10**9 + hold.header.stamp.nanosec
+                        - stopped_ns) * 1e-9
+        # stale after max_joint_state_age_s 0.1, held hold_after_s 0.2 later, in sim time
+        # (a wall-clock judge holds after ~1.5 simulated steps, 0.03 s)
+        assert 0.3 - 0.05 <= held_after_s <= 0.3 + 0.1, held_after_s
     finally:
         assert h.close() == 0

@@ -27,12 +27,14 @@ from nf_policy_ros.structs import Observation
 @dataclass(frozen=True)
 class Snapshot:
     """Latest inputs at a control tick; ``stamp`` is the observation time (camera header),
-    ``tick_time`` the control tick's ``time.monotonic()`` [s]."""
+    ``tick_time`` the control tick's ``time.monotonic()`` [s] (latency), ``control_time``
+    the tick on the node's control clock [s] (simulated time under ``use_sim_time``)."""
 
     images: tuple[Any, ...]
     joint_state: Any
     stamp: Any
     tick_time: float = 0.0
+    control_time: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,12 @@ publishes the plan, ``~/confidence`` and ``~/log_likelihood``. Output is disarme
 ``~/enable_output`` unless ``output_enabled``. Without a usable checkpoint the node stays up,
 publishes nothing but /diagnostics, and says why (fail safe: the controller keeps holding).
 Topics, services and parameters: docs/reference.md.
+
+Two clocks. Input ages, ``hold_after_s`` and the ~/forward_position sampling are judged on
+the node's clock like the control timer itself: simulated time under ``use_sim_time`` (a
+simulator slower than real time, or paused, does not make its messages stale, and a plan is
+followed at the simulator's pace), ``time.monotonic()`` otherwise (immune to wall-clock
+jumps). Latencies are always measured in monotonic wall time.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class PolicyNode(Node):
         super().__init__(NODE_NAME)
         declare_config(self, PolicyNodeConfig())
         self.stats = RollingStats()
+        self._sim_time = bool(self.get_parameter('use_sim_time').value)
         self.state, self.reason = 'unconfigured', ''
         self.worker: InferenceWorker | None = None
         self._lock = threading.Lock()
@@ -52,7 +59,7 @@ class PolicyNode(Node):
         self._stale_since: float | None = None
         self._stale_hold_sent = False
         self._gate_hold_sent = False
-        # the plan a position controller follows: (plan, start position, monotonic stamp)
+        # the plan a position controller follows: (plan, start position, control-clock s)
         self._following: tuple[Plan, np.ndarray, float] | None = None
         self._make_publishers()
         try:
@@ -95,8 +102,15 @@ class PolicyNode(Node):
 
     def _cacher(self, key: str):
         def cache(msg) -> None:
-            self._latest[key] = (msg, time.monotonic())
+            self._latest[key] = (msg, self._control_now())
         return cache
+
+    def _control_now(self) -> float:
+        """Now on the control clock [s]: the ROS clock (simulated time) under
+        ``use_sim_time``, else ``time.monotonic()`` (see the module docstring)."""
+        if self._sim_time:
+            return self.get_clock().now().nanoseconds * 1e-9
+        return time.monotonic()
 
     def _configure(self) -> None:
         try:
@@ -116,7 +130,7 @@ class PolicyNode(Node):
 
     # ---- control tick -------------------------------------------------------------------
     def _on_control(self) -> None:
-        now = time.monotonic()
+        now = self._control_now()
         stale = self._stale_inputs(now)
         if stale:
             self._on_stale(now, stale)
@@ -125,7 +139,7 @@ class PolicyNode(Node):
         images = tuple(self._latest[f'image:{t}'][0] for t in self.config.camera_topics)
         joint_state = self._latest['joint_states'][0]
         snapshot = Snapshot(images, joint_state, self._observation_stamp(images, joint_state),
-                            now)
+                            time.monotonic(), now)
         if not self.worker.submit(snapshot):
             self.stats.count('overruns')
 
@@ -171,7 +185,7 @@ class PolicyNode(Node):
             self.stats.count('nonfinite_plans')
             return
         if self._publish_plan(plan, result.snapshot.stamp, 'plans', result.measured,
-                              result.snapshot.tick_time):
+                              result.snapshot.control_time):
             tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
             self.stats.add('overhead', tick_to_publish - result.model_ms)
 
@@ -202,7 +216,7 @@ class PolicyNode(Node):
     def _publish_plan(self, plan: Plan, stamp: Time, counter: str, start: np.ndarray,
                       start_time: float, disarm: bool = False) -> bool:
         """Publish ``plan`` if armed; it becomes the plan ~/forward_position samples, from
-        ``start`` (D,) [rad or m] at monotonic ``start_time`` [s] (the observation).
+        ``start`` (D,) [rad or m] at control-clock ``start_time`` [s] (the tick).
         ``disarm``: the last output before disarming, atomically (no plan can follow it)."""
         with self._lock:
             if not self.armed:
@@ -230,7 +244,7 @@ class PolicyNode(Node):
             return
         self._publish_plan(hold_plan(measured, HOLD_TIME_S), self.get_clock().now().to_msg()
                            if self.config.stamp_mode == 'observation' else Time(), counter,
-                           measured, time.monotonic(), disarm)
+                           measured, self._control_now(), disarm)
 
     def _on_forward_timer(self) -> None:
         with self._lock:
@@ -245,7 +259,7 @@ class PolicyNode(Node):
                 or self._following is None):
             return
         plan, start, start_time = self._following
-        positions = sample_plan(plan, start, time.monotonic() - start_time)
+        positions = sample_plan(plan, start, self._control_now() - start_time)
         self.forward_pub.publish(Float64MultiArray(data=positions.tolist()))
 
     # ---- services -----------------------------------------------------------------------
@@ -270,7 +284,7 @@ class PolicyNode(Node):
 
     # ---- diagnostics --------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:
-        now = time.monotonic()
+        now = self._control_now()
         values: dict[str, object] = {'state': self.state, 'armed': self.armed,
                                      'control_rate_hz': self.config.control_rate_hz,
                                      'device': self.config.device,

@@ -32,8 +32,9 @@ POLICY_INTERFACE = """\
 
 Rules: no plan while disarmed, while any input is older than its max age, or while the
 `hold` gate is closed. A stale input for `safety.hold_after_s` publishes one hold at the last
-measured position, then nothing until the inputs are fresh again. Malformed messages (wrong
-encoding or size, NaN, missing joints) are counted in /diagnostics and skipped.
+measured position, then nothing until the inputs are fresh again. Ages and times count on
+the node's clock: simulated time under `use_sim_time`, monotonic time otherwise. Malformed
+messages (wrong encoding or size, NaN, missing joints) are counted in /diagnostics and skipped.
 """
 
 TRAIN_INTERFACE = """\
