@@ -21,6 +21,17 @@ def test_verdicts_pool_seeds_and_skip_tasks_missing_a_policy():
         'hammer': targets.WORSE, 'assembly': targets.TIE}
 
 
+def test_verdicts_compare_only_the_seeds_both_policies_ran():
+    runs = [_run('hammer', 'nfp', 20), _run('hammer', 'nfp', 0, seed=1),   # 20/40, 20/20
+            _run('hammer', 'dp-ddpm', 15),                                  # seed 0 only
+            _run('assembly', 'nfp', 5, seed=1), _run('assembly', 'dp-ddpm', 9)]
+    assert targets.verdicts(runs, ['hammer', 'assembly'], 'dp-ddpm') == {
+        'hammer': targets.BETTER}
+    line = targets.head_to_head_line('budget', runs, ['hammer', 'assembly'], need=1,
+                                     opponent='dp-ddpm', label='DP DDPM-100')
+    assert 'seeds per task: 1; not measured: assembly' in line, line
+
+
 def test_target_status_is_open_until_the_unmeasured_tasks_cannot_change_it():
     assert targets.status(at_least=4, measured=5, tasks=6, need=4) == 'met'
     assert targets.status(at_least=3, measured=5, tasks=6, need=4) == 'open'

@@ -3,8 +3,9 @@
 """The benchmark issue's success targets, checked from the records by the scripts that
 render the pages (so a claim like "NF-P >= DP on 4 of 6 tasks" is never typed by hand).
 
-Success rates are pooled over training seeds (successes / episodes); "better" and "tie" are
-on those point estimates, so read them with the Wilson intervals the tables print.
+Success rates are pooled over the training seeds both policies have run (successes /
+episodes); "better" and "tie" are on those point estimates, so read them with the Wilson
+intervals the tables print.
 """
 
 from __future__ import annotations
@@ -22,15 +23,27 @@ def pooled_rate(records: list[dict[str, Any]]) -> float | None:
     return sum(r['successes'] for r in done) / episodes if episodes else None
 
 
+def paired_seeds(records: list[dict[str, Any]], task: str, opponent: str) -> set[int]:
+    """Training seeds of ``task`` with a finished run of both NF-P and ``opponent``."""
+    def seeds(policy: str) -> set[int]:
+        return {r['seed'] for r in records
+                if r['task'] == task and r['policy'] == policy and 'successes' in r}
+    return seeds('nfp') & seeds(opponent)
+
+
 def verdicts(records: list[dict[str, Any]], tasks: Sequence[str],
              opponent: str = 'dp') -> dict[str, str]:
-    """task -> BETTER / TIE / WORSE for NF-P against ``opponent`` (a policy kind), for tasks
-    where both have runs."""
+    """task -> BETTER / TIE / WORSE for NF-P against ``opponent`` (a policy kind), pooled
+    over the training seeds both have run (a paired comparison: same data, same seeds), for
+    tasks with at least one such seed."""
     out = {}
     for task in tasks:
-        nfp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == 'nfp'])
-        dp = pooled_rate([r for r in records if r['task'] == task and r['policy'] == opponent])
-        if nfp is not None and dp is not None:
+        seeds = paired_seeds(records, task, opponent)
+        rates = [pooled_rate([r for r in records if r['task'] == task
+                              and r['policy'] == policy and r['seed'] in seeds])
+                 for policy in ('nfp', opponent)]
+        if seeds:
+            nfp, dp = rates
             out[task] = BETTER if nfp > dp else TIE if nfp == dp else WORSE
     return out
 
@@ -53,7 +66,7 @@ def head_to_head_line(budget: str, records: list[dict[str, Any]], tasks: Sequenc
     names = {BETTER: BETTER, TIE: TIE, WORSE: f'{label} better'}
     groups = '; '.join(f"{names[kind]}: {', '.join(t for t, v in verdict.items() if v == kind)}"
                        for kind in (BETTER, TIE, WORSE) if kind in verdict.values())
-    seeds = sorted({len({r['seed'] for r in records if r['task'] == t}) for t in verdict})
+    seeds = sorted({len(paired_seeds(records, t, opponent)) for t in verdict})
     seed_text = '-'.join(str(n) for n in dict.fromkeys(seeds[:1] + seeds[-1:]))
     missing = [t for t in tasks if t not in verdict]
     return (f'- {budget}: NF-P >= {label} on **{at_least} of {len(verdict)}** tasks measured '

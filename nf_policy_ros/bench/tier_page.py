@@ -91,8 +91,9 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str,
                                'configs (one per seed)'], rows),
         '',
         '## Targets, checked by this script\n',
-        'Pooled success over seeds at each task\'s current servo; "better" and "tie" are '
-        'point estimates: read them with the intervals above.\n',
+        'Success pooled over the training seeds both policies ran (a paired comparison; '
+        "the table above pools each policy over all its seeds), at each task's current "
+        'servo; "better" and "tie" are point estimates: read them with the intervals above.\n',
         *target_lines(records, *target),
         '',
     ])
