@@ -187,6 +187,26 @@ def test_early_window_auroc_ignores_what_happens_after_the_window():
     assert (row['plans_success'], row['plans_failure']) == (EARLY_PLANS + 5, EARLY_PLANS + 40)
 
 
+def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeypatch):
+    import json
+
+    from nf_policy_ros.bench import confidence_failure, report
+
+    def run(task: str, date: str, **extra) -> dict:
+        return {'task': task, 'demos': 10, 'policy': 'nfp', 'seed': 0,
+                'machine': {'date_utc': date}, 'episode_success': [True, False],
+                'episode_confidence_trace': [[0.9], [0.1]], **extra}
+
+    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    (tmp_path / 'state_tier.json').write_text(json.dumps([
+        run('hammer', '2026-11-27T01:00:00'), run('assembly', '2026-11-27T03:00:00'),
+        run('basketball', '2026-11-27T04:00:00', policy='dp')]))
+    (tmp_path / 'ablations.json').write_text(json.dumps([
+        run('lever-pull', '2026-11-26T12:00:00'),
+        run('bin-picking', '2026-11-27T05:00:00', execute_steps=1)]))
+    assert [r['task'] for r in confidence_failure.traced_runs([])] == ['assembly']
+
+
 def test_state_tier_shards_split_the_grid_without_overlap():
     import argparse
 

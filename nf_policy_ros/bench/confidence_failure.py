@@ -104,6 +104,7 @@ def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
     state = [r for name in ('state_tier', 'ablations') for r in labelled_records(name)
              if r.get('policy', 'nfp') == 'nfp' and r.get('execute_steps', 4) == 4
              and _has_both_outcomes_traced(r)]
+    state.sort(key=lambda r: r.get('machine', {}).get('date_utc', ''))  # newest last
     demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]
     return state[-1:] + demo[-1:]
 
