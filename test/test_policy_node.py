@@ -219,3 +219,22 @@ def test_under_sim_time_input_ages_and_holds_are_judged_in_simulated_time(checkp
         assert 0.3 - 0.05 <= held_after_s <= 0.3 + 0.1, held_after_s
     finally:
         assert h.close() == 0
+
+
+def test_a_clock_jumping_back_makes_earlier_inputs_stale(checkpoint, tmp_path):
+    """A simulator reset that rewinds /clock: joint states cached before the jump carry a
+    later receive time than "now"; they must count as stale (hold), not as fresh for as long
+    as the clock takes to catch up."""
+    h = Harness(checkpoint, tmp_path, 'use_sim_time:=true', 'output_enabled:=true',
+                'control_rate_hz:=25.0', 'safety.hold_after_s:=0.2', robot_timers=False)
+    sim = SlowSimulator(h)
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 2, 90, 'plans', h.proc)
+        sim.ns += 100 * 10**9  # run ahead, then rewind 100 s with the joint states gone
+        time.sleep(0.6)
+        before = len(h.robot.received())
+        sim.joints, sim.ns = False, 0
+        wait_for(lambda: any(len(m.points) == 1 for m in h.robot.received()[before:]), 30,
+                 'a hold after the clock jumped back', h.proc)
+    finally:
+        assert h.close() == 0

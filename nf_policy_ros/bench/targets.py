@@ -39,12 +39,12 @@ def verdicts(records: list[dict[str, Any]], tasks: Sequence[str],
     out = {}
     for task in tasks:
         seeds = paired_seeds(records, task, opponent)
-        rates = [pooled_rate([r for r in records if r['task'] == task
-                              and r['policy'] == policy and r['seed'] in seeds])
-                 for policy in ('nfp', opponent)]
-        if seeds:
-            nfp, dp = rates
-            out[task] = BETTER if nfp > dp else TIE if nfp == dp else WORSE
+        if not seeds:
+            continue
+        nfp, dp = (pooled_rate([r for r in records if r['task'] == task
+                                and r['policy'] == policy and r['seed'] in seeds])
+                   for policy in ('nfp', opponent))
+        out[task] = BETTER if nfp > dp else TIE if nfp == dp else WORSE
     return out
 
 

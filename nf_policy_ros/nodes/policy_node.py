@@ -144,14 +144,18 @@ class PolicyNode(Node):
             self.stats.count('overruns')
 
     def _stale_inputs(self, now: float) -> list[str]:
+        """Inputs missing, older than their limit, or received after ``now`` (the clock
+        jumped back, e.g. a simulator reset: that message belongs to another timeline)."""
         limits = {f'image:{t}': self.config.safety.max_image_age_s
                   for t in self.config.camera_topics}
         limits['joint_states'] = self.config.safety.max_joint_state_age_s
         return [key for key, limit in limits.items()
-                if key not in self._latest or now - self._latest[key][1] > limit]
+                if key not in self._latest or not 0.0 <= now - self._latest[key][1] <= limit]
 
     def _on_stale(self, now: float, stale: list[str]) -> None:
         self.stats.count('stale_ticks')
+        if self._stale_since is not None and now < self._stale_since:
+            self._stale_since = now  # the clock jumped back: count hold_after_s from here
         if self._stale_since is None:
             self._stale_since = now
             self.get_logger().warning(f'stale input {stale}: no new plan', throttle_duration_sec=5)
