@@ -51,7 +51,6 @@ class PolicyNode(Node):
         super().__init__(NODE_NAME)
         declare_config(self, PolicyNodeConfig())
         self.stats = RollingStats()
-        self._sim_time = bool(self.get_parameter('use_sim_time').value)
         self.state, self.reason = 'unconfigured', ''
         self.worker: InferenceWorker | None = None
         self._lock = threading.Lock()
@@ -107,9 +106,11 @@ class PolicyNode(Node):
 
     def _control_now(self) -> float:
         """Now on the control clock [s]: the ROS clock (simulated time) under
-        ``use_sim_time``, else ``time.monotonic()`` (see the module docstring)."""
-        if self._sim_time:
-            return self.get_clock().now().nanoseconds * 1e-9
+        ``use_sim_time`` (read from the clock: follows a change at run time), else
+        ``time.monotonic()`` (see the module docstring)."""
+        clock = self.get_clock()
+        if clock.ros_time_is_active:
+            return clock.now().nanoseconds * 1e-9
         return time.monotonic()
 
     def _configure(self) -> None:
