@@ -34,11 +34,12 @@ def test_unet_maps_a_chunk_to_a_noise_estimate_of_the_same_shape():
     assert out.shape == x.shape and torch.isfinite(out).all()
 
 
-def chunk_error(policy: DiffusionPolicy, data: WindowDataset, kind: str, steps: int) -> float:
+def chunk_error(policy: DiffusionPolicy, data: WindowDataset, kind: str, steps: int,
+                spacing: str = 'leading') -> float:
     """Mean |sampled chunk - demonstrated chunk| over the training windows [robot units]."""
     batch = data.batch(np.arange(len(data)))
     obs = Observation(None, torch.from_numpy(batch['state']))
-    chunk = policy.sample(obs, kind, steps, torch.Generator().manual_seed(0))
+    chunk = policy.sample(obs, kind, steps, torch.Generator().manual_seed(0), spacing)
     return float((chunk - torch.from_numpy(batch['actions'])).abs().mean())
 
 
@@ -49,9 +50,11 @@ def test_trained_diffusion_policy_reproduces_the_demonstrations():
     trained, loss = train_diffusion(config, data, SMALL)
     untrained, _ = train_diffusion(small_config(steps=(1,), stride=2), data, SMALL)
     assert loss < 0.5
-    for kind, steps in (('ddim', 10), ('ddpm', 100)):
-        before, after = (chunk_error(p, data, kind, steps) for p in (untrained, trained))
-        assert after < 0.5 * before, (kind, before, after)
+    for kind, steps, spacing in (('ddim', 10, 'leading'), ('ddpm', 100, 'leading'),
+                                 ('ddim', 10, 'trailing')):
+        before, after = (chunk_error(p, data, kind, steps, spacing)
+                         for p in (untrained, trained))
+        assert after < 0.5 * before, (kind, spacing, before, after)
 
 
 def test_both_policies_answer_the_benchmark_interface():
@@ -101,15 +104,58 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
     assert frozen.name == 'recorder, camera frozen'
 
 
-def test_state_tier_trains_one_dp_and_samples_it_with_ddim_or_ddpm():
+def test_state_tier_samples_one_dp_training_with_every_sampler(tmp_path):
+    """dp, dp-ddpm and dp-ddim-trailing share one training: the first trains and saves it in
+    the run directory, the others load it (the checkpoint is not written again)."""
     from nf_policy_ros.bench.state_tier import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
-    ddim, ddpm = (train_actor(kind, config, data) for kind in ('dp', 'dp-ddpm'))
-    assert (ddim.name, ddpm.name) == ('DP DDIM-10', 'DP DDPM-100')
-    for a, b in zip(ddim.policy.parameters(), ddpm.policy.parameters()):
-        assert torch.equal(a, b)  # same seed, same data: the same trained network
+    ddim = train_actor('dp', config, data, tmp_path)
+    written = (tmp_path / 'dp.pt').stat().st_mtime_ns
+    ddpm, trailing = (train_actor(kind, config, data, tmp_path)
+                      for kind in ('dp-ddpm', 'dp-ddim-trailing'))
+    assert (tmp_path / 'dp.pt').stat().st_mtime_ns == written
+    assert [a.name for a in (ddim, ddpm, trailing)] == [
+        'DP DDIM-10', 'DP DDPM-100', 'DP DDIM-10 trailing']
+    fresh = train_actor('dp', config, data)  # no run directory: trained again, same seed
+    for actor in (ddpm, trailing, fresh):
+        for a, b in zip(ddim.policy.parameters(), actor.policy.parameters()):
+            assert torch.equal(a, b)
+
+
+def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
+    import argparse
+
+    from nf_policy_ros.bench.state_tier import job_run_dir, tier_config
+
+    args = argparse.Namespace(run_dir=tmp_path)
+    config = tier_config(100, seed=0)
+    dirs = {kind: job_run_dir(args, ('hammer', 10, 0, kind), config, 300.0)
+            for kind in ('nfp', 'dp', 'dp-ddpm', 'dp-ddim-trailing')}
+    assert dirs['dp'] == dirs['dp-ddpm'] == dirs['dp-ddim-trailing'] != dirs['nfp']
+    assert dirs['dp'].parent == tmp_path / 'hammer'
+    other_seed = job_run_dir(args, ('hammer', 10, 1, 'dp'), tier_config(100, seed=1), 300.0)
+    longer = job_run_dir(args, ('hammer', 10, 0, 'dp'), tier_config(200, seed=0), 300.0)
+    assert len({dirs['dp'], other_seed, longer}) == 3
+    assert job_run_dir(argparse.Namespace(run_dir=None), ('hammer', 10, 0, 'dp'), config,
+                       300.0) is None
+
+
+def test_ddim_trailing_steps_start_from_pure_noise():
+    """Leading DDIM-10 (Diffusion Policy's) starts at t=90, where ~14 % of the signal is
+    left; trailing starts at t=99 and ends at 9."""
+    from nf_policy_ros.bench.diffusion import make_scheduler
+
+    steps = {}
+    for spacing in ('leading', 'trailing'):
+        scheduler = make_scheduler('ddim', spacing)
+        scheduler.set_timesteps(10)
+        steps[spacing] = scheduler.timesteps.tolist()
+    assert steps['leading'] == list(range(90, -1, -10))
+    assert steps['trailing'] == list(range(99, 0, -10))
+    with pytest.raises(ValueError, match="spacing='middle'"):
+        make_scheduler('ddim', 'middle')
 
 
 def test_unknown_scheduler_is_refused_by_name():
@@ -205,6 +251,16 @@ def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeyp
         run('lever-pull', '2026-11-26T12:00:00'),
         run('bin-picking', '2026-11-27T05:00:00', execute_steps=1)]))
     assert [r['task'] for r in confidence_failure.traced_runs([])] == ['assembly']
+
+
+def test_run_labels_name_the_training_budget():
+    from nf_policy_ros.bench.confidence_failure import run_label
+
+    assert run_label({'task': 'assembly', 'demos': 50, 'steps': 6000, 'policy': 'nfp',
+                      'seed': 0, 'lr': 1e-3}) == 'assembly, 50 demos, 6000 steps, nfp, seed 0'
+    assert run_label({'task': 'hammer', 'demos': 50, 'steps': 2000, 'group': 'stride',
+                      'variant': 4, 'seed': 1}) == (
+        'hammer, 50 demos, 2000 steps, stride 4, seed 1')
 
 
 def test_state_tier_shards_split_the_grid_without_overlap():

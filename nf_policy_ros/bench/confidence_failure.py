@@ -66,9 +66,18 @@ def labelled_records(name: str) -> list[dict[str, Any]]:
     path = report.DOCS / f'{name}.json'
     records = json.loads(path.read_text()) if path.exists() else []
     for r in records:
-        r['label'] = ' '.join(str(r[k]) for k in (
-            'task', 'demos', 'policy', 'group', 'variant', 'seed') if k in r)
+        r['label'] = run_label(r)
     return records
+
+
+def run_label(record: dict[str, Any]) -> str:
+    """'assembly, 50 demos, 6000 steps, nfp, seed 0' (an ablation says its group and
+    variant: 'stride 4')."""
+    formats = {'demos': '{demos} demos', 'steps': '{steps} steps', 'policy': '{policy}',
+               'group': '{group} {variant}', 'seed': 'seed {seed}'}
+    parts = [record['task']] + [text.format(**record) for key, text in formats.items()
+                                if key in record]
+    return ', '.join(parts)
 
 
 def records_from_docs() -> list[dict[str, Any]]:

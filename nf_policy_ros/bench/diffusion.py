@@ -119,16 +119,24 @@ class TemporalUNet(nn.Module):
         return self.out(h).transpose(1, 2)
 
 
-def make_scheduler(kind: str):
-    """'ddpm' or 'ddim' scheduler over the 100 training steps (squared-cosine betas)."""
+def make_scheduler(kind: str, spacing: str = 'leading'):
+    """'ddpm' or 'ddim' scheduler over the 100 training steps (squared-cosine betas).
+
+    ``spacing`` places a DDIM schedule's steps: 'leading' (Diffusion Policy's setting:
+    90, 80, ..., 0 for 10 steps, so sampling starts from pure noise labelled t=90, where
+    the schedule still keeps ~14 % of the signal) or 'trailing' (99, 89, ..., 9: starts
+    where the noise really is pure)."""
     from diffusers import DDIMScheduler, DDPMScheduler
 
+    if spacing not in ('leading', 'trailing'):
+        raise ValueError(f"spacing={spacing!r}: expected 'leading' or 'trailing'")
     common = dict(num_train_timesteps=TRAIN_TIMESTEPS, beta_schedule='squaredcos_cap_v2',
                   clip_sample=True, clip_sample_range=1.0, prediction_type='epsilon')
     if kind == 'ddpm':
         return DDPMScheduler(**common)
     if kind == 'ddim':
-        return DDIMScheduler(**common, set_alpha_to_one=True, steps_offset=0)
+        return DDIMScheduler(**common, set_alpha_to_one=True, steps_offset=0,
+                             timestep_spacing=spacing)
     raise ValueError(f'scheduler={kind!r}: expected ddpm or ddim')
 
 
@@ -181,10 +189,12 @@ class DiffusionPolicy(nn.Module):
 
     @torch.no_grad()
     def sample(self, obs: Observation, kind: str = 'ddim', steps: int = 10,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """One chunk (B, T_a, D_a) in robot units, denoised in ``steps`` steps."""
+               generator: torch.Generator | None = None,
+               spacing: str = 'leading') -> torch.Tensor:
+        """One chunk (B, T_a, D_a) in robot units, denoised in ``steps`` steps placed by
+        ``spacing`` (see ``make_scheduler``)."""
         context = self.encode(obs)
-        scheduler = make_scheduler(kind)
+        scheduler = make_scheduler(kind, spacing)
         scheduler.set_timesteps(steps)
         batch = context.shape[0]
         x = torch.randn((batch, *self.chunk_shape), generator=generator,

@@ -56,18 +56,21 @@ class NFPActor:
 
 
 class DiffusionActor:
-    """Diffusion Policy with DDPM-100 or DDIM-10 (or any step count)."""
+    """Diffusion Policy with DDPM-100 or DDIM-10 (or any step count; DDIM steps placed
+    'leading' as Diffusion Policy does, or 'trailing')."""
 
     def __init__(self, policy: DiffusionPolicy, kind: str = 'ddim', steps: int = 10,
-                 generator: torch.Generator | None = None) -> None:
+                 generator: torch.Generator | None = None, spacing: str = 'leading') -> None:
         self.policy, self.kind, self.steps, self.generator = policy.eval(), kind, steps, generator
-        self.name = f'DP {kind.upper()}-{steps}'
+        self.spacing = spacing
+        self.name = f'DP {kind.upper()}-{steps}' + (' trailing' if spacing == 'trailing' else '')
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0
 
     def act(self, obs: Observation) -> Action:
-        return Action(self.policy.sample(obs, self.kind, self.steps, self.generator), None)
+        chunk = self.policy.sample(obs, self.kind, self.steps, self.generator, self.spacing)
+        return Action(chunk, None)
 
 
 class CameraOverrideActor:

@@ -41,14 +41,16 @@ def recipe_label(record: dict[str, Any]) -> str:
 
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
     """The head-to-head target per budget (demos, steps, lr, EMA), against DP as compared
-    (DDIM-10) and, where measured, the same DP sampled with DDPM-100; on finished runs at
+    (DDIM-10) and, where measured, the same DP sampled with DDPM-100 or with DDIM-10 on
+    trailing steps; on finished runs at
     each task's current servo bandwidth."""
     budgets: dict[str, list] = {}
     for r in records:
         if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
             label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
             budgets.setdefault(label, []).append(r)
-    opponents = (('dp', 'DP'), ('dp-ddpm', 'DP DDPM-100'))
+    opponents = (('dp', 'DP'), ('dp-ddpm', 'DP DDPM-100'),
+                 ('dp-ddim-trailing', 'DP DDIM-10 trailing'))
     lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name)
              for label, runs in sorted(budgets.items()) for kind, name in opponents
              if targets.verdicts(runs, tasks, kind)]

@@ -52,6 +52,7 @@ DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
 # its camera blacked out / frozen on the first frame of an episode it is not evaluated on
 CAMERA_MODES = ('off', 'frozen')
 COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
+           'dp-ddim-trailing': 'DP DDIM-10 trailing',
            **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
               for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
@@ -115,10 +116,10 @@ def stop_after(minutes: float) -> threading.Event:
 def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> dict[str, Any]:
     """Train (or resume, or load the finished run of) ``kind`` and evaluate it; {} when
     ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
-    directory, dp-ddpm the DP's."""
+    directory, every DP sampler the DP's."""
     config = vision_config(args.steps, seed)
     trained, _, mode = kind.partition('-camera-')
-    network = 'dp' if trained == 'dp-ddpm' else trained  # DDPM-100 samples the DP run
+    network = state_tier.network_of(trained)
     run_dir = args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_{network}'
     start = time.perf_counter()
     actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
