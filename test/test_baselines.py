@@ -275,6 +275,9 @@ def test_state_tier_shards_split_the_grid_without_overlap():
     every = my_jobs(argparse.Namespace(**grid, shard=(0, 1)))
     assert len(every) == 24 and sorted(sum(shards, [])) == sorted(every)
     assert all(len(s) == 8 for s in shards)
+    for shard in shards:  # every policy of a (task, demos, seed) in the same shard
+        trainings = {job[:3] for job in shard}
+        assert sorted(shard) == sorted((*t, p) for t in trainings for p in ('nfp', 'dp'))
     for bad in ('3/3', '1', 'a/b', '-1/2'):
         with pytest.raises(argparse.ArgumentTypeError, match='K/N'):
             parse_shard(bad)

@@ -180,11 +180,12 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def my_jobs(args: argparse.Namespace) -> list[tuple[str, int, int, str]]:
-    """(task, demos, seed, policy) of the grid that fall to this shard, grid order."""
-    grid = [(t, d, s, p) for t in args.tasks for d in args.demos for s in args.seeds
-            for p in args.policies]
+    """(task, demos, seed, policy) of the grid that fall to this shard, grid order. A
+    (task, demos, seed) goes to one shard with all its policies, so its DP samplers run one
+    after another on one saved DP training."""
+    trainings = [(t, d, s) for t in args.tasks for d in args.demos for s in args.seeds]
     k, n = args.shard
-    return grid[k::n]
+    return [(*training, p) for training in trainings[k::n] for p in args.policies]
 
 
 def job_run_dir(args: argparse.Namespace, job: tuple, config: NFPConfig,

@@ -6,6 +6,7 @@ and batch-size stages, warm-up, gradient clipping, EMA, batches and seeds
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 import threading
 
@@ -62,8 +63,9 @@ def _save(path: Path, policy, optimizer, ema, step: int) -> None:
     if ema is not None:
         state['ema'] = ema.state_dict()
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path.with_suffix('.tmp'))
-    path.with_suffix('.tmp').replace(path)
+    tmp = path.with_suffix(f'.{os.getpid()}.tmp')  # two writers never share a temp file
+    torch.save(state, tmp)
+    tmp.replace(path)
 
 
 def _restore(path: Path, policy, optimizer, ema) -> int:
