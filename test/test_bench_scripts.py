@@ -53,15 +53,18 @@ def test_policy_latency_script_runs(capsys):
     assert '| NF-P best-of-128 |' in out and '1.0x |' in out
 
 
-def test_state_tier_and_ablation_scripts_run(capsys, monkeypatch):
+def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
     from nf_policy_ros.bench import ablations, state_tier
 
+    kinds = ('nfp', 'dp', 'dp-ddim-trailing', 'hold', 'random')
     assert state_tier.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
-                            '--steps', '2', '--episodes', '1', '--policies', 'nfp', 'dp',
-                            'hold', 'random']) == 0
+                            '--steps', '2', '--episodes', '1', '--run-dir', str(tmp_path),
+                            '--policies', *kinds]) == 0
     out = capsys.readouterr().out
-    for kind in ('nfp', 'dp', 'hold', 'random'):
+    for kind in kinds:
         assert f'"policy": "{kind}"' in out
+    trainings = sorted(d.name.rsplit('_', 1)[-1] for d in (tmp_path / 'drawer-open').iterdir())
+    assert trainings == ['dp', 'nfp']  # both DP samplers evaluated one DP training
     assert '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up, servo 100 |' in out
     monkeypatch.setattr(ablations, 'VARIANTS', ablations.VARIANTS[:1] + ablations.VARIANTS[-1:])
     assert ablations.main(['--demos', '1', '--steps', '2', '--episodes', '1']) == 0
