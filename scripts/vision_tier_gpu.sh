@@ -5,7 +5,8 @@
 # The full vision-tier protocol (6 tasks x {10, 50} demos x {NF-P, DP} x 3 seeds, 84x84
 # camera, the published Diffusion Policy U-Net, DP also sampled with trailing DDIM-10; each
 # trained policy also evaluated with its camera frozen on another episode's frame) on a GPU
-# machine without ROS and without network. ROS is not needed: the benchmark uses the ROS-free sim/, core/ and data/ layers.
+# machine without ROS and without network. ROS is not needed: the benchmark uses the
+# ROS-free sim/, core/ and data/ layers.
 #
 #   on a machine with network:  bash scripts/vision_tier_gpu.sh fetch   # wheels into .whl/
 #   on the GPU machine:         bash scripts/vision_tier_gpu.sh run     # resumable
