@@ -257,10 +257,16 @@ def test_run_labels_name_the_training_budget():
     from nf_policy_ros.bench.confidence_failure import run_label
 
     assert run_label({'task': 'assembly', 'demos': 50, 'steps': 6000, 'policy': 'nfp',
-                      'seed': 0, 'lr': 1e-3}) == 'assembly, 50 demos, 6000 steps, nfp, seed 0'
+                      'seed': 0, 'lr': 1e-3, 'ema_warmup': True, 'servo_omega': 300.0}) == (
+        'assembly, 50 demos, 6000 steps, nfp, seed 0')
     assert run_label({'task': 'hammer', 'demos': 50, 'steps': 2000, 'group': 'stride',
-                      'variant': 4, 'seed': 1}) == (
+                      'variant': 4, 'seed': 1, 'ema_warmup': True}) == (
         'hammer, 50 demos, 2000 steps, stride 4, seed 1')
+    assert run_label({'task': 'hammer', 'demos': 10, 'steps': 2000, 'policy': 'nfp',
+                      'seed': 0, 'lr': 1e-4, 'ema_warmup': False}) == (
+        'hammer, 10 demos, 2000 steps, lr 0.0001, EMA fixed 0.999, servo 100, nfp, seed 0')
+    assert 'servo 200' in run_label({'task': 'assembly', 'demos': 10, 'steps': 2000,
+                                     'ema_warmup': True, 'servo_omega': 200.0})
 
 
 def test_state_tier_shards_split_the_grid_without_overlap():

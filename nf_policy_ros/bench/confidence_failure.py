@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from nf_policy_ros.bench import report
+from nf_policy_ros.bench import report, tier_page
+from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 from nf_policy_ros.tools import plots
 
 EARLY_PLANS = 10  # the early window [plans]: the shortest success seen took 14
@@ -71,12 +72,17 @@ def labelled_records(name: str) -> list[dict[str, Any]]:
 
 
 def run_label(record: dict[str, Any]) -> str:
-    """'assembly, 50 demos, 6000 steps, nfp, seed 0' (an ablation says its group and
-    variant: 'stride 4')."""
+    """'assembly, 50 demos, 6000 steps, nfp, seed 0': an ablation says its group and variant
+    ('stride 4'), a record trained with another recipe or servo than today's says which."""
     formats = {'demos': '{demos} demos', 'steps': '{steps} steps', 'policy': '{policy}',
                'group': '{group} {variant}', 'seed': 'seed {seed}'}
     parts = [record['task']] + [text.format(**record) for key, text in formats.items()
                                 if key in record]
+    recipe = tier_page.recipe_label(record)
+    today = {'task': record['task'], 'ema_warmup': True,
+             'servo_omega': TASK_OMEGA.get(record['task'], DEFAULT_OMEGA)}
+    if recipe != tier_page.recipe_label(today):
+        parts.insert(3, recipe)
     return ', '.join(parts)
 
 
