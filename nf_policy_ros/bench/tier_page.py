@@ -44,17 +44,50 @@ def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int)
     (DDIM-10) and, where measured, the same DP sampled with DDPM-100 or with DDIM-10 on
     trailing steps; on finished runs at
     each task's current servo bandwidth."""
-    budgets: dict[str, list] = {}
-    for r in records:
-        if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
-            label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
-            budgets.setdefault(label, []).append(r)
+    budgets = current_budgets(records)
     opponents = (('dp', 'DP'), ('dp-ddpm', 'DP DDPM-100'),
                  ('dp-ddim-trailing', 'DP DDIM-10 trailing'))
     lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name)
              for label, runs in sorted(budgets.items()) for kind, name in opponents
              if targets.verdicts(runs, tasks, kind)]
     return lines or ['- No budget with both NF-P and DP measured yet.']
+
+
+def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Finished runs at each task's current servo bandwidth, by budget label ('10 demos,
+    2000 steps, lr 0.001, EMA warm-up')."""
+    budgets: dict[str, list] = {}
+    for r in records:
+        if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
+            label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
+            budgets.setdefault(label, []).append(r)
+    return budgets
+
+
+# DP's alternative samplers, each compared with DDIM-10 on the same trained networks
+DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 trailing'))
+
+
+def sampler_lines(records: list[dict[str, Any]]) -> list[str]:
+    """Per budget and alternative sampler: DP's success with DDIM-10 and with the
+    alternative, pooled over the trainings (task, seed) sampled both ways. One DP training
+    serves every sampler, so the difference is the sampler's alone."""
+    lines = []
+    for label, runs in sorted(current_budgets(records).items()):
+        by_kind = {(r['task'], r['seed'], r['policy']): r for r in runs}
+        for kind, name in DP_ALTERNATIVES:
+            both = sorted((task, seed) for task, seed, policy in by_kind
+                          if policy == kind and (task, seed, 'dp') in by_kind)
+            if not both:
+                continue
+            pooled = [report.successes_with_interval(
+                sum(by_kind[(*t, k)]['successes'] for t in both),
+                sum(by_kind[(*t, k)]['episodes'] for t in both)) for k in ('dp', kind)]
+            tasks = ', '.join(dict.fromkeys(task for task, _ in both))
+            lines.append(f'- {label}: DDIM-10 {pooled[0]} vs {name} {pooled[1]} on the '
+                         f"same {len(both)} DP training{'s' if len(both) > 1 else ''} "
+                         f'({tasks}).')
+    return lines
 
 
 def _cell(records: list[dict[str, Any]]) -> str:
@@ -98,4 +131,16 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str,
         'servo; "better" and "tie" are point estimates: read them with the intervals above.\n',
         *target_lines(records, *target),
         '',
+        *sampler_section(records),
     ])
+
+
+def sampler_section(records: list[dict[str, Any]]) -> list[str]:
+    """'## How much of DP's result is its sampler's' with ``sampler_lines``; [] without any."""
+    lines = sampler_lines(records)
+    if not lines:
+        return []
+    return ["## How much of DP's result is its sampler's\n",
+            'DP success (successes/episodes pooled, 95 % Wilson interval) with the compared '
+            'DDIM-10 and with another sampler of the very same trained networks.\n',
+            *lines, '']
