@@ -95,13 +95,14 @@ def collect(task: JointTask, count: int, images: bool = False) -> list:
 
 
 # How each DP kind samples the one DP network trained per (task, demos, seed): the compared
-# DP is Diffusion Policy's own fast setting (DDIM-10, leading steps); DDPM-100 and DDIM-10
-# with trailing steps show how much of DP's result is its sampler's.
+# DP is Diffusion Policy's own fast setting (DDIM-10, leading steps); DDPM-100, DDIM-10 with
+# trailing steps and DDIM-50 show how much of DP's result is its sampler's.
 DP_SAMPLERS = {'dp': ('ddim', 10, 'leading'), 'dp-ddpm': ('ddpm', 100, 'leading'),
-               'dp-ddim-trailing': ('ddim', 10, 'trailing')}
+               'dp-ddim-trailing': ('ddim', 10, 'trailing'), 'dp-ddim50': ('ddim', 50, 'leading')}
 POLICIES = ('nfp', *DP_SAMPLERS, 'hold', 'random')
 COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
-           'dp-ddim-trailing': 'DP DDIM-10 trailing', 'hold': 'hold', 'random': 'random'}
+           'dp-ddim-trailing': 'DP DDIM-10 trailing', 'dp-ddim50': 'DP DDIM-50',
+           'hold': 'hold', 'random': 'random'}
 
 
 def network_of(kind: str) -> str:
@@ -245,7 +246,7 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
                'best-of-128 vs DP DDIM-10 (1-D U-Net 64/128/256, DDIM steps placed as '
                'Diffusion Policy does, 90, 80, ..., 0; "DP DDPM-100": the same training '
                'sampled with all 100 steps; "DP DDIM-10 trailing": with steps 99, 89, ..., '
-               '9); floors: hold (arm held '
+               '9; "DP DDIM-50": 50 steps); floors: hold (arm held '
                'still, gripper open) and random (each target uniform in the demonstrated '
                'range of its joint)')
 

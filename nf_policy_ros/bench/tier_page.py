@@ -39,14 +39,18 @@ def recipe_label(record: dict[str, Any]) -> str:
     return f'{training_label(record)}, servo {servo_omega(record):g}'
 
 
+# DP's alternative samplers, each compared with DDIM-10 on the same trained networks
+DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 trailing'),
+                   ('dp-ddim50', 'DDIM-50'))
+
+
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
     """The head-to-head target per budget (demos, steps, lr, EMA), against DP as compared
-    (DDIM-10) and, where measured, the same DP sampled with DDPM-100 or with DDIM-10 on
-    trailing steps; on finished runs at
+    (DDIM-10) and, where measured, the same DP sampled by each of ``DP_ALTERNATIVES``; on
+    finished runs at
     each task's current servo bandwidth."""
     budgets = current_budgets(records)
-    opponents = (('dp', 'DP'), ('dp-ddpm', 'DP DDPM-100'),
-                 ('dp-ddim-trailing', 'DP DDIM-10 trailing'))
+    opponents = (('dp', 'DP'), *((kind, f'DP {name}') for kind, name in DP_ALTERNATIVES))
     lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name)
              for label, runs in sorted(budgets.items()) for kind, name in opponents
              if targets.verdicts(runs, tasks, kind)]
@@ -62,10 +66,6 @@ def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
             label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
             budgets.setdefault(label, []).append(r)
     return budgets
-
-
-# DP's alternative samplers, each compared with DDIM-10 on the same trained networks
-DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 trailing'))
 
 
 def sampler_lines(records: list[dict[str, Any]]) -> list[str]:
