@@ -47,8 +47,7 @@ DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 traili
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
     """The head-to-head target per budget (demos, steps, lr, EMA), against DP as compared
     (DDIM-10) and, where measured, the same DP sampled by each of ``DP_ALTERNATIVES``; on
-    finished runs at
-    each task's current servo bandwidth."""
+    finished runs at each task's current servo bandwidth."""
     budgets = current_budgets(records)
     opponents = (('dp', 'DP'), *((kind, f'DP {name}') for kind, name in DP_ALTERNATIVES))
     lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name)
