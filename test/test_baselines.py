@@ -35,11 +35,11 @@ def test_unet_maps_a_chunk_to_a_noise_estimate_of_the_same_shape():
 
 
 def chunk_error(policy: DiffusionPolicy, data: WindowDataset, kind: str, steps: int,
-                spacing: str = 'leading') -> float:
+                spacing: str = 'leading', eta: float = 0.0) -> float:
     """Mean |sampled chunk - demonstrated chunk| over the training windows [robot units]."""
     batch = data.batch(np.arange(len(data)))
     obs = Observation(None, torch.from_numpy(batch['state']))
-    chunk = policy.sample(obs, kind, steps, torch.Generator().manual_seed(0), spacing)
+    chunk = policy.sample(obs, kind, steps, torch.Generator().manual_seed(0), spacing, eta)
     return float((chunk - torch.from_numpy(batch['actions'])).abs().mean())
 
 
@@ -50,11 +50,10 @@ def test_trained_diffusion_policy_reproduces_the_demonstrations():
     trained, loss = train_diffusion(config, data, SMALL)
     untrained, _ = train_diffusion(small_config(steps=(1,), stride=2), data, SMALL)
     assert loss < 0.5
-    for kind, steps, spacing in (('ddim', 10, 'leading'), ('ddpm', 100, 'leading'),
-                                 ('ddim', 10, 'trailing')):
-        before, after = (chunk_error(p, data, kind, steps, spacing)
-                         for p in (untrained, trained))
-        assert after < 0.5 * before, (kind, spacing, before, after)
+    for sampler in (('ddim', 10, 'leading'), ('ddpm', 100, 'leading'),
+                    ('ddim', 10, 'trailing'), ('ddim', 10, 'leading', 1.0)):
+        before, after = (chunk_error(p, data, *sampler) for p in (untrained, trained))
+        assert after < 0.5 * before, (sampler, before, after)
 
 
 def test_both_policies_answer_the_benchmark_interface():
@@ -105,21 +104,21 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
 
 
 def test_state_tier_samples_one_dp_training_with_every_sampler(tmp_path):
-    """dp, dp-ddpm and dp-ddim-trailing share one training: the first trains and saves it in
-    the run directory, the others load it (the checkpoint is not written again)."""
+    """Every DP sampler shares one training: the first trains and saves it in the run
+    directory, the others load it (the checkpoint is not written again)."""
     from nf_policy_ros.bench.state_tier import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
     ddim = train_actor('dp', config, data, tmp_path)
     written = (tmp_path / 'dp.pt').stat().st_mtime_ns
-    ddpm, trailing = (train_actor(kind, config, data, tmp_path)
-                      for kind in ('dp-ddpm', 'dp-ddim-trailing'))
+    others = [train_actor(kind, config, data, tmp_path)
+              for kind in ('dp-ddpm', 'dp-ddim-trailing', 'dp-ddim50', 'dp-ddim-eta1')]
     assert (tmp_path / 'dp.pt').stat().st_mtime_ns == written
-    assert [a.name for a in (ddim, ddpm, trailing)] == [
-        'DP DDIM-10', 'DP DDPM-100', 'DP DDIM-10 trailing']
+    assert [a.name for a in (ddim, *others)] == [
+        'DP DDIM-10', 'DP DDPM-100', 'DP DDIM-10 trailing', 'DP DDIM-50', 'DP DDIM-10 eta 1']
     fresh = train_actor('dp', config, data)  # no run directory: trained again, same seed
-    for actor in (ddpm, trailing, fresh):
+    for actor in (*others, fresh):
         for a, b in zip(ddim.policy.parameters(), actor.policy.parameters()):
             assert torch.equal(a, b)
 
@@ -156,6 +155,17 @@ def test_ddim_trailing_steps_start_from_pure_noise():
     assert steps['trailing'] == list(range(99, 0, -10))
     with pytest.raises(ValueError, match="spacing='middle'"):
         make_scheduler('ddim', 'middle')
+
+
+def test_ddim_eta_draws_fresh_noise_at_each_step_and_is_refused_for_ddpm():
+    config = small_config(steps=(1,))
+    policy, _ = train_diffusion(config, WindowDataset([sine_episode()], config.actions), SMALL)
+    obs = Observation(None, torch.zeros(1, 3))
+    chunks = [policy.sample(obs, 'ddim', 5, torch.Generator().manual_seed(0), eta=eta)
+              for eta in (0.0, 0.0, 1.0)]
+    assert torch.equal(chunks[0], chunks[1]) and not torch.equal(chunks[0], chunks[2])
+    with pytest.raises(ValueError, match="eta=1.0 with scheduler='ddpm'"):
+        policy.sample(obs, 'ddpm', 5, eta=1.0)
 
 
 def test_unknown_scheduler_is_refused_by_name():

@@ -189,17 +189,21 @@ class DiffusionPolicy(nn.Module):
 
     @torch.no_grad()
     def sample(self, obs: Observation, kind: str = 'ddim', steps: int = 10,
-               generator: torch.Generator | None = None,
-               spacing: str = 'leading') -> torch.Tensor:
+               generator: torch.Generator | None = None, spacing: str = 'leading',
+               eta: float = 0.0) -> torch.Tensor:
         """One chunk (B, T_a, D_a) in robot units, denoised in ``steps`` steps placed by
-        ``spacing`` (see ``make_scheduler``)."""
+        ``spacing`` (see ``make_scheduler``). ``eta`` is DDIM's noise per step: 0 =
+        deterministic (Diffusion Policy's), 1 = as much fresh noise as DDPM injects."""
+        if eta and kind != 'ddim':
+            raise ValueError(f'eta={eta!r} with scheduler={kind!r}: eta is a DDIM setting')
         context = self.encode(obs)
         scheduler = make_scheduler(kind, spacing)
+        extra = {'eta': eta} if kind == 'ddim' else {}
         scheduler.set_timesteps(steps)
         batch = context.shape[0]
         x = torch.randn((batch, *self.chunk_shape), generator=generator,
                         device=context.device)
         for t in scheduler.timesteps:
             eps = self.denoiser(x, t.expand(batch).to(context.device), context)
-            x = scheduler.step(eps, t, x, generator=generator).prev_sample
+            x = scheduler.step(eps, t, x, generator=generator, **extra).prev_sample
         return self.from_unit(x)

@@ -57,19 +57,22 @@ class NFPActor:
 
 class DiffusionActor:
     """Diffusion Policy with DDPM-100 or DDIM-10 (or any step count; DDIM steps placed
-    'leading' as Diffusion Policy does, or 'trailing')."""
+    'leading' as Diffusion Policy does, or 'trailing'; DDIM noise ``eta``, 0 by default)."""
 
     def __init__(self, policy: DiffusionPolicy, kind: str = 'ddim', steps: int = 10,
-                 generator: torch.Generator | None = None, spacing: str = 'leading') -> None:
+                 generator: torch.Generator | None = None, spacing: str = 'leading',
+                 eta: float = 0.0) -> None:
         self.policy, self.kind, self.steps, self.generator = policy.eval(), kind, steps, generator
-        self.spacing = spacing
-        self.name = f'DP {kind.upper()}-{steps}' + (' trailing' if spacing == 'trailing' else '')
+        self.spacing, self.eta = spacing, eta
+        self.name = (f'DP {kind.upper()}-{steps}' + (' trailing' if spacing == 'trailing' else '')
+                     + (f' eta {eta:g}' if eta else ''))
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0
 
     def act(self, obs: Observation) -> Action:
-        chunk = self.policy.sample(obs, self.kind, self.steps, self.generator, self.spacing)
+        chunk = self.policy.sample(obs, self.kind, self.steps, self.generator, self.spacing,
+                                   self.eta)
         return Action(chunk, None)
 
 

@@ -94,15 +94,18 @@ def collect(task: JointTask, count: int, images: bool = False) -> list:
     return episodes
 
 
-# How each DP kind samples the one DP network trained per (task, demos, seed): the compared
-# DP is Diffusion Policy's own fast setting (DDIM-10, leading steps); DDPM-100, DDIM-10 with
-# trailing steps and DDIM-50 show how much of DP's result is its sampler's.
-DP_SAMPLERS = {'dp': ('ddim', 10, 'leading'), 'dp-ddpm': ('ddpm', 100, 'leading'),
-               'dp-ddim-trailing': ('ddim', 10, 'trailing'), 'dp-ddim50': ('ddim', 50, 'leading')}
+# How each DP kind samples the one DP network trained per (task, demos, seed), as
+# (scheduler, steps, spacing, eta): the compared DP is Diffusion Policy's own fast setting
+# (deterministic DDIM-10, leading steps); the others show how much of DP's result is its
+# sampler's: all 100 steps (DDPM), trailing steps, more steps, fresh noise at each step.
+DP_SAMPLERS = {'dp': ('ddim', 10, 'leading', 0.0), 'dp-ddpm': ('ddpm', 100, 'leading', 0.0),
+               'dp-ddim-trailing': ('ddim', 10, 'trailing', 0.0),
+               'dp-ddim50': ('ddim', 50, 'leading', 0.0),
+               'dp-ddim-eta1': ('ddim', 10, 'leading', 1.0)}
 POLICIES = ('nfp', *DP_SAMPLERS, 'hold', 'random')
 COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
            'dp-ddim-trailing': 'DP DDIM-10 trailing', 'dp-ddim50': 'DP DDIM-50',
-           'hold': 'hold', 'random': 'random'}
+           'dp-ddim-eta1': 'DP DDIM-10 eta 1', 'hold': 'hold', 'random': 'random'}
 
 
 def network_of(kind: str) -> str:
@@ -129,8 +132,8 @@ def train_actor(kind: str, config: NFPConfig, data: WindowDataset, run_dir: Path
         return NFPActor(policy, SamplingConfig(mode='best_of_n', num_candidates=128), gen)
     checkpoint = run_dir / 'dp.pt' if run_dir else None
     policy, _ = train_diffusion(config, data, dp_size, device, checkpoint, stop=stop)
-    sampler, steps, spacing = DP_SAMPLERS[kind]
-    return DiffusionActor(policy, sampler, steps, gen, spacing)
+    sampler, steps, spacing, eta = DP_SAMPLERS[kind]
+    return DiffusionActor(policy, sampler, steps, gen, spacing, eta)
 
 
 def floor_actor(kind: str, config: NFPConfig, data: WindowDataset, gen: torch.Generator):
@@ -246,7 +249,8 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
                'best-of-128 vs DP DDIM-10 (1-D U-Net 64/128/256, DDIM steps placed as '
                'Diffusion Policy does, 90, 80, ..., 0; "DP DDPM-100": the same training '
                'sampled with all 100 steps; "DP DDIM-10 trailing": with steps 99, 89, ..., '
-               '9; "DP DDIM-50": 50 steps); floors: hold (arm held '
+               '9; "DP DDIM-50": 50 steps; "DP DDIM-10 eta 1": fresh noise at each step as '
+               'DDPM); floors: hold (arm held '
                'still, gripper open) and random (each target uniform in the demonstrated '
                'range of its joint)')
 

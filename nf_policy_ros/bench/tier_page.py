@@ -41,7 +41,7 @@ def recipe_label(record: dict[str, Any]) -> str:
 
 # DP's alternative samplers, each compared with DDIM-10 on the same trained networks
 DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 trailing'),
-                   ('dp-ddim50', 'DDIM-50'))
+                   ('dp-ddim50', 'DDIM-50'), ('dp-ddim-eta1', 'DDIM-10 eta 1'))
 
 
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
