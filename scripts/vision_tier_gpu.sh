@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # The full vision-tier protocol (6 tasks x {10, 50} demos x {NF-P, DP} x 3 seeds, 84x84
-# camera, the published Diffusion Policy U-Net, DP also sampled with trailing DDIM-10; each
+# camera, the published Diffusion Policy U-Net, DP also sampled with DDIM-10 at eta 1; each
 # trained policy also evaluated with its camera frozen on another episode's frame) on a GPU
 # machine without ROS and without network. ROS is not needed: the benchmark uses the
 # ROS-free sim/, core/ and data/ layers.
@@ -31,7 +31,7 @@ case "${1:-run}" in
     "$PY" -m nf_policy_ros.bench.vision_tier --device cuda --threads 4 \
       --tasks hammer assembly basketball lever-pull peg-insert-side bin-picking \
       --demos 10 50 --seeds 0 1 2 --steps "${VT_STEPS:-8000}" --dp-size published \
-      --policies nfp dp dp-ddim-trailing nfp-camera-frozen dp-camera-frozen \
+      --policies nfp dp dp-ddim-eta1 nfp-camera-frozen dp-camera-frozen \
       --run-dir runs/vision_tier --max-minutes "${VT_MAX_MINUTES:-0}" --write-docs
     ;;
   *) echo "usage: $0 fetch|run" >&2; exit 2 ;;

@@ -52,7 +52,7 @@ DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
 # its camera blacked out / frozen on the first frame of an episode it is not evaluated on
 CAMERA_MODES = ('off', 'frozen')
 COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
-           'dp-ddim-trailing': 'DP DDIM-10 trailing',
+           'dp-ddim-trailing': 'DP DDIM-10 trailing', 'dp-ddim-eta1': 'DP DDIM-10 eta 1',
            **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
               for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
