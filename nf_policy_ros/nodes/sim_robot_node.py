@@ -178,7 +178,7 @@ class SimRobotNode(Node):
 
     def _run(self) -> None:
         origin = (time.monotonic(), self._sim_ns)
-        while not self._stop.is_set():
+        while not self._stop.is_set() and self.context.ok():  # stops at shutdown too
             try:
                 with self._lock:
                     self._step_once()
@@ -239,8 +239,13 @@ class SimRobotNode(Node):
         self._image_pub.publish(msg)
 
     def close(self) -> None:
+        """Stop the physics thread, then close the simulator (never under a running step)."""
         self._stop.set()
         self._thread.join(timeout=5.0)
+        if self._thread.is_alive():  # a step stuck (in MuJoCo or DDS): exit without it
+            self.get_logger().warning('physics thread still running after 5 s: exiting '
+                                      'without closing the simulator')
+            return
         self.task.close()
 
 
