@@ -103,9 +103,9 @@ DP_SAMPLERS = {'dp': ('ddim', 10, 'leading', 0.0), 'dp-ddpm': ('ddpm', 100, 'lea
                'dp-ddim50': ('ddim', 50, 'leading', 0.0),
                'dp-ddim-eta1': ('ddim', 10, 'leading', 1.0)}
 POLICIES = ('nfp', *DP_SAMPLERS, 'hold', 'random')
-COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
-           'dp-ddim-trailing': 'DP DDIM-10 trailing', 'dp-ddim50': 'DP DDIM-50',
-           'dp-ddim-eta1': 'DP DDIM-10 eta 1', 'hold': 'hold', 'random': 'random'}
+COLUMNS = {'nfp': 'NF-P', 'dp': 'DP',
+           **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
+           'hold': 'hold', 'random': 'random'}
 
 
 def network_of(kind: str) -> str:

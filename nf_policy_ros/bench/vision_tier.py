@@ -51,8 +51,8 @@ DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
 # kind -> column; '<kind>-camera-off' / '-camera-frozen' evaluate the trained <kind> with
 # its camera blacked out / frozen on the first frame of an episode it is not evaluated on
 CAMERA_MODES = ('off', 'frozen')
-COLUMNS = {'nfp': 'NF-P', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
-           'dp-ddim-trailing': 'DP DDIM-10 trailing', 'dp-ddim-eta1': 'DP DDIM-10 eta 1',
+COLUMNS = {'nfp': 'NF-P', 'dp': 'DP',
+           **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
            **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
               for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
