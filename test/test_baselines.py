@@ -103,9 +103,9 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
     assert frozen.name == 'recorder, camera frozen'
 
 
-def test_state_tier_samples_one_dp_training_with_every_sampler(tmp_path):
-    """Every DP sampler shares one training: the first trains and saves it in the run
-    directory, the others load it (the checkpoint is not written again)."""
+def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path):
+    """Every sampler of a policy shares one training: the first trains and saves it in the
+    run directory, the others load it (the checkpoint is not written again)."""
     from nf_policy_ros.bench.state_tier import train_actor
 
     config = small_config(steps=(2,))
@@ -121,6 +121,19 @@ def test_state_tier_samples_one_dp_training_with_every_sampler(tmp_path):
     for actor in (*others, fresh):
         for a, b in zip(ddim.policy.parameters(), actor.policy.parameters()):
             assert torch.equal(a, b)
+    best = train_actor('nfp', config, data, tmp_path)
+    saved = {f: f.stat().st_mtime_ns for f in (tmp_path / 'nfp').rglob('*') if f.is_file()}
+    sample, zero = (train_actor(kind, config, data, tmp_path)
+                    for kind in ('nfp-sample', 'nfp-zero'))
+    assert saved and saved == {f: f.stat().st_mtime_ns
+                               for f in (tmp_path / 'nfp').rglob('*') if f.is_file()}
+    assert [(a.name, a.sampling.mode) for a in (best, sample, zero)] == [
+        ('NF-P best-of-128', 'best_of_n'), ('NF-P sample std 1', 'sample'),
+        ('NF-P zero latent', 'zero_latent')]
+    assert sample.sampling.latent_std == 1.0
+    for actor in (sample, zero):
+        for a, b in zip(best.policy.parameters(), actor.policy.parameters()):
+            assert torch.equal(a, b)
 
 
 def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
@@ -131,8 +144,9 @@ def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
     args = argparse.Namespace(run_dir=tmp_path)
     config = tier_config(100, seed=0)
     dirs = {kind: job_run_dir(args, ('hammer', 10, 0, kind), config, 300.0)
-            for kind in ('nfp', 'dp', 'dp-ddpm', 'dp-ddim-trailing')}
+            for kind in ('nfp', 'nfp-sample', 'dp', 'dp-ddpm', 'dp-ddim-trailing')}
     assert dirs['dp'] == dirs['dp-ddpm'] == dirs['dp-ddim-trailing'] != dirs['nfp']
+    assert dirs['nfp-sample'] == dirs['nfp']
     assert dirs['dp'].parent == tmp_path / 'hammer'
     other_seed = job_run_dir(args, ('hammer', 10, 1, 'dp'), tier_config(100, seed=1), 300.0)
     longer = job_run_dir(args, ('hammer', 10, 0, 'dp'), tier_config(200, seed=0), 300.0)

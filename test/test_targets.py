@@ -67,17 +67,21 @@ def test_state_tier_targets_use_each_tasks_current_servo_only():
     assert 'DP DDPM-100 better: assembly' in ddpm_line and '**not met**' in ddpm_line
 
 
-def test_sampler_lines_compare_dp_samplers_on_the_same_trainings_only():
+def test_sampler_lines_compare_each_policys_samplers_on_the_same_trainings_only():
     runs = [_run('hammer', 'dp', 4), _run('hammer', 'dp-ddpm', 10),
             _run('lever-pull', 'dp', 8, seed=1), _run('lever-pull', 'dp-ddpm', 14, seed=1),
             _run('lever-pull', 'dp-ddpm', 20, seed=2),  # no DDIM-10 run of seed 2: left out
-            _run('peg-insert-side', 'dp', 5), _run('peg-insert-side', 'dp-ddim-trailing', 3)]
-    ddpm, trailing = tier_page.sampler_lines(runs)
-    assert ddpm == ('- 10 demos, 2000 steps, lr 0.001, EMA warm-up: DDIM-10 12/40, CI 18-45 '
-                    'vs DDPM-100 24/40, CI 45-74 on the same 2 DP trainings '
+            _run('peg-insert-side', 'dp', 5), _run('peg-insert-side', 'dp-ddim-trailing', 3),
+            _run('hammer', 'nfp', 12), _run('hammer', 'nfp-sample', 7),
+            _run('hammer', 'nfp-zero', 9, seed=1)]  # no best-of-128 run of seed 1
+    ddpm, trailing, sample = tier_page.sampler_lines(runs)
+    assert ddpm == ('- 10 demos, 2000 steps, lr 0.001, EMA warm-up: DP DDIM-10 12/40, '
+                    'CI 18-45 vs DP DDPM-100 24/40, CI 45-74 on the same 2 DP trainings '
                     '(hammer, lever-pull).')
-    assert 'DDIM-10 5/20' in trailing and 'DDIM-10 trailing 3/20' in trailing
-    assert tier_page.sampler_lines([_run('hammer', 'dp', 4)]) == []
+    assert 'DP DDIM-10 5/20' in trailing and 'DP DDIM-10 trailing 3/20' in trailing
+    assert sample.endswith('NF-P best-of-128 12/20, CI 39-78 vs NF-P sample std 1 7/20, '
+                           'CI 18-57 on the same 1 NF-P training (hammer).'), sample
+    assert tier_page.sampler_lines([_run('hammer', 'dp', 4), _run('hammer', 'nfp', 4)]) == []
 
 
 def test_ablation_page_checks_that_stride_4_beats_stride_1():

@@ -56,6 +56,17 @@ def test_resume_continues_exactly(tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_resuming_a_finished_run_leaves_it_as_written(tmp_path):
+    config = small_config(steps=(4,))
+    first = run_training(config, dataset(config), None, tmp_path, {}, progress=False)
+    files = {f: f.stat().st_mtime_ns for f in tmp_path.rglob('*') if f.is_file()}
+    again = run_training(config, dataset(config), None, tmp_path, {}, resume=True,
+                         progress=False)
+    assert files == {f: f.stat().st_mtime_ns for f in tmp_path.rglob('*') if f.is_file()}
+    assert (again.steps, again.policy_path) == (4, first.policy_path)
+    assert again.train_loss == pytest.approx(first.train_loss)
+
+
 def test_an_existing_run_is_not_overwritten_silently(tmp_path):
     config = small_config(steps=(3,))
     run_training(config, dataset(config), None, tmp_path, {}, progress=False)

@@ -102,34 +102,47 @@ DP_SAMPLERS = {'dp': ('ddim', 10, 'leading', 0.0), 'dp-ddpm': ('ddpm', 100, 'lea
                'dp-ddim-trailing': ('ddim', 10, 'trailing', 0.0),
                'dp-ddim50': ('ddim', 50, 'leading', 0.0),
                'dp-ddim-eta1': ('ddim', 10, 'leading', 1.0)}
-POLICIES = ('nfp', *DP_SAMPLERS, 'hold', 'random')
-COLUMNS = {'nfp': 'NF-P', 'dp': 'DP',
-           **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
+# How each NF-P kind samples the one NF-P network trained per (task, demos, seed): the
+# compared NF-P is the paper's best-of-128 at latent std 0.5 (mode-seeking); the others are
+# its stochastic counterpart (one exact sample of the learned density) and its
+# deterministic one (the latent's mode).
+NFP_SAMPLERS = {'nfp': SamplingConfig(mode='best_of_n', num_candidates=128),
+                'nfp-sample': SamplingConfig(mode='sample', latent_std=1.0),
+                'nfp-zero': SamplingConfig(mode='zero_latent')}
+POLICIES = (*NFP_SAMPLERS, *DP_SAMPLERS, 'hold', 'random')
+COLUMNS = {'nfp': 'NF-P',
+           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_ALTERNATIVES},
+           'dp': 'DP', **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
            'hold': 'hold', 'random': 'random'}
 
 
 def network_of(kind: str) -> str:
-    """The trained network a policy kind samples: every DP kind shares the 'dp' run."""
-    return 'dp' if kind in DP_SAMPLERS else kind
+    """The trained network a policy kind samples: every DP kind shares the 'dp' run, every
+    NF-P kind the 'nfp' run."""
+    if kind in DP_SAMPLERS:
+        return 'dp'
+    return 'nfp' if kind in NFP_SAMPLERS else kind
 
 
 def train_actor(kind: str, config: NFPConfig, data: WindowDataset, run_dir: Path | None = None,
                 dp_size: DiffusionConfig = DP_SIZE, device: str = 'cpu',
                 stop: threading.Event | None = None):
-    """A trained ActionPolicy: NF-P best-of-128, DP sampled as ``DP_SAMPLERS[kind]`` (one
-    DP training for every sampler), or a floor that needs no training (``hold``,
-    ``random``). With ``run_dir`` the training checkpoints live there: an interrupted run
-    resumes and a finished one loads (so DP's samplers share one training)."""
+    """A trained ActionPolicy: NF-P sampled as ``NFP_SAMPLERS[kind]``, DP as
+    ``DP_SAMPLERS[kind]`` (one training for every sampler of a policy), or a floor that
+    needs no training (``hold``, ``random``). With ``run_dir`` the training checkpoints
+    live there: an interrupted run resumes and a finished one loads (so a policy's samplers
+    share one training)."""
     gen = torch.Generator(device=device).manual_seed(config.train.seed)
     if kind in ('hold', 'random'):
         return floor_actor(kind, config, data, gen)
-    if kind == 'nfp':
+    if kind in NFP_SAMPLERS:
         with tempfile.TemporaryDirectory() as tmp:
             out = run_dir / 'nfp' if run_dir else Path(tmp)
             result = run_training(config, data, None, out, {}, device=device, progress=False,
                                   resume=run_dir is not None, stop=stop)
             policy, _ = load_policy(result.policy_path, device)
-        return NFPActor(policy, SamplingConfig(mode='best_of_n', num_candidates=128), gen)
+        names = dict(tier_page.NFP_ALTERNATIVES, nfp='best-of-128')
+        return NFPActor(policy, NFP_SAMPLERS[kind], gen, name=f'NF-P {names[kind]}')
     checkpoint = run_dir / 'dp.pt' if run_dir else None
     policy, _ = train_diffusion(config, data, dp_size, device, checkpoint, stop=stop)
     sampler, steps, spacing, eta = DP_SAMPLERS[kind]
@@ -275,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--episodes', type=int, default=20)
     parser.add_argument('--run-dir', type=Path, default=Path('runs/state_tier'),
                         help='training checkpoints: interrupted runs resume, finished ones '
-                        'load (every DP sampler evaluates one DP training)')
+                        'load (every sampler of a policy evaluates one training)')
     parser.add_argument('--no-run-dir', dest='run_dir', action='store_const', const=None,
                         help='train in a temporary directory, keep nothing')
     return report.run_script(parser, argv, run_all, threads=1)

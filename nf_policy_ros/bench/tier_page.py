@@ -42,6 +42,11 @@ def recipe_label(record: dict[str, Any]) -> str:
 # DP's alternative samplers, each compared with DDIM-10 on the same trained networks
 DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 trailing'),
                    ('dp-ddim50', 'DDIM-50'), ('dp-ddim-eta1', 'DDIM-10 eta 1'))
+# NF-P's alternative samplers, each compared with best-of-128 on the same trained networks
+NFP_ALTERNATIVES = (('nfp-sample', 'sample std 1'), ('nfp-zero', 'zero latent'))
+# base kind -> (policy label, base sampler label, alternatives (kind, sampler label))
+SAMPLER_STUDIES = {'dp': ('DP', 'DDIM-10', DP_ALTERNATIVES),
+                   'nfp': ('NF-P', 'best-of-128', NFP_ALTERNATIVES)}
 
 
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
@@ -68,25 +73,33 @@ def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
 
 
 def sampler_lines(records: list[dict[str, Any]]) -> list[str]:
-    """Per budget and alternative sampler: DP's success with DDIM-10 and with the
-    alternative, pooled over the trainings (task, seed) sampled both ways. One DP training
-    serves every sampler, so the difference is the sampler's alone."""
+    """Per budget, policy and alternative sampler (``SAMPLER_STUDIES``): the policy's
+    success with its compared sampler and with the alternative, pooled over the trainings
+    (task, seed) sampled both ways. One training serves every sampler of a policy, so the
+    difference is the sampler's alone."""
     lines = []
     for label, runs in sorted(current_budgets(records).items()):
         by_kind = {(r['task'], r['seed'], r['policy']): r for r in runs}
-        for kind, name in DP_ALTERNATIVES:
-            both = sorted((task, seed) for task, seed, policy in by_kind
-                          if policy == kind and (task, seed, 'dp') in by_kind)
-            if not both:
-                continue
-            pooled = [report.successes_with_interval(
-                sum(by_kind[(*t, k)]['successes'] for t in both),
-                sum(by_kind[(*t, k)]['episodes'] for t in both)) for k in ('dp', kind)]
-            tasks = ', '.join(dict.fromkeys(task for task, _ in both))
-            lines.append(f'- {label}: DDIM-10 {pooled[0]} vs {name} {pooled[1]} on the '
-                         f"same {len(both)} DP training{'s' if len(both) > 1 else ''} "
-                         f'({tasks}).')
+        for base, (policy, base_name, alternatives) in SAMPLER_STUDIES.items():
+            for kind, name in alternatives:
+                both = sorted((task, seed) for task, seed, p in by_kind
+                              if p == kind and (task, seed, base) in by_kind)
+                if both:
+                    lines.append(_sampler_line(label, policy, (base, base_name), (kind, name),
+                                               both, by_kind))
     return lines
+
+
+def _sampler_line(label: str, policy: str, base: tuple[str, str], other: tuple[str, str],
+                  both: list[tuple[str, int]], by_kind: dict[tuple, dict[str, Any]]) -> str:
+    """'- budget: DP DDIM-10 12/40, CI .. vs DP DDPM-100 24/40, CI .. on the same 2 DP
+    trainings (hammer, lever-pull).' for the (task, seed) trainings ``both``."""
+    pooled = [report.successes_with_interval(
+        sum(by_kind[(*t, kind)]['successes'] for t in both),
+        sum(by_kind[(*t, kind)]['episodes'] for t in both)) for kind, _ in (base, other)]
+    tasks = ', '.join(dict.fromkeys(task for task, _ in both))
+    return (f'- {label}: {policy} {base[1]} {pooled[0]} vs {policy} {other[1]} {pooled[1]} on '
+            f"the same {len(both)} {policy} training{'s' if len(both) > 1 else ''} ({tasks}).")
 
 
 def _cell(records: list[dict[str, Any]]) -> str:
@@ -135,11 +148,15 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str,
 
 
 def sampler_section(records: list[dict[str, Any]]) -> list[str]:
-    """'## How much of DP's result is its sampler's' with ``sampler_lines``; [] without any."""
+    """The section "How much of each policy's result is its sampler's" with
+    ``sampler_lines``; [] without any."""
     lines = sampler_lines(records)
     if not lines:
         return []
-    return ["## How much of DP's result is its sampler's\n",
-            'DP success (successes/episodes pooled, 95 % Wilson interval) with the compared '
-            'DDIM-10 and with another sampler of the very same trained networks.\n',
+    return ["## How much of each policy's result is its sampler's\n",
+            'Success (successes/episodes pooled, 95 % Wilson interval) with the compared '
+            'sampler (DP DDIM-10, NF-P best-of-128) and with another sampler of the very '
+            'same trained networks. NF-P "sample std 1" draws one exact sample of the '
+            'learned density (the counterpart of DDPM); "zero latent" maps the latent mode '
+            '(deterministic, as DDIM with eta 0).\n',
             *lines, '']

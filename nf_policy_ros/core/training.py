@@ -169,6 +169,7 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                  on_metrics: Callable[[int, dict[str, float]], None] | None = None,
                  stop: threading.Event | None = None) -> TrainResult:
     """Train to ``config.train.total_steps`` (or until ``stop`` is set) and write the run.
+    Resuming a run that already reached its steps changes nothing and returns it.
 
     :param on_metrics: called on rank 0 with (step, metrics) after every logged step.
     :returns: the deployable checkpoint's path and the final losses.
@@ -180,6 +181,9 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     state = _check_run_dir(out_dir, resume, overwrite)
     policy, optimizer, ema = _build(config, train_set, dev)
     step = _restore(state, policy, optimizer, ema) if state else 0
+    path = out_dir / 'policy.pt'
+    if step >= cfg.total_steps and path.exists():
+        return _finished(path, step, policy)  # resumed a finished run: nothing to redo
     model = DistributedDataParallel(policy) if world > 1 else policy
     log = MetricsLog(out_dir, enabled=rank == 0)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -207,13 +211,20 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     log.close()
     if rank == 0 and step % cfg.checkpoint_every != 0 and step != cfg.total_steps:
         _save_resume(out_dir, policy, optimizer, ema, step, provenance)  # stopped early
-    path = out_dir / 'policy.pt'
     if rank == 0:
         _save_final(path, policy, ema, val_set or train_set, dev, provenance,
                     {'steps': step, 'train_nll_per_dim': loss, 'val_nll_per_dim': val_nll,
                      'calibration_source': 'validation' if val_set else 'training',
                      'calibration_sampling': asdict(config.sampling)})
     return TrainResult(path, step, loss, val_nll, policy)
+
+
+def _finished(path: Path, step: int, policy: NFPolicy) -> TrainResult:
+    """The result of a run that had already reached its steps: its deployable checkpoint
+    stays as written (calibration, final losses), and its losses are read back from it."""
+    summary = read_checkpoint(path)['provenance'].get('training', {})
+    return TrainResult(path, step, float(summary.get('train_nll_per_dim', math.nan)),
+                       float(summary.get('val_nll_per_dim', math.nan)), policy)
 
 
 def _eval_model(policy: NFPolicy, ema: AveragedModel | None) -> NFPolicy:
