@@ -50,6 +50,7 @@ def test_policy_latency_script_runs(capsys):
                                 '--dp-sizes', 'small']) == 0
     out = capsys.readouterr().out
     assert 'NF-P best-of-128' in out and 'DP (small U-Net) DDPM-100' in out
+    assert 'NF-P sample std 1' in out and 'DP (small U-Net) DDIM-10 eta 1 (' in out
     assert '| NF-P best-of-128 |' in out and '1.0x |' in out
 
 

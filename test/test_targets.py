@@ -112,19 +112,25 @@ def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
 def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
     from nf_policy_ros.bench import policy_latency
 
-    def record(device: str, ddpm: float, ddim: float) -> dict:
+    def record(device: str, ddpm: float, ddim: float, eta1: float | None = None) -> dict:
         rows = [{'policy': 'NF-P best-of-128', 'vs_best_of_128': 1.0},
                 {'policy': 'DP (small U-Net) DDPM-100 (5 M denoiser)', 'vs_best_of_128': ddpm},
                 {'policy': 'DP (small U-Net) DDIM-10 (5 M denoiser)', 'vs_best_of_128': ddim}]
+        if eta1 is not None:  # listed first: the DDIM-10 line must not take this row
+            rows.insert(1, {'policy': 'DP (small U-Net) DDIM-10 eta 1 (5 M denoiser)',
+                            'vs_best_of_128': eta1})
         return {'machine': {'device': device}, 'image_size': 84, 'rows': rows}
 
-    lines = policy_latency.target_lines([record('cpu', 50.0, 2.0), record('cpu', 30.0, 0.9),
+    lines = policy_latency.target_lines([record('cpu', 50.0, 2.0),
+                                         record('cpu', 30.0, 0.9, eta1=1.2),
                                          record('cuda', 12.0, 1.5)])
     assert lines == [
         '- cpu, 84x84: DP (small U-Net) DDPM-100 takes 30.0x the time of NF-P best-of-128. '
         'Target >= 30x: **met**.',
         '- cpu, 84x84: DP (small U-Net) DDIM-10 takes 0.9x the time of NF-P best-of-128. '
         'Target > 1x: **not met**.',
+        '- cpu, 84x84: DP (small U-Net) DDIM-10 eta 1 takes 1.2x the time of NF-P '
+        'best-of-128. Target > 1x: **met**.',
         '- cuda, 84x84: DP (small U-Net) DDPM-100 takes 12.0x the time of NF-P best-of-128. '
         'Target >= 30x: **not met**.',
         '- cuda, 84x84: DP (small U-Net) DDIM-10 takes 1.5x the time of NF-P best-of-128. '

@@ -1,7 +1,8 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Latency per chunk: NF-P (zero_latent, best-of-128, refine) against the Diffusion Policy
-baseline (DDIM-10, DDPM-100), same process, same encoder and chunk, batch 1.
+"""Latency per chunk: NF-P (zero_latent, one sample, best-of-128, refine) against the
+Diffusion Policy baseline (DDIM-10 with eta 0 and 1, DDPM-100), same process, same encoder
+and chunk, batch 1.
 
     OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.policy_latency --write-docs
     python -m nf_policy_ros.bench.policy_latency --device cuda --threads 4 --write-docs
@@ -27,6 +28,9 @@ from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.structs import Observation
 
 REFERENCE = 'NF-P best-of-128'
+# (scheduler, steps, eta): Diffusion Policy's fast sampler, the same with fresh noise at each
+# step (the state tier's strongest fast DP), and all 100 steps
+DP_SAMPLERS = (('ddim', 10, 0.0), ('ddim', 10, 1.0), ('ddpm', 100, 0.0))
 DP_SIZES = {'DP (published U-Net)': DiffusionConfig(),
             'DP (small U-Net)': DiffusionConfig(channels=(64, 128, 256), time_dim=64)}
 
@@ -44,14 +48,16 @@ def actors(config: NFPConfig, device: torch.device,
     nfp = NFPolicy(config).to(device)
     rows = [(f'NF-P {name}', NFPActor(nfp, sampling, gen)) for name, sampling in (
         ('zero_latent', SamplingConfig(mode='zero_latent')),
+        ('sample std 1', SamplingConfig(mode='sample', latent_std=1.0)),
         ('best-of-128', SamplingConfig(mode='best_of_n', num_candidates=128)),
         ('refine-10', SamplingConfig(mode='refine', refine_steps=10)))]
     for label in dp_sizes:
         dp = DiffusionPolicy(config, DP_SIZES[label]).to(device)
         params = sum(p.numel() for p in dp.denoiser.parameters()) / 1e6
-        for kind, steps in (('ddim', 10), ('ddpm', 100)):
-            rows.append((f'{label} {kind.upper()}-{steps} ({params:.0f} M denoiser)',
-                         DiffusionActor(dp, kind, steps, gen)))
+        for kind, steps, eta in DP_SAMPLERS:
+            actor = DiffusionActor(dp, kind, steps, gen, eta=eta)
+            name = actor.name.removeprefix('DP ')
+            rows.append((f'{label} {name} ({params:.0f} M denoiser)', actor))
     return rows
 
 
@@ -95,7 +101,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
 
 
 # the benchmark issue's bars: DP time / NF-P best-of-128 time, (bar, inclusive)
-TARGET_SPEEDUP = {'DDPM-100': (30.0, True), 'DDIM-10': (1.0, False)}
+TARGET_SPEEDUP = {'DDPM-100': (30.0, True), 'DDIM-10': (1.0, False),
+                  'DDIM-10 eta 1': (1.0, False)}
 
 
 def target_lines(records: list[dict[str, Any]]) -> list[str]:
@@ -106,7 +113,7 @@ def target_lines(records: list[dict[str, Any]]) -> list[str]:
         for size in DP_SIZES:
             for sampler, (bar, inclusive) in TARGET_SPEEDUP.items():
                 row = next((x for x in record['rows']
-                            if x['policy'].startswith(f'{size} {sampler} ')), None)
+                            if x['policy'].startswith(f'{size} {sampler} (')), None)
                 if row is None:
                     continue
                 ratio = row['vs_best_of_128']
