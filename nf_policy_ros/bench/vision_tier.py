@@ -51,8 +51,9 @@ DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
 # kind -> column; '<kind>-camera-off' / '-camera-frozen' evaluate the trained <kind> with
 # its camera blacked out / frozen on the first frame of an episode it is not evaluated on
 CAMERA_MODES = ('off', 'frozen')
-COLUMNS = {'nfp': 'NF-P', 'dp': 'DP',
-           **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
+COLUMNS = {'nfp': 'NF-P',
+           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_ALTERNATIVES},
+           'dp': 'DP', **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
            **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
               for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
@@ -89,7 +90,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
         '`nf_policy_ros.bench.vision_tier`)',
         'Meta-World v3 under joint-position control; observation = one 84x84 camera '
         '(ResNet18) + 9 joint positions; action = chunk of 8 joint targets, stride 4; NF-P '
-        'best-of-128 vs DP DDIM-10 ("DP DDPM-100": the same DP run sampled with 100 steps); '
+        'best-of-128 vs DP DDIM-10 (the other NF-P and DP columns: the same trained '
+        'networks sampled otherwise, as in the state tier); '
         '"camera off" / "camera frozen": the same trained policy '
         'evaluated with all-zero frames (out of distribution) / with the first frame of '
         f"seed {FROZEN_FRAME_SEED} every tick (a real scene, but not this episode's), joint "
