@@ -33,6 +33,11 @@ def test_records_carry_machine_and_commit():
     import torch
     info = report.machine_info(torch.device('cpu'))
     assert {'git_sha', 'host_cpu', 'torch', 'torch_threads', 'date_utc'} <= info.keys()
+    assert len(info['load_avg']) == 3 and min(info['load_avg']) >= 0
+    line = report.describe_machine(dict(info, load_avg=[2.96, 2.5, 1.0]))
+    assert line.endswith(', load average (1/5/15 min) 3.0/2.5/1.0'), line
+    del info['load_avg']  # records from before the load was recorded
+    assert 'load' not in report.describe_machine(info)
 
 
 def test_sim_success_script_runs(capsys):
@@ -139,3 +144,21 @@ def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypa
     assert '| make demo (ROS) | eval | 1 | 1 | 12 / 30 | 0.50 | 0.50 | 0.50 |' in page
     assert '![confidence traces](confidence_traces.png)' in page
     assert (tmp_path / 'docs' / 'confidence_traces.png').stat().st_size > 1000
+
+
+def test_demo_page_shows_each_runs_load_where_recorded():
+    from nf_policy_ros.bench import demo_report
+
+    machine = {'git_sha': 'abcdef1234567', 'date_utc': 'today', 'host_cpu': 'cpu',
+               'cpu_count': 2, 'torch': 'x', 'torch_threads': 1, 'device': 'cpu'}
+    run = {'demos': 30, 'settings': {'task': 'drawer-open', 'train_steps': '2000'},
+           'nfp': {'successes': 5, 'episodes': 10, 'mean_steps': 150.0,
+                   'latency_ms_mean_over_episodes': {'model_p50_ms': 35.0},
+                   'mean_confidence_success': 0.5, 'mean_confidence_failure': 0.3},
+           'do_nothing': {'successes': 0, 'episodes': 10}, 'eval_real_time_factor': 0.25,
+           'total_s': 1000.0, 'machine': machine}
+    page = demo_report.render_page([run, dict(run, machine=dict(machine,
+                                                                load_avg=[3.1, 2.9, 2.7]))])
+    old, new = [line for line in page.splitlines() if line.startswith('| drawer-open')]
+    assert new.endswith('| 16.7 | 2.70 | abcdef1234 |'), new
+    assert old.endswith('| 16.7 |  | abcdef1234 |'), old

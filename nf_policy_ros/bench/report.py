@@ -69,6 +69,9 @@ def machine_info(device: torch.device) -> dict[str, Any]:
         'host_cpu': cpu_model(), 'cpu_count': os.cpu_count(),
         'torch_threads': torch.get_num_threads(), 'python': platform.python_version(),
         'torch': torch.__version__, 'device': str(device),
+        # runnable processes averaged over 1, 5 and 15 min when the record was made: above
+        # the benchmark's own threads, something else shared the CPU (timings suspect)
+        'load_avg': [round(x, 2) for x in os.getloadavg()],
     }
     if device.type == 'cuda':
         info['gpu'] = torch.cuda.get_device_name(device)
@@ -154,9 +157,11 @@ def _cell(value: Any) -> str:
 
 def describe_machine(info: dict[str, Any]) -> str:
     gpu = f", GPU {info['gpu']}" if 'gpu' in info else ''
+    load = ('' if 'load_avg' not in info else ', load average (1/5/15 min) '
+            + '/'.join(f'{x:.1f}' for x in info['load_avg']))
     return (f"{info['date_utc']}, git `{info['git_sha'][:10]}`, {info['host_cpu']} "
             f"({info['cpu_count']} cores), torch {info['torch']} with "
-            f"{info['torch_threads']} thread(s), device `{info['device']}`{gpu}")
+            f"{info['torch_threads']} thread(s), device `{info['device']}`{gpu}{load}")
 
 
 def run_script(parser, argv: list[str] | None, run: Callable[[Any], Any],
