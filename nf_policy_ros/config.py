@@ -165,6 +165,10 @@ class TrainConfig:
     stage_batch_size: tuple[int, ...] = param('Batch size of each stage.', (64, 128, 256))
     warmup_steps: int = param('Linear LR warm-up at the start of training.', 200)
     weight_decay: float = param('AdamW weight decay.', 1e-4)
+    action_noise_std: float = param('Std of Gaussian noise added to the normalized action '
+                                    "chunks in training, in units of each joint's spread "
+                                    'in the data (smooths the density a flow fits to few '
+                                    'demos; 0 = off).', 0.0)
     grad_clip_norm: float = param('Gradient-norm clip (0 = off).', 1.0)
     ema_decay: float = param('EMA decay of the weights used for evaluation (0 = off).', 0.999)
     ema_warmup: bool = param('Ramp the EMA decay as min(ema_decay, (1+n)/(10+n)) over '
@@ -189,6 +193,8 @@ class TrainConfig:
                  'positive learning rates')
         require(all(b > 0 for b in self.stage_batch_size), 'train.stage_batch_size',
                  self.stage_batch_size, 'positive batch sizes')
+        require(self.action_noise_std >= 0.0, 'train.action_noise_std',
+                self.action_noise_std, '>= 0')
         require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')
         require(0.0 < self.val_fraction < 1.0, 'train.val_fraction', self.val_fraction,
                  'in (0, 1)')

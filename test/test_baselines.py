@@ -131,6 +131,10 @@ def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path)
         ('NF-P best-of-128', 'best_of_n'), ('NF-P sample std 1', 'sample'),
         ('NF-P zero latent', 'zero_latent')]
     assert sample.sampling.latent_std == 1.0
+    noisy = train_actor('nfp-noise', config, data, tmp_path / 'noise')
+    assert noisy.name == 'NF-P action noise 0.1' and noisy.sampling == best.sampling
+    assert noisy.policy.config.train.action_noise_std == 0.1
+    assert best.policy.config.train.action_noise_std == 0.0
     for actor in (sample, zero):
         for a, b in zip(best.policy.parameters(), actor.policy.parameters()):
             assert torch.equal(a, b)
@@ -147,6 +151,8 @@ def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
             for kind in ('nfp', 'nfp-sample', 'dp', 'dp-ddpm', 'dp-ddim-trailing')}
     assert dirs['dp'] == dirs['dp-ddpm'] == dirs['dp-ddim-trailing'] != dirs['nfp']
     assert dirs['nfp-sample'] == dirs['nfp']
+    noise = job_run_dir(args, ('hammer', 10, 0, 'nfp-noise'), config, 300.0)
+    assert noise.name.endswith('_nfp-noise') and noise.parent == dirs['nfp'].parent
     assert dirs['dp'].parent == tmp_path / 'hammer'
     other_seed = job_run_dir(args, ('hammer', 10, 1, 'dp'), tier_config(100, seed=1), 300.0)
     longer = job_run_dir(args, ('hammer', 10, 0, 'dp'), tier_config(200, seed=0), 300.0)

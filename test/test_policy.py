@@ -181,3 +181,33 @@ def test_the_camera_reaches_the_context_at_every_supported_image_size(size, stri
         seen = encoder(images, state)
         blind = encoder(torch.zeros_like(images), state)
     assert float((seen - blind).abs().max()) > 1e-4
+
+
+def test_action_noise_perturbs_the_training_loss_only():
+    """train.action_noise_std adds seeded Gaussian noise to the normalized chunk in training
+    mode; evaluation (log p, confidence) and a zero std are untouched."""
+    from dataclasses import replace
+
+    from nf_policy_ros.core.policy import NFPolicy
+    from nf_policy_ros.core.training import fit_normalizers
+
+    base = small_config()
+    data = WindowDataset([sine_episode()], base.actions)
+    batch = data.batch(np.arange(8))
+    actions, obs = torch.from_numpy(batch['actions']), observations(batch)
+
+    def loss(std: float, train: bool, seed: int = 0) -> float:
+        torch.manual_seed(0)
+        policy = NFPolicy(replace(base, train=replace(base.train, action_noise_std=std)))
+        fit_normalizers(policy, data)
+        policy.train(train)
+        with torch.no_grad():
+            return float(policy.loss(actions, obs, torch.Generator().manual_seed(seed)))
+
+    clean = loss(0.0, True)
+    assert loss(0.0, True, seed=1) == clean
+    assert loss(0.5, True) != clean and loss(0.5, True) == loss(0.5, True)
+    assert loss(0.5, True, seed=1) != loss(0.5, True)
+    assert loss(0.5, False) == loss(0.0, False)
+    with pytest.raises(ValueError, match='train.action_noise_std'):
+        replace(base.train, action_noise_std=-0.1)

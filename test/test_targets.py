@@ -48,6 +48,14 @@ def test_head_to_head_line_names_each_task_and_the_outcome():
     tie = targets.head_to_head_line('10 demos', ddpm, ['hammer'], 1, 'dp-ddpm', 'DP DDPM-100')
     assert 'NF-P >= DP DDPM-100 on **1 of 1**' in tie and '(tie: hammer;' in tie
     assert 'not measured: x' in line and '**open**' in line
+    noise = [_run('hammer', 'nfp-noise', 3), _run('lever-pull', 'nfp-noise', 12), *runs]
+    variant = targets.head_to_head_line('10 demos', noise, ['hammer', 'lever-pull'], 2,
+                                        mine=('nfp-noise', 'NF-P noise'))
+    assert 'NF-P noise >= DP on **1 of 2**' in variant, variant
+    assert 'NF-P noise better: lever-pull; DP better: hammer' in variant
+    lines = tier_page.target_lines(noise, ['hammer', 'lever-pull'], 2)
+    assert [line.split(': ')[1].split(' on ')[0] for line in lines] == [
+        'NF-P >= DP', 'NF-P action noise 0.1 >= DP']
 
 
 def test_state_tier_targets_use_each_tasks_current_servo_only():
@@ -79,6 +87,10 @@ def test_sampler_lines_compare_each_policys_samplers_on_the_same_trainings_only(
                     'CI 18-45 vs DP DDPM-100 24/40, CI 45-74 on the same 2 DP trainings '
                     '(hammer, lever-pull).')
     assert 'DP DDIM-10 5/20' in trailing and 'DP DDIM-10 trailing 3/20' in trailing
+    noise, = tier_page.sampler_lines([_run('hammer', 'nfp', 12), _run('hammer', 'nfp-noise', 9),
+                                      _run('basketball', 'nfp-noise', 9)])
+    assert noise.endswith('NF-P best-of-128 12/20, CI 39-78 vs NF-P action noise 0.1 9/20, '
+                          'CI 26-66 on the same 1 demos and seed (hammer).'), noise
     assert sample.endswith('NF-P best-of-128 12/20, CI 39-78 vs NF-P sample std 1 7/20, '
                            'CI 18-57 on the same 1 NF-P training (hammer).'), sample
     assert tier_page.sampler_lines([_run('hammer', 'dp', 4), _run('hammer', 'nfp', 4)]) == []

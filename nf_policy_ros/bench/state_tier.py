@@ -18,7 +18,7 @@ finished ones are skipped); state_tier.md is rendered from all of them.
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
+from dataclasses import asdict, replace
 import hashlib
 import json
 from pathlib import Path
@@ -76,9 +76,18 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
     return {'lr': config.train.stage_lr[0], 'ema_warmup': config.train.ema_warmup}
 
 
+# Settings added after the first records, hashed only when set away from their default, so
+# the records and saved trainings from before keep their hash.
+HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0}
+
+
 def config_hash(config: NFPConfig) -> str:
-    text = json.dumps({'nfp': asdict(config), 'dp': asdict(DP_SIZE)}, sort_keys=True,
-                      default=str)
+    """10 hex digits identifying the NF-P config and the DP size of a run."""
+    nfp = asdict(config)
+    for (group, field), default in HASHED_WHEN_SET.items():
+        if nfp[group][field] == default:
+            del nfp[group][field]
+    text = json.dumps({'nfp': nfp, 'dp': asdict(DP_SIZE)}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
@@ -109,9 +118,14 @@ DP_SAMPLERS = {'dp': ('ddim', 10, 'leading', 0.0), 'dp-ddpm': ('ddpm', 100, 'lea
 NFP_SAMPLERS = {'nfp': SamplingConfig(mode='best_of_n', num_candidates=128),
                 'nfp-sample': SamplingConfig(mode='sample', latent_std=1.0),
                 'nfp-zero': SamplingConfig(mode='zero_latent')}
-POLICIES = (*NFP_SAMPLERS, *DP_SAMPLERS, 'hold', 'random')
+# NF-P trained otherwise (its own network), sampled best-of-128: kind -> TrainConfig changes.
+# Action noise: what we tried where NF-P trails DP with 10 demos (one value, fixed before
+# its results, on every task).
+NFP_TRAINING_VARIANTS = {'nfp-noise': {'action_noise_std': 0.1}}
+POLICIES = (*NFP_SAMPLERS, *NFP_TRAINING_VARIANTS, *DP_SAMPLERS, 'hold', 'random')
 COLUMNS = {'nfp': 'NF-P',
            **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_ALTERNATIVES},
+           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_VARIANTS},
            'dp': 'DP', **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
            'hold': 'hold', 'random': 'random'}
 
@@ -124,25 +138,33 @@ def network_of(kind: str) -> str:
     return 'nfp' if kind in NFP_SAMPLERS else kind
 
 
+def variant_config(config: NFPConfig, kind: str) -> NFPConfig:
+    """``config`` with the training changes of ``NFP_TRAINING_VARIANTS[kind]``."""
+    return replace(config, train=replace(config.train, **NFP_TRAINING_VARIANTS[kind]))
+
+
 def train_actor(kind: str, config: NFPConfig, data: WindowDataset, run_dir: Path | None = None,
                 dp_size: DiffusionConfig = DP_SIZE, device: str = 'cpu',
                 stop: threading.Event | None = None):
-    """A trained ActionPolicy: NF-P sampled as ``NFP_SAMPLERS[kind]``, DP as
-    ``DP_SAMPLERS[kind]`` (one training for every sampler of a policy), or a floor that
-    needs no training (``hold``, ``random``). With ``run_dir`` the training checkpoints
-    live there: an interrupted run resumes and a finished one loads (so a policy's samplers
-    share one training)."""
+    """A trained ActionPolicy: NF-P sampled as ``NFP_SAMPLERS[kind]``, NF-P trained as
+    ``NFP_TRAINING_VARIANTS[kind]`` (best-of-128), DP sampled as ``DP_SAMPLERS[kind]`` (one
+    training for every sampler of a policy), or a floor that needs no training (``hold``,
+    ``random``). With ``run_dir`` the training checkpoints live there: an interrupted run
+    resumes and a finished one loads (so a policy's samplers share one training)."""
     gen = torch.Generator(device=device).manual_seed(config.train.seed)
     if kind in ('hold', 'random'):
         return floor_actor(kind, config, data, gen)
-    if kind in NFP_SAMPLERS:
+    if kind in NFP_SAMPLERS or kind in NFP_TRAINING_VARIANTS:
+        trained = variant_config(config, kind) if kind in NFP_TRAINING_VARIANTS else config
         with tempfile.TemporaryDirectory() as tmp:
             out = run_dir / 'nfp' if run_dir else Path(tmp)
-            result = run_training(config, data, None, out, {}, device=device, progress=False,
-                                  resume=run_dir is not None, stop=stop)
+            result = run_training(trained, data, None, out, {}, device=device,
+                                  progress=False, resume=run_dir is not None, stop=stop)
             policy, _ = load_policy(result.policy_path, device)
-        names = dict(tier_page.NFP_ALTERNATIVES, nfp='best-of-128')
-        return NFPActor(policy, NFP_SAMPLERS[kind], gen, name=f'NF-P {names[kind]}')
+        names = dict(tier_page.NFP_ALTERNATIVES, **dict(tier_page.NFP_VARIANTS),
+                     nfp='best-of-128')
+        return NFPActor(policy, NFP_SAMPLERS.get(kind, NFP_SAMPLERS['nfp']), gen,
+                        name=f'NF-P {names[kind]}')
     checkpoint = run_dir / 'dp.pt' if run_dir else None
     policy, _ = train_diffusion(config, data, dp_size, device, checkpoint, stop=stop)
     sampler, steps, spacing, eta = DP_SAMPLERS[kind]

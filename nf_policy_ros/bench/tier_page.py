@@ -44,6 +44,9 @@ DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 traili
                    ('dp-ddim50', 'DDIM-50'), ('dp-ddim-eta1', 'DDIM-10 eta 1'))
 # NF-P's alternative samplers, each compared with best-of-128 on the same trained networks
 NFP_ALTERNATIVES = (('nfp-sample', 'sample std 1'), ('nfp-zero', 'zero latent'))
+# NF-P trained otherwise (its own network, best-of-128), each compared with NF-P on the same
+# data and seeds
+NFP_VARIANTS = (('nfp-noise', 'action noise 0.1'),)
 # base kind -> (policy label, base sampler label, alternatives (kind, sampler label))
 SAMPLER_STUDIES = {'dp': ('DP', 'DDIM-10', DP_ALTERNATIVES),
                    'nfp': ('NF-P', 'best-of-128', NFP_ALTERNATIVES)}
@@ -51,13 +54,15 @@ SAMPLER_STUDIES = {'dp': ('DP', 'DDIM-10', DP_ALTERNATIVES),
 
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
     """The head-to-head target per budget (demos, steps, lr, EMA), against DP as compared
-    (DDIM-10) and, where measured, the same DP sampled by each of ``DP_ALTERNATIVES``; on
-    finished runs at each task's current servo bandwidth."""
+    (DDIM-10) and, where measured, the same DP sampled by each of ``DP_ALTERNATIVES``; for
+    NF-P and, where measured, each of ``NFP_VARIANTS``; on finished runs at each task's
+    current servo bandwidth."""
     budgets = current_budgets(records)
     opponents = (('dp', 'DP'), *((kind, f'DP {name}') for kind, name in DP_ALTERNATIVES))
-    lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name)
-             for label, runs in sorted(budgets.items()) for kind, name in opponents
-             if targets.verdicts(runs, tasks, kind)]
+    mines = (('nfp', 'NF-P'), *((kind, f'NF-P {name}') for kind, name in NFP_VARIANTS))
+    lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name, mine)
+             for label, runs in sorted(budgets.items()) for mine in mines
+             for kind, name in opponents if targets.verdicts(runs, tasks, kind, mine[0])]
     return lines or ['- No budget with both NF-P and DP measured yet.']
 
 
@@ -80,26 +85,32 @@ def sampler_lines(records: list[dict[str, Any]]) -> list[str]:
     lines = []
     for label, runs in sorted(current_budgets(records).items()):
         by_kind = {(r['task'], r['seed'], r['policy']): r for r in runs}
-        for base, (policy, base_name, alternatives) in SAMPLER_STUDIES.items():
-            for kind, name in alternatives:
-                both = sorted((task, seed) for task, seed, p in by_kind
-                              if p == kind and (task, seed, base) in by_kind)
-                if both:
-                    lines.append(_sampler_line(label, policy, (base, base_name), (kind, name),
-                                               both, by_kind))
+        studies = [(policy, (base, base_name), other, f'{policy} training')
+                   for base, (policy, base_name, alternatives) in SAMPLER_STUDIES.items()
+                   for other in alternatives]
+        studies += [('NF-P', ('nfp', 'best-of-128'), other, 'demos and seed')
+                     for other in NFP_VARIANTS]
+        for policy, base, other, same in studies:
+            both = sorted((task, seed) for task, seed, p in by_kind
+                          if p == other[0] and (task, seed, base[0]) in by_kind)
+            if both:
+                lines.append(_sampler_line(label, policy, base, other, both, by_kind, same))
     return lines
 
 
 def _sampler_line(label: str, policy: str, base: tuple[str, str], other: tuple[str, str],
-                  both: list[tuple[str, int]], by_kind: dict[tuple, dict[str, Any]]) -> str:
+                  both: list[tuple[str, int]], by_kind: dict[tuple, dict[str, Any]],
+                  same: str) -> str:
     """'- budget: DP DDIM-10 12/40, CI .. vs DP DDPM-100 24/40, CI .. on the same 2 DP
-    trainings (hammer, lever-pull).' for the (task, seed) trainings ``both``."""
+    trainings (hammer, lever-pull).' for the (task, seed) pairs ``both``; ``same`` names what
+    the two share ('DP training', or 'demos and seed' for NF-P trained otherwise)."""
     pooled = [report.successes_with_interval(
         sum(by_kind[(*t, kind)]['successes'] for t in both),
         sum(by_kind[(*t, kind)]['episodes'] for t in both)) for kind, _ in (base, other)]
     tasks = ', '.join(dict.fromkeys(task for task, _ in both))
+    plural = 's' if len(both) > 1 else ''
     return (f'- {label}: {policy} {base[1]} {pooled[0]} vs {policy} {other[1]} {pooled[1]} on '
-            f"the same {len(both)} {policy} training{'s' if len(both) > 1 else ''} ({tasks}).")
+            f'the same {len(both)} {same}{plural} ({tasks}).')
 
 
 def _cell(records: list[dict[str, Any]]) -> str:
@@ -158,5 +169,7 @@ def sampler_section(records: list[dict[str, Any]]) -> list[str]:
             'sampler (DP DDIM-10, NF-P best-of-128) and with another sampler of the very '
             'same trained networks. NF-P "sample std 1" draws one exact sample of the '
             'learned density (the counterpart of DDPM); "zero latent" maps the latent mode '
-            '(deterministic, as DDIM with eta 0).\n',
+            '(deterministic, as DDIM with eta 0). "action noise": NF-P trained with that '
+            'Gaussian noise on its normalized action chunks (another network, same demos '
+            'and seeds).\n',
             *lines, '']

@@ -73,9 +73,14 @@ class NFPolicy(nn.Module):
 
     def loss(self, actions: torch.Tensor, obs: Observation,
              generator: torch.Generator | None = None) -> torch.Tensor:
-        """Mean negative log-likelihood per action dimension [nats/dim] (the training loss)."""
+        """Mean negative log-likelihood per action dimension [nats/dim] (the training loss);
+        in training mode the normalized chunk gets ``train.action_noise_std`` Gaussian noise."""
         context = self.encode(obs, generator)
-        log_p = self.flow.log_prob(self.flatten_actions(actions), context)
+        x = self.flatten_actions(actions)
+        noise_std = self.config.train.action_noise_std
+        if self.training and noise_std > 0:
+            x = x + noise_std * torch.randn(x.shape, generator=generator, device=x.device)
+        log_p = self.flow.log_prob(x, context)
         return -(log_p / self.config.actions.flat_dim).mean()
 
     def forward(self, actions: torch.Tensor, obs: Observation,
