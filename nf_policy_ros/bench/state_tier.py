@@ -120,7 +120,8 @@ NFP_SAMPLERS = {'nfp': SamplingConfig(mode='best_of_n', num_candidates=128),
                 'nfp-zero': SamplingConfig(mode='zero_latent')}
 # NF-P trained otherwise (its own network), sampled best-of-128: kind -> TrainConfig changes.
 # Action noise: what we tried where NF-P trails DP with 10 demos (one value, fixed before
-# its results, on every task).
+# its results, on every task). Records name only the kind: once a kind has records its
+# settings stay as they are (a new setting is a new kind).
 NFP_TRAINING_VARIANTS = {'nfp-noise': {'action_noise_std': 0.1}}
 POLICIES = (*NFP_SAMPLERS, *NFP_TRAINING_VARIANTS, *DP_SAMPLERS, 'hold', 'random')
 COLUMNS = {'nfp': 'NF-P',
@@ -285,7 +286,8 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
                'Diffusion Policy does, 90, 80, ..., 0; "DP DDPM-100": the same training '
                'sampled with all 100 steps; "DP DDIM-10 trailing": with steps 99, 89, ..., '
                '9; "DP DDIM-50": 50 steps; "DP DDIM-10 eta 1": fresh noise at each step as '
-               'DDPM); floors: hold (arm held '
+               'DDPM; the other NF-P columns: the same NF-P network sampled otherwise, or '
+               'NF-P trained with action noise, see the last section); floors: hold (arm held '
                'still, gripper open) and random (each target uniform in the demonstrated '
                'range of its joint)')
 
