@@ -163,7 +163,7 @@ def train_actor(kind: str, config: NFPConfig, data: WindowDataset, run_dir: Path
                                   progress=False, resume=run_dir is not None, stop=stop)
             policy, _ = load_policy(result.policy_path, device)
         names = dict(tier_page.NFP_ALTERNATIVES, **dict(tier_page.NFP_VARIANTS),
-                     nfp='best-of-128')
+                     nfp=tier_page.SAMPLER_STUDIES['nfp'][1])
         return NFPActor(policy, NFP_SAMPLERS.get(kind, NFP_SAMPLERS['nfp']), gen,
                         name=f'NF-P {names[kind]}')
     checkpoint = run_dir / 'dp.pt' if run_dir else None

@@ -82,14 +82,14 @@ def sampler_lines(records: list[dict[str, Any]]) -> list[str]:
     success with its compared sampler and with the alternative, pooled over the trainings
     (task, seed) sampled both ways. One training serves every sampler of a policy, so the
     difference is the sampler's alone."""
+    studies = [(policy, (base, base_name), other, f'{policy} training')
+               for base, (policy, base_name, alternatives) in SAMPLER_STUDIES.items()
+               for other in alternatives]
+    studies += [('NF-P', ('nfp', SAMPLER_STUDIES['nfp'][1]), other, 'demos and seed')
+                for other in NFP_VARIANTS]
     lines = []
     for label, runs in sorted(current_budgets(records).items()):
         by_kind = {(r['task'], r['seed'], r['policy']): r for r in runs}
-        studies = [(policy, (base, base_name), other, f'{policy} training')
-                   for base, (policy, base_name, alternatives) in SAMPLER_STUDIES.items()
-                   for other in alternatives]
-        studies += [('NF-P', ('nfp', 'best-of-128'), other, 'demos and seed')
-                     for other in NFP_VARIANTS]
         for policy, base, other, same in studies:
             both = sorted((task, seed) for task, seed, p in by_kind
                           if p == other[0] and (task, seed, base[0]) in by_kind)
