@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import pytest
-from test_flow import CONTEXT, trained_looking_flow
+from test_flow import CONTEXT, FLOAT64_EXACT, relative_error, trained_looking_flow
 import torch
 
 from nf_policy_ros.config import SamplingConfig
@@ -48,14 +48,24 @@ def test_best_of_n_returns_the_most_likely_candidate(flow, context):
 
 
 @pytest.mark.parametrize('space', ['latent', 'action'])
-def test_refine_never_lowers_log_p_and_usually_raises_it(flow, context, space):
+def test_refine_never_lowers_log_p_and_usually_raises_it(space):
+    """In float64: the claims are about the ascent, not about float32 rounding. The start
+    is scored by the same pass refine scores it with (the sampling pass for 'latent', the
+    likelihood pass for 'action'), so "never lower" is exact up to a few ulps; the two
+    passes differ by the flow's conditioning (see test_flow.FLOAT64_EXACT)."""
+    flow = trained_looking_flow('fast', torch.float64)
+    context = torch.randn(3, CONTEXT, generator=torch.Generator().manual_seed(7),
+                          dtype=torch.float64)
     config = SamplingConfig(mode='refine', refine_steps=15, refine_step_size=0.05,
                             refine_space=space, latent_std=1.0)
     start_x, start_lp = sampling.sample(flow, context, 1.0, torch.Generator().manual_seed(9))
+    if space == 'action':
+        start_lp = flow.log_prob(start_x, context)
     x, log_p = sampling.refine(flow, context, config, torch.Generator().manual_seed(9))
-    assert (log_p >= start_lp - 1e-5).all()
+    ulps = 8 * torch.finfo(torch.float64).eps * start_lp.abs()
+    assert (log_p >= start_lp - ulps).all()
     assert (log_p > start_lp + 1e-3).any()
-    assert torch.allclose(flow.log_prob(x, context), log_p, atol=1e-3)
+    assert relative_error(flow.log_prob(x, context), log_p) < FLOAT64_EXACT
 
 
 def test_refine_with_zero_steps_is_the_sample(flow, context):
