@@ -165,6 +165,12 @@ class TrainConfig:
     stage_batch_size: tuple[int, ...] = param('Batch size of each stage.', (64, 128, 256))
     warmup_steps: int = param('Linear LR warm-up at the start of training.', 200)
     weight_decay: float = param('AdamW weight decay.', 1e-4)
+    encoder_lr_scale: float = param('Learning rate of the image trunks and keypoint heads as '
+                                    'a fraction of the stage learning rate (the rest of the '
+                                    'policy trains at the full rate). Below 1 keeps the '
+                                    'randomly initialized ResNet from collapsing to an '
+                                    'image-independent output in the first ~100 steps of '
+                                    'likelihood training.', 0.1)
     action_noise_std: float = param('Std of Gaussian noise added to the normalized action '
                                     "chunks in training, in units of each joint's spread "
                                     'in the data (smooths the density a flow fits to few '
@@ -193,6 +199,8 @@ class TrainConfig:
                  'positive learning rates')
         require(all(b > 0 for b in self.stage_batch_size), 'train.stage_batch_size',
                  self.stage_batch_size, 'positive batch sizes')
+        require(0.0 < self.encoder_lr_scale <= 1.0, 'train.encoder_lr_scale',
+                self.encoder_lr_scale, 'in (0, 1]')
         require(self.action_noise_std >= 0.0, 'train.action_noise_std',
                 self.action_noise_std, '>= 0')
         require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')

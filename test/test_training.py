@@ -106,6 +106,21 @@ def test_wrong_format_version_is_refused(tmp_path):
         read_checkpoint(path)
 
 
+@pytest.mark.parametrize('num_cameras, loads', [(0, True), (1, False)])
+def test_version_1_loads_without_cameras_and_is_refused_with_them(tmp_path, num_cameras,
+                                                                    loads):
+    """Version 2 added the standardized spatial softmax: a version-1 camera encoder is the
+    blind one and must be retrained; a state-only file holds the same weights."""
+    path = tmp_path / 'v1.pt'
+    torch.save({'format': 'nf_policy_ros.checkpoint', 'format_version': 1,
+                'config': {'encoder': {'num_cameras': num_cameras}}}, path)
+    if loads:
+        assert read_checkpoint(path)['format_version'] == 1
+    else:
+        with pytest.raises(CheckpointError, match='format_version=1 with cameras.*retrain'):
+            read_checkpoint(path)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))

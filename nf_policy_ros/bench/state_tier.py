@@ -81,13 +81,24 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
 HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0}
 
 
+# Revision of the camera path that changes a camera run without changing its settings:
+# 2 = standardized spatial softmax and the trunk learning-rate scale (issue 18). Camera
+# runs hash it, so runs of the blind encoder are never taken for new ones.
+CAMERA_PATH_VERSION = 2
+
+
 def config_hash(config: NFPConfig) -> str:
     """10 hex digits identifying the NF-P config and the DP size of a run."""
     nfp = asdict(config)
     for (group, field), default in HASHED_WHEN_SET.items():
         if nfp[group][field] == default:
             del nfp[group][field]
-    text = json.dumps({'nfp': nfp, 'dp': asdict(DP_SIZE)}, sort_keys=True, default=str)
+    payload = {'nfp': nfp, 'dp': asdict(DP_SIZE)}
+    if config.encoder.num_cameras == 0:
+        del nfp['train']['encoder_lr_scale']  # no image trunk: the setting does nothing
+    else:
+        payload['camera_path'] = CAMERA_PATH_VERSION
+    text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 

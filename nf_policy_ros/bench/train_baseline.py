@@ -17,7 +17,7 @@ from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import batch_indices, pick_device, step_generator
-from nf_policy_ros.core.training import fit_normalizers, train_step
+from nf_policy_ros.core.training import build_optimizer, fit_normalizers, train_step
 from nf_policy_ros.data.windows import WindowDataset
 
 
@@ -34,8 +34,7 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
     policy = DiffusionPolicy(config, diffusion)
     fit_normalizers(policy, data)
     policy.to(dev).train()
-    optimizer = torch.optim.AdamW(policy.parameters(), lr=cfg.stage_lr[0],
-                                  weight_decay=cfg.weight_decay)
+    optimizer = build_optimizer(policy, cfg)
     ema = build_ema(policy, cfg.ema_decay, cfg.ema_warmup)
     loss, start = float('nan'), 0
     if checkpoint is not None and checkpoint.exists():

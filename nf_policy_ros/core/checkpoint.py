@@ -4,7 +4,7 @@
 
 Layout (plain dicts, lists, strings, numbers and tensors only)::
 
-    {'format': 'nf_policy_ros.checkpoint', 'format_version': 1,
+    {'format': 'nf_policy_ros.checkpoint', 'format_version': 2,
      'config': <NFPConfig as a dict>, 'state_dict': <weights, normalizers, calibration>,
      'provenance': {'git_sha', 'created_utc', 'joint_names', 'fps', 'stride', 'bags', ...},
      'training': <optional resume state: step, optimizer, EMA, RNG states>}
@@ -26,7 +26,9 @@ from nf_policy_ros.config import NFPConfig, config_from_dict, config_to_dict
 from nf_policy_ros.core.policy import NFPolicy
 
 FORMAT = 'nf_policy_ros.checkpoint'
-FORMAT_VERSION = 1
+# 2: the camera path's standardized spatial softmax (a new parameter per keypoint head).
+# Version-1 files without cameras hold the same weights and still load.
+FORMAT_VERSION = 2
 
 
 class CheckpointError(ValueError):
@@ -84,10 +86,21 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get('format') != FORMAT:
         raise CheckpointError(f'checkpoint {str(path)!r} is not an {FORMAT} file')
     version = payload.get('format_version')
+    if version == 1 and _num_cameras(payload) == 0:
+        return payload
+    if version == 1:
+        raise CheckpointError(f'checkpoint {str(path)!r} has format_version=1 with cameras: '
+                              'its image encoder predates the standardized spatial softmax '
+                              '(it learned to ignore the camera); retrain it')
     if version != FORMAT_VERSION:
         raise CheckpointError(f'checkpoint {str(path)!r} has format_version={version!r}: '
                               f'expected {FORMAT_VERSION}')
     return payload
+
+
+def _num_cameras(payload: dict[str, Any]) -> int:
+    encoder = payload.get('config', {}).get('encoder', {})
+    return int(encoder.get('num_cameras', NFPConfig().encoder.num_cameras))
 
 
 def load_policy(path: str | os.PathLike,

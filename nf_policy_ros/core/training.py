@@ -23,7 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
-from nf_policy_ros.config import NFPConfig, SamplingConfig
+from nf_policy_ros.config import NFPConfig, SamplingConfig, TrainConfig
 from nf_policy_ros.core.checkpoint import make_provenance, read_checkpoint, save_checkpoint
 from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.policy import NFPolicy
@@ -128,8 +128,7 @@ def _build(config: NFPConfig, train_set: WindowDataset,
     policy = NFPolicy(config)
     fit_normalizers(policy, train_set)
     policy.to(device).train()
-    optimizer = torch.optim.AdamW(policy.parameters(), lr=config.train.stage_lr[0],
-                                  weight_decay=config.train.weight_decay)
+    optimizer = build_optimizer(policy, config.train)
     return policy, optimizer, build_ema(policy, config.train.ema_decay, config.train.ema_warmup)
 
 
@@ -143,13 +142,35 @@ def _restore(state: dict[str, Any], policy: NFPolicy, optimizer: torch.optim.Opt
     return int(training['step'])
 
 
+IMAGE_PARAMETER_PREFIXES = ('encoder.trunks.', 'encoder.keypoints.')
+
+
+def parameter_groups(policy: torch.nn.Module, lr_scale: float) -> list[dict[str, Any]]:
+    """AdamW groups: image trunks and keypoint heads at ``lr_scale`` times the stage rate,
+    everything else at the full rate. Each group carries its ``lr_scale`` (``train_step``
+    sets ``lr = stage lr * lr_scale``); a state-only policy has one group."""
+    image, rest = [], []
+    for name, p in policy.named_parameters():
+        (image if name.startswith(IMAGE_PARAMETER_PREFIXES) else rest).append(p)
+    groups = [{'params': rest, 'lr_scale': 1.0}]
+    if image:
+        groups.append({'params': image, 'lr_scale': lr_scale})
+    return groups
+
+
+def build_optimizer(policy: torch.nn.Module, train: TrainConfig) -> torch.optim.Optimizer:
+    """The AdamW of NF-P's recipe (shared by the Diffusion Policy baseline)."""
+    return torch.optim.AdamW(parameter_groups(policy, train.encoder_lr_scale),
+                             lr=train.stage_lr[0], weight_decay=train.weight_decay)
+
+
 def train_step(model: torch.nn.Module, policy: torch.nn.Module,
                optimizer: torch.optim.Optimizer, batch: dict[str, np.ndarray], lr: float,
                generator: torch.Generator, device: torch.device, clip: float) -> float:
     """One optimizer step of ``model(actions, obs, generator)`` -> loss (any policy with
     that training forward: NF-P, or the benchmarks' Diffusion Policy); returns the loss."""
     for group in optimizer.param_groups:
-        group['lr'] = lr
+        group['lr'] = lr * group.get('lr_scale', 1.0)
     actions, obs = batch_to_device(batch, device)
     loss = model(actions, obs, generator)
     if not torch.isfinite(loss):
