@@ -108,7 +108,7 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
     assert (tmp_path / 'drawer-open' / 'demos_1' / 'meta.json').exists()
     assert vision_tier.main(args) == 0
     assert '| drawer-open | 1 | 3 |' in capsys.readouterr().out
-    checkpoint = tmp_path / 'drawer-open' / '1demos_seed0_dp' / 'dp.pt'
+    [checkpoint] = (tmp_path / 'drawer-open').glob('1demos_seed0_*_dp/dp.pt')
     trained = checkpoint.stat().st_mtime_ns
     at = args.index('dp')
     evals = ['dp-camera-off', 'dp-camera-frozen', 'dp-ddpm']

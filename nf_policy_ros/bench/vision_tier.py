@@ -59,8 +59,12 @@ COLUMNS = {'nfp': 'NF-P',
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
 
 
-def vision_config(steps: int, seed: int) -> NFPConfig:
-    return NFPConfig(encoder=EncoderConfig(image_height=IMAGE, image_width=IMAGE, state_dim=9),
+def vision_config(steps: int, seed: int, image: int | None = None,
+                  trunk_stride: int = 0) -> NFPConfig:
+    """The vision tier's model and recipe; ``image`` [px] defaults to ``IMAGE``."""
+    image = image or IMAGE
+    return NFPConfig(encoder=EncoderConfig(image_height=image, image_width=image, state_dim=9,
+                                           trunk_stride=trunk_stride),
                      actions=ActionConfig(action_dim=9, horizon=8, stride=4),
                      train=TrainConfig(stage_steps=(steps,), stage_lr=(1e-3,),
                                        stage_batch_size=(64,), warmup_steps=100,
@@ -68,13 +72,14 @@ def vision_config(steps: int, seed: int) -> NFPConfig:
 
 
 def cached_demos(task: JointTask, count: int, root: Path) -> list:
-    """Demos with frames, recorded once per task and count and kept in ``root``."""
-    path = root / f'demos_{count}'
+    """Demos with frames, recorded once per task, count and image size, kept in ``root``."""
+    size = task.config.image_height
+    path = root / (f'demos_{count}' if size == IMAGE else f'demos_{count}_{size}px')
     if (path / 'meta.json').exists():
         return load_dataset(path)[0]
     episodes = collect(task, count, images=True)
     write_dataset(path, episodes, {'fps': 1.0 / task.dt, 'joint_names': list(task.joint_names),
-                                   'image_size': [IMAGE, IMAGE], 'bags': []}, overwrite=True)
+                                   'image_size': [size, size], 'bags': []}, overwrite=True)
     return episodes
 
 
@@ -119,10 +124,11 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     """Train (or resume, or load the finished run of) ``kind`` and evaluate it; {} when
     ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
     directory, every DP sampler the DP's."""
-    config = vision_config(args.steps, seed)
+    config = run_config(args, seed)
     trained, _, mode = kind.partition('-camera-')
     network = state_tier.network_of(trained)
-    run_dir = args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_{network}'
+    run_dir = (args.run_dir / task.config.task /
+               f'{len(demos)}demos_seed{seed}_{config_hash(config)}_{network}')
     start = time.perf_counter()
     actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
                         DP_SIZES[args.dp_size], args.device, stop)
@@ -134,17 +140,22 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
             **evaluate(task, actor, args.episodes, low_dim=False)}
 
 
+def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
+    return vision_config(args.steps, seed, args.image, args.trunk_stride)
+
+
 def run_all(args: argparse.Namespace) -> None:
     finished = finished_runs() if args.write_docs else set()
     stop = stop_after(args.max_minutes)
     for task_name in args.tasks:
-        task = JointTask(TaskConfig(task=task_name, image_height=IMAGE, image_width=IMAGE))
+        task = JointTask(TaskConfig(task=task_name, image_height=args.image,
+                                    image_width=args.image))
         for count in args.demos:
             demos = cached_demos(task, count, args.run_dir / task_name)
             for seed in args.seeds:
                 for kind in args.policies:
                     key = (task_name, len(demos), seed, kind,
-                           config_hash(vision_config(args.steps, seed)))
+                           config_hash(run_config(args, seed)))
                     if key in finished:
                         continue
                     result = run_one(args, task, demos, seed, kind, stop)
@@ -154,7 +165,9 @@ def run_all(args: argparse.Namespace) -> None:
                         return
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
                               'policy': kind, 'steps': args.steps, 'config_hash': key[-1],
-                              **recipe_fields(vision_config(args.steps, seed)),
+                              **recipe_fields(run_config(args, seed)),
+                              'split': 'tune', 'camera': kind.partition('-camera-')[2] or 'on',
+                              'image': args.image, 'trunk_stride': args.trunk_stride,
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}
@@ -171,13 +184,26 @@ def main(argv: list[str] | None = None) -> int:
                         help='"<policy>-camera-off" / "-camera-frozen" evaluates the '
                         'trained policy with a blacked-out / frozen camera')
     parser.add_argument('--steps', type=int, default=3000)
+    parser.add_argument('--image', type=int, default=None,
+                        help=f'camera image side [px] (default {IMAGE})')
+    parser.add_argument('--trunk-stride', type=int, default=0, choices=(0, 8, 16, 32),
+                        help='ResNet18 output stride (0 = auto: largest leaving a 2x2 map)')
     parser.add_argument('--episodes', type=int, default=20)
     parser.add_argument('--dp-size', choices=sorted(DP_SIZES), default='small')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--run-dir', type=Path, default=Path('runs/vision_tier'))
     parser.add_argument('--max-minutes', type=float, default=0.0,
                         help='stop training after this long (0 = no limit); re-run resumes')
-    return report.run_script(parser, argv, run_all, threads=2)
+    return report.run_script(parser, argv, with_image_default(run_all), threads=2)
+
+
+def with_image_default(run):
+    """``run`` with ``args.image`` defaulting to ``IMAGE`` as it is when called (tests
+    shrink it)."""
+    def wrapped(args: argparse.Namespace) -> None:
+        args.image = args.image or IMAGE
+        run(args)
+    return wrapped
 
 
 if __name__ == '__main__':
