@@ -1,6 +1,7 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""rosbag2 (MCAP and sqlite3) -> episodes: resampling, action sources, and bad input."""
+"""rosbag2 (MCAP and sqlite3) -> episodes: resampling, action sources, compressed cameras,
+and bad input."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from bag_factory import JOINTS, demo_messages, image, joint_state, write_bag
 import numpy as np
 import pytest
 
-from nf_policy_ros.config import DataConfig
+from nf_policy_ros.config import DataConfig, EncoderConfig, NFPConfig
 from nf_policy_ros.data.bag import BagError, read_bag
 from nf_policy_ros.data.episodes import build_episodes
 from nf_policy_ros.data.resample import asof_indices, policy_ticks
-from nf_policy_ros.data.synthetic import TYPES
+from nf_policy_ros.data.synthetic import TYPES, compressed_image
+from nf_policy_ros.tools.bag_to_dataset import convert
 
 SIZE = (8, 8)
 CONFIG = DataConfig(fps=10.0, joint_names=JOINTS, camera_topics=('/image',),
@@ -156,3 +158,38 @@ def test_bag_without_a_usable_episode_is_refused(tmp_path):
     with pytest.raises(BagError, match='no episode of at least 5 ticks'):
         build_episodes(read_bag(write_bag(tmp_path / 'short', messages), CONFIG, SIZE),
                        CONFIG)
+
+
+def _camera_bag(path, fmt: str):
+    """demo_messages' joints with a 48x64 gradient camera (brightness + 3 per frame) written
+    as sensor_msgs/Image ('raw') or CompressedImage ('png' | 'jpeg', quality 90)."""
+    y, x = np.mgrid[0:48, 0:64]
+    messages = [m for m in demo_messages(seconds=3.0) if m[0] != '/image']
+    for k in range(30):
+        t = 10**18 + k * 100_000_000
+        pixels = (np.stack([2 * x, 2 * y, x + y], -1) + 3 * k).astype(np.uint8)
+        msg = image(t, pixels) if fmt == 'raw' else compressed_image(t, pixels, fmt)
+        messages.append(('/image', t, msg))
+    return write_bag(path, messages)
+
+
+# JPEG at quality 90 on a smooth gradient: the codec's error, not the conversion's [0-255]
+JPEG_MEAN_ABS_TOLERANCE = 1.5
+JPEG_MAX_ABS_TOLERANCE = 8
+
+
+def test_raw_and_compressed_camera_bags_give_the_same_dataset(tmp_path):
+    """Train/serve parity of the camera path: the frames written as Image, as a lossless PNG
+    CompressedImage and as a JPEG one convert to the same dataset tensors (JPEG within the
+    codec's tolerance), through bag_to_dataset's convert."""
+    config = NFPConfig(data=CONFIG, encoder=EncoderConfig(image_height=32, image_width=32))
+    images = {}
+    for fmt in ('raw', 'png', 'jpeg'):
+        (episode,), _ = convert([_camera_bag(tmp_path / fmt, fmt)], config, progress=False)
+        images[fmt] = episode.images
+    raw = images['raw']
+    assert raw.shape[1:] == (1, 3, 32, 32) and raw.dtype == np.uint8
+    assert np.array_equal(images['png'], raw)
+    error = np.abs(images['jpeg'].astype(int) - raw.astype(int))
+    assert error.mean() <= JPEG_MEAN_ABS_TOLERANCE and error.max() <= JPEG_MAX_ABS_TOLERANCE, \
+        (error.mean(), error.max())

@@ -15,6 +15,8 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 
 from nf_policy_ros.data.convert import (
     ConversionError,
+    camera_frame,
+    check_camera_msg,
     compressed_image_to_array,
     image_to_array,
     joint_positions,
@@ -103,3 +105,27 @@ def test_joint_state_problems_name_the_field():
         joint_positions(JointState(name=['a'], position=[float('nan')]), ('a',))
     with pytest.raises(ConversionError, match='position has 1 values for 2 names'):
         joint_positions(JointState(name=['a', 'b'], position=[1.0]), ('a',))
+
+
+def test_arrival_check_names_the_field_without_decoding():
+    """check_camera_msg (the node's per-message check) refuses what image_to_array refuses
+    and JPEG/PNG data without a valid header; a body cut short passes it and is refused by
+    camera_frame, the decode both bag conversion and the node use."""
+    msg = live_image(RGB, 'rgb8')
+    check_camera_msg(msg)
+    msg.step = 2
+    with pytest.raises(ConversionError, match=r'expected step >= 15'):
+        check_camera_msg(msg)
+    buffer = io.BytesIO()
+    PILImage.fromarray(np.tile(RGB, (20, 20, 1))).save(buffer, format='PNG')
+    png = CompressedImage(format='png')
+    png.data = buffer.getvalue()
+    check_camera_msg(png)
+    for data, message in ((b'', 'data is empty'), (b'garbage', 'not a decodable JPEG/PNG')):
+        png.data = data
+        with pytest.raises(ConversionError, match=message):
+            check_camera_msg(png)
+    png.data = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+    check_camera_msg(png)
+    with pytest.raises(ConversionError, match="format='png'"):
+        camera_frame(png, (4, 5))

@@ -19,6 +19,8 @@ IMAGE_ENCODINGS: dict[str, tuple[str, int]] = {
     'mono8': ('u1', 1), '8UC1': ('u1', 1), '8UC3': ('u1', 3),
     'mono16': ('u2', 1), '16UC1': ('u2', 1), '32FC1': ('f4', 1),
 }
+# what sensor_msgs/CompressedImage may hold (image_transport's compressed plugin)
+COMPRESSED_FORMATS = ('JPEG', 'PNG')
 
 
 class ConversionError(ValueError):
@@ -33,11 +35,9 @@ def _buffer(data: Any) -> np.ndarray:
                          dtype=np.uint8)
 
 
-def image_to_array(msg: Any) -> np.ndarray:
-    """sensor_msgs/Image -> (H, W, C) array: uint8 RGB for color, native dtype for mono/depth.
-
-    Honors ``step`` (row padding) and ``is_bigendian``.
-    """
+def _image_layout(msg: Any, data_size: int) -> tuple[np.dtype, int, int, int, int]:
+    """(dtype, channels, height, width, row bytes) of a sensor_msgs/Image whose ``data``
+    has ``data_size`` bytes; raises ConversionError naming the bad field."""
     encoding = msg.encoding
     if encoding not in IMAGE_ENCODINGS:
         raise ConversionError(f'encoding={encoding!r} is not supported: expected one of '
@@ -46,13 +46,23 @@ def image_to_array(msg: Any) -> np.ndarray:
     dtype = np.dtype(kind).newbyteorder('>' if msg.is_bigendian else '<')
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
     row_bytes = width * channels * dtype.itemsize
-    data = _buffer(msg.data)
     if height <= 0 or width <= 0:
         raise ConversionError(f'height={height}, width={width}: expected a non-empty image')
-    if step < row_bytes or data.size < step * (height - 1) + row_bytes:
-        raise ConversionError(f'data has {data.size} bytes with step={step} for {height}x'
+    if step < row_bytes or data_size < step * (height - 1) + row_bytes:
+        raise ConversionError(f'data has {data_size} bytes with step={step} for {height}x'
                               f'{width} {encoding}: expected step >= {row_bytes} and '
                               f'{step * height} bytes')
+    return dtype, channels, height, width, row_bytes
+
+
+def image_to_array(msg: Any) -> np.ndarray:
+    """sensor_msgs/Image -> (H, W, C) array: uint8 RGB for color, native dtype for mono/depth.
+
+    Honors ``step`` (row padding) and ``is_bigendian``.
+    """
+    data = _buffer(msg.data)
+    dtype, channels, height, width, row_bytes = _image_layout(msg, data.size)
+    encoding, step = msg.encoding, int(msg.step)
     rows = np.lib.stride_tricks.as_strided(data, (height, row_bytes), (step, 1))
     pixels = np.ascontiguousarray(rows).view(dtype).reshape(height, width, channels)
     pixels = pixels.astype(dtype.newbyteorder('='), copy=False)
@@ -63,16 +73,39 @@ def image_to_array(msg: Any) -> np.ndarray:
     return np.ascontiguousarray(pixels)
 
 
-def compressed_image_to_array(msg: Any) -> np.ndarray:
-    """sensor_msgs/CompressedImage (jpeg/png) -> (H, W, 3) uint8 RGB."""
+def _open_compressed(msg: Any):
+    """The PIL image of a CompressedImage, header parsed, pixels not yet decoded."""
     from PIL import Image as PILImage  # Pillow ships with torchvision
 
+    data = _buffer(msg.data)
+    if data.size == 0:
+        raise ConversionError(f'format={msg.format!r}: data is empty: expected a JPEG/PNG')
     try:
-        with PILImage.open(io.BytesIO(_buffer(msg.data).tobytes())) as img:
-            return np.asarray(img.convert('RGB'))
+        img = PILImage.open(io.BytesIO(data.tobytes()), formats=COMPRESSED_FORMATS)
     except Exception as exc:  # PIL raises several types for corrupt data
         raise ConversionError(f'format={msg.format!r}: data is not a decodable JPEG/PNG '
                               f'({exc})') from exc
+    return img
+
+
+def compressed_image_to_array(msg: Any) -> np.ndarray:
+    """sensor_msgs/CompressedImage (jpeg/png) -> (H, W, 3) uint8 RGB."""
+    with _open_compressed(msg) as img:
+        try:
+            return np.asarray(img.convert('RGB'))
+        except Exception as exc:  # a truncated or corrupt body
+            raise ConversionError(f'format={msg.format!r}: data is not a decodable JPEG/PNG '
+                                  f'({exc})') from exc
+
+
+def check_camera_msg(msg: Any) -> None:
+    """Cheap checks of an Image or CompressedImage as it arrives (fields and the JPEG/PNG
+    header; no pixels decoded); raises ConversionError naming the bad field. A message that
+    passes can still fail ``camera_frame`` only if a compressed body is truncated/corrupt."""
+    if hasattr(msg, 'encoding'):
+        _image_layout(msg, len(msg.data))
+    else:
+        _open_compressed(msg).close()
 
 
 def to_rgb_uint8(pixels: np.ndarray) -> np.ndarray:

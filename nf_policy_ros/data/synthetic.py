@@ -34,6 +34,20 @@ def image(t_ns: int, pixels: np.ndarray, encoding: str = 'rgb8', pad: int = 0):
                                           data=data.reshape(-1))
 
 
+def compressed_image(t_ns: int, pixels: np.ndarray, fmt: str = 'png', quality: int = 90):
+    """sensor_msgs/CompressedImage of (H, W, 3) uint8 RGB ``pixels``, as image_transport's
+    compressed plugin publishes it: ``fmt`` 'png' (lossless) or 'jpeg' (``quality`` 1-95)."""
+    import io
+
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.fromarray(pixels).save(buffer, format=fmt.upper(), quality=quality)
+    return TYPES['sensor_msgs/msg/CompressedImage'](
+        header=header(t_ns), format=f'rgb8; {fmt} compressed rgb8',
+        data=np.frombuffer(buffer.getvalue(), np.uint8))
+
+
 def joint_state(t_ns: int, names, positions):
     return TYPES['sensor_msgs/msg/JointState'](
         header=header(t_ns), name=list(names), position=np.asarray(positions, np.float64),
