@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def tiny_params(path: Path, steps: int = 20) -> Path:
     """The shipped config/train.yaml with a tiny model and the test's joints and topics."""
     params = yaml.safe_load((ROOT / 'config' / 'train.yaml').read_text())
-    p = params['nf_policy_train']['ros__parameters']
+    p = params['/**/nf_policy_train']['ros__parameters']
     p['data'].update(joint_names=list(JOINTS), fps=10.0)
     p['encoder'].update(image_height=32, image_width=32, num_keypoints=8, context_dim=32)
     p['actions'].update(horizon=4, stride=2)
