@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 import threading
 
 from conftest import sine_episode, small_config
 import numpy as np
+from PIL import Image as PILImage
 from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import Image, JointState
+from sensor_msgs.msg import CompressedImage, Image, JointState
 from trajectory_msgs.msg import JointTrajectory
 
 from nf_policy_ros.core.training import run_training
@@ -33,17 +35,21 @@ def make_checkpoint(out: Path) -> Path:
 class FakeRobot:
     """Publishes a 48x64 camera at ~30 Hz and joint states at ~100 Hz from the test node
     (``timers=False``: only when the test calls ``publish_image``/``publish_joints``).
+    ``image_topic`` ending in /compressed: the camera is a PNG sensor_msgs/CompressedImage.
 
-    ``image_mode``: 'ok' | 'off' | 'bad_encoding'; ``joint_mode``: 'ok' | 'nan' | 'missing'.
+    ``image_mode``: 'ok' | 'off' | 'bad_encoding' (Image) | 'garbage' (CompressedImage data);
+    ``joint_mode``: 'ok' | 'nan' | 'missing'.
     """
 
-    def __init__(self, node, timers: bool = True) -> None:
+    def __init__(self, node, timers: bool = True, image_topic: str = 'image') -> None:
         self.node = node
         self.image_mode = 'ok'
         self.joint_mode = 'ok'
         self.position = np.array([0.1, -0.2, 0.3])
         self.now = lambda: node.get_clock().now().to_msg()  # header stamps
-        self.image_pub = node.create_publisher(Image, 'image', qos_profile_sensor_data)
+        self.compressed = image_topic.endswith('/compressed')
+        self.image_pub = node.create_publisher(CompressedImage if self.compressed else Image,
+                                               image_topic, qos_profile_sensor_data)
         self.joint_pub = node.create_publisher(JointState, 'joint_states',
                                                qos_profile_sensor_data)
         self.trajectories: list[JointTrajectory] = []
@@ -64,11 +70,18 @@ class FakeRobot:
     def publish_image(self) -> None:
         if self.image_mode == 'off':
             return
-        msg = Image(height=48, width=64, encoding='rgb8', step=64 * 3)
+        pixels = np.full((48, 64, 3), 90, np.uint8)
+        if self.compressed:
+            msg = CompressedImage(format='png')
+            buffer = io.BytesIO()
+            PILImage.fromarray(pixels).save(buffer, format='PNG')
+            msg.data = b'garbage' if self.image_mode == 'garbage' else buffer.getvalue()
+        else:
+            msg = Image(height=48, width=64, encoding='rgb8', step=64 * 3)
+            msg.data = pixels.tobytes()
+            if self.image_mode == 'bad_encoding':
+                msg.encoding = 'yuv422'
         msg.header.stamp = self.now()
-        msg.data = np.full((48, 64, 3), 90, np.uint8).tobytes()
-        if self.image_mode == 'bad_encoding':
-            msg.encoding = 'yuv422'
         self.image_pub.publish(msg)
 
     def publish_joints(self) -> None:

@@ -12,10 +12,12 @@ from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 from policy_fixtures import FakeRobot, assert_valid_trajectory, make_checkpoint
 import pytest
+from rcl_interfaces.srv import GetParameters
 from ros_helpers import SHARE, NodeProcess, RosTestNode, wait_for
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
+import yaml
 
 
 @pytest.fixture(scope='module')
@@ -26,9 +28,10 @@ def checkpoint(tmp_path_factory):
 class Harness:
     """Test node + fake robot + the policy node process + what it publishes."""
 
-    def __init__(self, checkpoint, tmp_path, *overrides: str, robot_timers: bool = True) -> None:
+    def __init__(self, checkpoint, tmp_path, *overrides: str, robot_timers: bool = True,
+                 image_topic: str = 'image', ros_args: tuple[str, ...] = ()) -> None:
         self.test = RosTestNode()
-        self.robot = FakeRobot(self.test.node, timers=robot_timers)
+        self.robot = FakeRobot(self.test.node, timers=robot_timers, image_topic=image_topic)
         self.confidence: list[float] = []
         self.diagnostics: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -40,6 +43,7 @@ class Harness:
                 '-p', f'checkpoint:={checkpoint}', '-p', 'sampling.num_candidates:=16']
         for item in overrides:
             args += ['-p', item]
+        args += list(ros_args)
         self.proc = NodeProcess('policy_node', args, tmp_path)
 
     def _on_conf(self, msg: Float32) -> None:
@@ -238,3 +242,84 @@ def test_a_clock_jumping_back_makes_earlier_inputs_stale(checkpoint, tmp_path):
                  'a hold after the clock jumped back', h.proc)
     finally:
         assert h.close() == 0
+
+
+def test_plans_from_a_compressed_image_topic_and_counts_undecodable_frames(checkpoint,
+                                                                           tmp_path):
+    """camera_topics [image] remapped (as policy.launch.py's image:= does) to a /compressed
+    topic: the node subscribes sensor_msgs/CompressedImage (PNG here) and plans; frames that
+    are not JPEG/PNG are counted where they arrive and never reach the robot."""
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true', image_topic='camera/compressed',
+                ros_args=('-r', 'image:=camera/compressed'))
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 3, 90, 'plans from CompressedImage',
+                 h.proc)
+        for msg in h.robot.received():
+            assert_valid_trajectory(msg, horizon=4)
+        wait_for(lambda: 'age_s.image:image' in h.last_diagnostics(), 10, 'camera age',
+                 h.proc)
+        h.robot.image_mode = 'garbage'
+        wait_for(lambda: int(h.last_diagnostics().get('count.malformed_image', 0)) >= 3, 15,
+                 'undecodable frames counted', h.proc)
+        assert 'malformed image on /camera/compressed' in h.proc.output()
+        for msg in h.robot.received():
+            assert_valid_trajectory(msg, horizon=None)
+        h.robot.image_mode = 'ok'
+        count = len(h.robot.received())
+        wait_for(lambda: len(h.robot.received()) > count + 2, 15, 'plans again', h.proc)
+    finally:
+        assert h.close() == 0
+
+
+def test_malformed_messages_are_counted_once_each_as_they_arrive(checkpoint, tmp_path):
+    """Counts are per message, where it arrives: with no control tick able to run (no
+    camera), 4 NaN joint states and 3 bad-encoding frames count exactly 4 and 3, and stay."""
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true', robot_timers=False)
+    try:
+        wait_for(lambda: h.last_diagnostics().get('state') == 'running', 90, 'running',
+                 h.proc)
+        wait_for(lambda: h.robot.joint_pub.get_subscription_count() > 0 and
+                 h.robot.image_pub.get_subscription_count() > 0, 30, 'subscriptions', h.proc)
+        h.robot.joint_mode, h.robot.image_mode = 'nan', 'bad_encoding'
+        for k in range(4):
+            h.robot.publish_joints()
+            if k < 3:
+                h.robot.publish_image()
+            time.sleep(0.1)
+
+        def counts() -> tuple[int, int]:
+            diag = h.last_diagnostics()
+            return (int(diag.get('count.malformed_joint_state', 0)),
+                    int(diag.get('count.malformed_image', 0)))
+        wait_for(lambda: counts() == (4, 3), 15, 'counts 4 and 3', h.proc)
+        time.sleep(2.5)  # 25 control ticks, 2 diagnostics: nothing counted again
+        assert counts() == (4, 3)
+        assert h.robot.received() == [], 'no plan, no hold: no valid input ever arrived'
+    finally:
+        assert h.close() == 0
+
+
+def test_params_file_applies_under_a_namespace(tmp_path):
+    """Every shipped params file keys its node as /**/<name>; started as /robot1/nf_policy
+    with config/sim_policy.yaml, the node has that file's values (not the defaults)."""
+    keys = {p.name: list(yaml.safe_load(p.read_text())) for p in (SHARE / 'config').glob(
+        '*.yaml')}
+    assert keys == {'policy.yaml': ['/**/nf_policy'], 'sim_policy.yaml': ['/**/nf_policy'],
+                    'train.yaml': ['/**/nf_policy_train'],
+                    'sim_train.yaml': ['/**/nf_policy_train']}
+    test = RosTestNode()
+    proc = NodeProcess('policy_node', ['--params-file', str(SHARE / 'config' /
+                                                            'sim_policy.yaml'),
+                                       '-r', '__ns:=/robot1'], tmp_path)
+    try:
+        client = test.node.create_client(GetParameters, '/robot1/nf_policy/get_parameters')
+        assert client.wait_for_service(timeout_sec=60), proc.output()
+        future = client.call_async(GetParameters.Request(
+            names=['control_rate_hz', 'lead_steps', 'use_sim_time', 'sampling.num_candidates']))
+        wait_for(future.done, 30, 'get_parameters', proc)
+        values = [v.double_value for v in future.result().values[:2]] + [
+            future.result().values[2].bool_value, future.result().values[3].integer_value]
+        assert values == [20.0, 0.0, True, 32], values  # defaults: 10.0, 1.0, False, 128
+    finally:
+        assert proc.stop() == 0
+        test.close()

@@ -18,6 +18,20 @@ STAMP_MODES = ('observation', 'zero')
 GATE_MODES = ('ignore', 'warn', 'hold')
 
 
+COMPRESSED_SUFFIX = '/compressed'
+UNSUPPORTED_TRANSPORTS = ('/compressedDepth', '/theora', '/zstd', '/ffmpeg')
+
+
+def is_compressed_topic(topic: str) -> bool:
+    """Whether camera topic ``topic`` (resolved: after remapping) carries
+    sensor_msgs/CompressedImage: image_transport's ``<base>/compressed``; any other name
+    carries sensor_msgs/Image. Raises ValueError for transports this node cannot decode."""
+    for suffix in UNSUPPORTED_TRANSPORTS:
+        require(not topic.endswith(suffix), 'camera_topics', topic, 'a raw Image topic or '
+                f'<topic>/compressed (jpeg/png), not the {suffix[1:]} transport')
+    return topic.endswith(COMPRESSED_SUFFIX)
+
+
 @dataclass(frozen=True)
 class SafetyConfig:
     """What the node does when inputs are stale, malformed, or the policy is unsure."""
@@ -56,8 +70,10 @@ class PolicyNodeConfig:
     device: str = param('auto (cuda if available) | cpu | cuda.', 'auto')
     num_threads: int = param('torch CPU threads for inference.', 1)
     control_rate_hz: float = param('Control timer rate: one plan per tick at most [Hz].', 10.0)
-    camera_topics: tuple[str, ...] = param('Image topics, one per camera, in checkpoint '
-                                           'order.', ('image',))
+    camera_topics: tuple[str, ...] = param(
+        'Camera topics, one per camera, in checkpoint order: sensor_msgs/Image, or '
+        'sensor_msgs/CompressedImage (jpeg/png) when the name (after remapping) ends in '
+        '/compressed, as image_transport names it.', ('image',))
     joint_names: tuple[str, ...] = param('Expected joint names; empty = from checkpoint.', ())
     fps: float = param('Expected policy clock of the checkpoint [Hz]; 0 = from checkpoint.',
                        0.0)

@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """``policy_node`` (node name ``nf_policy``): NF-P on the control loop.
 
-Subscriptions only cache the latest message. A control timer checks that the inputs are
-fresh and hands a snapshot to the inference worker (never waiting for it); the worker
-publishes the plan, ``~/confidence`` and ``~/log_likelihood``. Output is disarmed until
-``~/enable_output`` unless ``output_enabled``. Without a usable checkpoint the node stays up,
-publishes nothing but /diagnostics, and says why (fail safe: the controller keeps holding).
+Subscriptions check each message as it arrives (its fields and, for a CompressedImage, the
+JPEG/PNG header; no pixels decoded) and cache the latest good one; a malformed message is
+counted (``malformed_image`` / ``malformed_joint_state``), logged and dropped there, so the
+input goes stale and the stale rules below hold the robot. A camera topic whose resolved name
+ends in ``/compressed`` is subscribed as sensor_msgs/CompressedImage, any other as
+sensor_msgs/Image; both are decoded by data/convert.py's ``camera_frame``, as in training.
+A control timer checks that the inputs are fresh and hands a snapshot to the inference worker
+(never waiting for it); the worker publishes the plan, ``~/confidence`` and
+``~/log_likelihood``. Output is disarmed until ``~/enable_output`` unless ``output_enabled``.
+Without a usable checkpoint the node stays up, publishes nothing but /diagnostics, and says
+why (fail safe: the controller keeps holding).
 Topics, services and parameters: docs/reference.md.
 
 Two clocks. Input ages, ``hold_after_s`` and the ~/forward_position sampling are judged on
@@ -27,18 +33,18 @@ import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
-from sensor_msgs.msg import Image, JointState
+from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from nf_policy_ros.data.convert import ConversionError, joint_positions
+from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
 from nf_policy_ros.nodes import messages
 from nf_policy_ros.nodes.configure import ConfigureError, configure_policy
 from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
 from nf_policy_ros.nodes.params import declare_config, read_config
 from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
-from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
+from nf_policy_ros.nodes.policy_config import PolicyNodeConfig, is_compressed_topic
 from nf_policy_ros.nodes.spin import spin_node
 from nf_policy_ros.nodes.stats import RollingStats
 
@@ -92,17 +98,49 @@ class PolicyNode(Node):
                                                  reliable)
 
     def _make_subscriptions(self) -> None:
+        """One subscription per camera (Image, or CompressedImage for a resolved name ending
+        in /compressed) and one for joint states; an unsupported camera transport leaves the
+        node unconfigured with the reason."""
         group = ReentrantCallbackGroup()
         for topic in self.config.camera_topics:
-            self.create_subscription(Image, topic, self._cacher(f'image:{topic}'),
+            resolved = self.resolve_topic_name(topic)
+            try:
+                msg_type = CompressedImage if is_compressed_topic(resolved) else Image
+            except ValueError as exc:
+                self.reason = self.reason or f'invalid parameters: {exc}'
+                continue
+            self.create_subscription(msg_type, topic, self._image_callback(topic, resolved),
                                      qos_profile_sensor_data, callback_group=group)
-        self.create_subscription(JointState, 'joint_states', self._cacher('joint_states'),
+        self._joint_topic = self.resolve_topic_name('joint_states')
+        self.create_subscription(JointState, 'joint_states', self._on_joint_state,
                                  qos_profile_sensor_data, callback_group=group)
 
-    def _cacher(self, key: str):
-        def cache(msg) -> None:
+    def _image_callback(self, topic: str, resolved: str):
+        key = f'image:{topic}'
+
+        def on_image(msg) -> None:
+            try:
+                check_camera_msg(msg)
+            except ConversionError as exc:
+                self._on_malformed('image', resolved, exc)
+                return
             self._latest[key] = (msg, self._control_now())
-        return cache
+        return on_image
+
+    def _on_joint_state(self, msg: JointState) -> None:
+        if self.state == 'running':  # the joint names come with the checkpoint
+            try:
+                joint_positions(msg, self.setup.joint_names)
+            except ConversionError as exc:
+                self._on_malformed('joint_state', self._joint_topic, exc)
+                return
+        self._latest['joint_states'] = (msg, self._control_now())
+
+    def _on_malformed(self, kind: str, topic: str, exc: ConversionError) -> None:
+        """Count and log a message dropped on arrival (the cached one ages into a hold)."""
+        self.stats.count(f'malformed_{kind}')
+        self.get_logger().warning(f'malformed {kind} on {topic}, skipped: {exc}',
+                                  throttle_duration_sec=2)
 
     def _control_now(self) -> float:
         """Now on the control clock [s]: the ROS clock (simulated time) under
@@ -209,6 +247,7 @@ class PolicyNode(Node):
         return False
 
     def _on_error(self, exc: Exception) -> None:
+        # malformed here: what the arrival checks cannot see (a corrupt JPEG/PNG body)
         if isinstance(exc, MalformedInputError):
             self.stats.count(f'malformed_{exc.kind}')
             self.get_logger().warning(f'malformed input, no plan: {exc}', throttle_duration_sec=2)

@@ -19,7 +19,7 @@ POLICY_INTERFACE = """\
 
 | kind | name | type | QoS | meaning |
 | --- | --- | --- | --- | --- |
-| sub | `image` (one per `camera_topics` entry) | sensor_msgs/Image | sensor data (best effort, depth 5) | camera frames; any size, resized like the training data; rgb8/bgr8/rgba8/bgra8/mono8/mono16/16UC1/32FC1 |
+| sub | `image` (one per `camera_topics` entry) | sensor_msgs/Image, or sensor_msgs/CompressedImage when the resolved name ends in `/compressed` | sensor data (best effort, depth 5) | camera frames; any size, resized like the training data; rgb8/bgr8/rgba8/bgra8/mono8/mono16/16UC1/32FC1, or jpeg/png (decoded like bag_to_dataset does) |
 | sub | `joint_states` | sensor_msgs/JointState | sensor data | measured joint positions, matched by name (order irrelevant) |
 | pub | `joint_trajectory` | trajectory_msgs/JointTrajectory | reliable, depth 1 | the strided plan: T_a points at (k*S + lead_steps)/fps s after `header.stamp`, velocities by finite differences, 0 at the end; or a one-point hold at the measured position |
 | pub | `~/confidence` | std_msgs/Float32 | reliable, depth 10 | in [0, 1]: empirical CDF of the plan's log p per dimension among held-out demo chunks; 0 outside the demonstrated state range. Published every inference, armed or not |
@@ -34,7 +34,8 @@ Rules: no plan while disarmed, while any input is older than its max age, or whi
 `hold` gate is closed. A stale input for `safety.hold_after_s` publishes one hold at the last
 measured position, then nothing until the inputs are fresh again. Ages and times count on
 the node's clock: simulated time under `use_sim_time`, monotonic time otherwise. Malformed
-messages (wrong encoding or size, NaN, missing joints) are counted in /diagnostics and skipped.
+messages (wrong encoding or size, undecodable JPEG/PNG, NaN, missing joints) are counted in
+/diagnostics where they arrive and dropped: the input goes stale and the rules above apply.
 """
 
 TRAIN_INTERFACE = """\
