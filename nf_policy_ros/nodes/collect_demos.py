@@ -67,6 +67,8 @@ def record_one(ros: RosClient, args: argparse.Namespace, demo: JointDemo,
     if report['success'] or args.keep_failures:
         stopped = ros.call(SetBool, f'{args.recorder}/stop',
                            SetBool.Request(data=bool(report['success'])))
+        if not stopped.success:
+            raise RuntimeError(f'recorder refused the episode: {stopped.message}')
         report['bag'] = json.loads(stopped.message)
     else:
         ros.call(Trigger, f'{args.recorder}/discard')

@@ -11,9 +11,16 @@ Services:
 - ``~/start`` (std_srvs/Trigger): discover the topics' types (waits up to
   ``discovery_timeout_s``), open ``<output_dir>/<prefix>_<NNNN>``; message = the bag path.
 - ``~/stop`` (std_srvs/SetBool): close the bag with ``data`` as its outcome label
-  (custom_data ``nf_policy_ros.outcome``: success | failure); message = path and counts.
+  (custom_data ``nf_policy_ros.outcome``: success | failure); message = JSON of the path,
+  the message count per topic and the outcome. An episode with no message on a topic not in
+  ``optional_topics`` is refused: the bag is deleted, success is false, and the message is
+  one line naming the empty topics, with the counts.
 - ``~/discard`` (std_srvs/Trigger): close and delete the open bag.
 The parameter ``episode_label`` (free text, e.g. the task and seed) is stored with each bag.
+
+Each topic is subscribed with the reliability its publishers offer, as rosbag2 does: best
+effort if any publisher is best effort (a reliable subscription would match none of those, a
+camera driver's usual QoS), reliable otherwise.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import time
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.topic_endpoint_info import TopicEndpointInfo
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 from std_srvs.srv import SetBool, Trigger
@@ -62,6 +70,13 @@ def header_stamp_ns(raw: bytes) -> int:
     order = '<' if raw[1] & 1 else '>'
     sec, nanosec = struct.unpack_from(f'{order}iI', raw, 4)
     return sec * 10**9 + nanosec
+
+
+def offered_reliability(publishers: list[TopicEndpointInfo]) -> ReliabilityPolicy:
+    """BEST_EFFORT if any publisher offers it, else RELIABLE (rosbag2's rule)."""
+    if any(p.qos_profile.reliability == ReliabilityPolicy.BEST_EFFORT for p in publishers):
+        return ReliabilityPolicy.BEST_EFFORT
+    return ReliabilityPolicy.RELIABLE
 
 
 @dataclass
@@ -113,7 +128,9 @@ class DemoRecorder(Node):
 
     def _subscribe(self, topic: str, type_name: str) -> None:
         msg_class = message_class(type_name)
-        qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+        reliability = offered_reliability(self.get_publishers_info_by_topic(topic))
+        qos = QoSProfile(depth=100, reliability=reliability)
+        self.get_logger().info(f'{topic} ({type_name}): {reliability.name.lower()}')
         self.create_subscription(msg_class, topic, lambda raw, t=topic: self._on_raw(t, raw),
                                  qos, raw=True)
         self._types[topic] = type_name
@@ -157,7 +174,7 @@ class DemoRecorder(Node):
         connections = {topic: writer.add_connection(topic, type_name, typestore=TYPESTORE)
                        for topic, type_name in self._types.items()
                        if topic in {self.resolve_topic_name(t) for t in self.config.topics}}
-        self._bag = OpenBag(path, writer, connections)
+        self._bag = OpenBag(path, writer, connections, dict.fromkeys(connections, 0))
         response.success, response.message = True, str(path)
         self.get_logger().info(f'recording {path}')
         return response
@@ -172,6 +189,17 @@ class DemoRecorder(Node):
     def _on_stop(self, request, response):
         if self._bag is None:
             response.success, response.message = False, 'not recording'
+            return response
+        counts = dict(self._bag.counts)
+        optional = {self.resolve_topic_name(t) for t in self.config.optional_topics}
+        empty = [t for t, n in counts.items() if n == 0 and t not in optional]
+        if empty:
+            bag = self._close()
+            shutil.rmtree(bag.path, ignore_errors=True)
+            response.success = False
+            response.message = (f'episode refused, nothing saved: 0 messages on required '
+                                f'topic(s) {empty}; counts {counts}')
+            self.get_logger().error(response.message)
             return response
         self._bag.writer.set_custom_data(OUTCOME_KEY, 'success' if request.data else 'failure')
         bag = self._close()

@@ -51,6 +51,9 @@ class RecorderConfig:
 
     topics: tuple[str, ...] = param('Topics to record (types are discovered from the graph).',
                                     ('/image', '/joint_states'))
+    optional_topics: tuple[str, ...] = param(
+        'Topics of `topics` an episode may lack (e.g. an episode marker); ~/stop refuses an '
+        'episode with no message on any other topic.', ())
     output_dir: str = param('Directory that receives one bag directory per episode.', 'demos')
     prefix: str = param('Bag directory name prefix (<prefix>_<NNNN>).',
                         'episode')
@@ -65,6 +68,8 @@ class RecorderConfig:
         require(len(self.topics) > 0, 'topics', self.topics, 'at least one topic')
         require(len(set(self.topics)) == len(self.topics), 'topics', self.topics,
                 'unique topics')
+        require(set(self.optional_topics) <= set(self.topics), 'optional_topics',
+                self.optional_topics, f'a subset of topics {list(self.topics)}')
         require(self.output_dir != '', 'output_dir', self.output_dir, 'a directory path')
         require_choice('storage', self.storage, STORAGES)
         require_choice('log_time', self.log_time, LOG_TIMES)

@@ -77,9 +77,9 @@ RECORDER_INTERFACE = """\
 
 | kind | name | type | meaning |
 | --- | --- | --- | --- |
-| sub | each of `topics` | discovered from the graph | serialized bytes written as received |
+| sub | each of `topics` | discovered from the graph | serialized bytes written as received; best effort if any publisher is best effort, else reliable (as rosbag2) |
 | srv | `~/start` | std_srvs/Trigger | open `<output_dir>/<prefix>_<NNNN>` (message: the path) |
-| srv | `~/stop` | std_srvs/SetBool | close it; `data` = success is stored as custom_data `nf_policy_ros.outcome` (success/failure) |
+| srv | `~/stop` | std_srvs/SetBool | close it; `data` = success is stored as custom_data `nf_policy_ros.outcome` (success/failure); message: JSON path, per-topic counts, outcome. Refused (bag deleted, success false, one line naming the topic) when a topic not in `optional_topics` got no message |
 | srv | `~/discard` | std_srvs/Trigger | close and delete the open bag |
 
 Also the parameter `episode_label` (string, stored as `nf_policy_ros.episode_label`).
