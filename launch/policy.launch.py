@@ -6,7 +6,9 @@
         image:=/camera/color/image_raw joint_states:=/joint_states \
         joint_trajectory:=/arm_controller/joint_trajectory enable_output:=false
 
-Arguments left empty keep the value from the params file.
+Arguments left empty keep the value from the params file. A camera topic ending in
+/compressed (image:=/camera/color/image_raw/compressed) is read as sensor_msgs/CompressedImage
+(jpeg/png). The params files key the node as /**/nf_policy, so namespace:=robot1 keeps them.
 """
 
 from launch import LaunchDescription
@@ -19,7 +21,8 @@ ARGUMENTS = {
     'params_file': 'Parameters YAML of the policy node.',
     'checkpoint': 'NF-P checkpoint file (.pt); empty = keep the params file value.',
     'namespace': 'Namespace of the node and its relative topics.',
-    'image': 'Camera topic (sensor_msgs/Image) of the first camera.',
+    'image': 'Camera topic of the first camera: sensor_msgs/Image, or '
+             'sensor_msgs/CompressedImage (jpeg/png) for a name ending in /compressed.',
     'joint_states': 'Joint state topic (sensor_msgs/JointState).',
     'joint_trajectory': 'Output topic (trajectory_msgs/JointTrajectory), e.g. a '
                         "joint_trajectory_controller's ~/joint_trajectory.",
