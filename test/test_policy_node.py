@@ -19,6 +19,8 @@ from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
 import yaml
 
+from nf_policy_ros.nodes.policy_config import is_compressed_topic
+
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
@@ -242,6 +244,16 @@ def test_a_clock_jumping_back_makes_earlier_inputs_stale(checkpoint, tmp_path):
                  'a hold after the clock jumped back', h.proc)
     finally:
         assert h.close() == 0
+
+
+def test_camera_message_type_follows_the_image_transport_name():
+    assert is_compressed_topic('/camera/color/image_raw/compressed')
+    assert not is_compressed_topic('/camera/color/image_raw')
+    with pytest.raises(ValueError, match=r"camera_topics='/cam/image/compressedDepth' is "
+                                         r'invalid: expected a raw Image topic or '
+                                         r'<topic>/compressed \(jpeg/png\), not the '
+                                         r'compressedDepth transport'):
+        is_compressed_topic('/cam/image/compressedDepth')
 
 
 def test_plans_from_a_compressed_image_topic_and_counts_undecodable_frames(checkpoint,
