@@ -90,7 +90,9 @@ class LULinear(nn.Module):
     """x = W P z + b with W = L U (unit-lower L, upper U with positive diagonal).
 
     A fixed random permutation P (seeded by the layer index, saved in the state) mixes the
-    halves from the start; W starts at the identity.
+    halves from the start; W starts at the identity. Without autograd (inference) the
+    sampling direction uses (W P)^T built once per weight version: an optimizer step,
+    ``load_state_dict`` or a device move rebuilds it on the next call.
     """
 
     def __init__(self, dim: int, seed: int) -> None:
@@ -102,6 +104,7 @@ class LULinear(nn.Module):
         self.upper = nn.Parameter(torch.zeros(dim, dim))
         self.log_diag = nn.Parameter(torch.zeros(dim))
         self.bias = nn.Parameter(torch.zeros(dim))
+        self._cache: tuple[tuple, torch.Tensor] | None = None
 
     def _factors(self) -> tuple[torch.Tensor, torch.Tensor]:
         eye = torch.eye(self.log_diag.numel(), device=self.bias.device, dtype=self.bias.dtype)
@@ -109,9 +112,24 @@ class LULinear(nn.Module):
         upper = torch.triu(self.upper, 1) + torch.diag(self.log_diag.exp())
         return lower, upper
 
+    def _weight_version(self) -> tuple:
+        return tuple((p.data_ptr(), p._version, p.dtype)
+                     for p in (self.lower, self.upper, self.log_diag))
+
+    def sampling_matrix(self) -> torch.Tensor:
+        """(D, D) M with x = z M + b, i.e. M = (W P)^T; cached when autograd is off (a
+        compiled graph computes it inline, and inductor's freezing folds it)."""
+        if torch.is_grad_enabled() or torch.compiler.is_compiling():
+            lower, upper = self._factors()
+            return (lower @ upper)[:, self.inv_perm].T
+        version = self._weight_version()
+        if self._cache is None or self._cache[0] != version:
+            lower, upper = self._factors()
+            self._cache = (version, (lower @ upper)[:, self.inv_perm].T.contiguous())
+        return self._cache[1]
+
     def forward(self, z: torch.Tensor, context: torch.Tensor | None = None):
-        lower, upper = self._factors()
-        x = z[..., self.perm] @ (lower @ upper).T + self.bias
+        x = torch.matmul(z, self.sampling_matrix()) + self.bias
         return x, self.log_diag.sum().expand(z.shape[:-1])
 
     def inverse(self, x: torch.Tensor, context: torch.Tensor | None = None):

@@ -76,6 +76,13 @@ class ConditionalSplineFlow(nn.Module):
         self.dim = dim
         self.layers = nn.ModuleList(layers)
         self.broadcasts_context = broadcasts_context
+        self._compiled_sampling = None
+
+    def compile_sampling(self, enabled: bool, **compile_args) -> None:
+        """Use a ``torch.compile`` of the sampling pass wherever autograd is off
+        (``enabled=False``: back to eager). See core/compiled.py."""
+        self._compiled_sampling = (torch.compile(self._sample_eager, dynamic=False,
+                                                 **compile_args) if enabled else None)
 
     def _run(self, v: torch.Tensor, context: torch.Tensor,
              inverse: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,6 +115,12 @@ class ConditionalSplineFlow(nn.Module):
     def sample_with_log_prob(self, z: torch.Tensor,
                              context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Push latents z (..., D) through the flow: x (..., D) and log p(x | c) (...)."""
+        if self._compiled_sampling is not None and not torch.is_grad_enabled():
+            return self._compiled_sampling(z, context)
+        return self._sample_eager(z, context)
+
+    def _sample_eager(self, z: torch.Tensor,
+                      context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x, log_det = self.from_latent(z, context)
         return x, standard_normal_log_prob(z) - log_det
 

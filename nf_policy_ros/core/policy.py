@@ -39,6 +39,14 @@ class NFPolicy(nn.Module):
         self.state_normalizer = Normalizer(config.encoder.state_dim)
         self.action_normalizer = Normalizer(config.actions.action_dim)
         self.calibration = Calibration()
+        self._compiled_encoder = None
+
+    def compile_encoder(self, enabled: bool, **compile_args) -> None:
+        """Use a ``torch.compile`` of the encoder wherever autograd is off and the policy is
+        in eval mode (``enabled=False``: back to eager). See core/compiled.py."""
+        self._compiled_encoder = (torch.compile(self.encoder.forward, dynamic=False,
+                                                **compile_args)
+                                  if enabled else None)
 
     @property
     def chunk_shape(self) -> tuple[int, int]:
@@ -51,6 +59,9 @@ class NFPolicy(nn.Module):
         last_action = obs.last_action
         if last_action is not None:
             last_action = self.action_normalizer.normalize(last_action)
+        if (self._compiled_encoder is not None and not self.training
+                and not torch.is_grad_enabled()):
+            return self._compiled_encoder(obs.images, state, last_action)
         return self.encoder(obs.images, state, last_action, generator)
 
     def flatten_actions(self, actions: torch.Tensor) -> torch.Tensor:
