@@ -3,7 +3,10 @@
 """NF-P core benchmark: tick latency per sampling mode, FLOPs, training throughput.
 
     OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.core_latency --write-docs
-    python -m nf_policy_ros.bench.core_latency --device cuda --write-docs     # on a GPU
+    OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.core_latency --compile eager inductor \
+        --backends fast --write-docs                                  # compiled vs eager
+    python -m nf_policy_ros.bench.core_latency --device cuda --compile eager inductor \
+        reduce-overhead --train-precision fp32 bf16 --write-docs     # on a GPU
 
 Batch 1, one camera, 14-D state and action, horizon 8, stride 4 (the paper's bimanual
 setup). A tick = encode the observation once + draw one chunk. "flow" = the draw alone, on
@@ -21,6 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from nf_policy_ros.bench import report
 from nf_policy_ros.config import ActionConfig, EncoderConfig, FlowConfig, NFPConfig, SamplingConfig
 from nf_policy_ros.core import sampling
+from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.structs import Observation
 
@@ -48,10 +52,22 @@ def count_flops(fn) -> float:
     return float(counter.get_total_flops())
 
 
+# --compile choices: eager, inductor (torch.compile with frozen weights), reduce-overhead
+# (torch.compile's CUDA-graph mode, for a GPU)
+COMPILE_MODES = {'eager': None, 'inductor': 'default', 'reduce-overhead': 'reduce-overhead'}
+
+
+def example_observation(image_size: int, device: torch.device) -> Observation:
+    return Observation(torch.rand(1, 1, 3, image_size, image_size, device=device),
+                       torch.randn(1, 14, device=device))
+
+
 def bench_modes(policy: NFPolicy, device: torch.device, image_size: int, repeats: int,
-                peak_gflops: float) -> list[dict[str, Any]]:
-    obs = Observation(torch.rand(1, 1, 3, image_size, image_size, device=device),
-                      torch.randn(1, 14, device=device))
+                peak_gflops: float, flops: dict[str, float] | None = None
+                ) -> list[dict[str, Any]]:
+    """Tick and flow timings per sampling mode; ``flops`` (mode -> FLOP per tick) skips
+    counting (a compiled policy is counted on its eager twin)."""
+    obs = example_observation(image_size, device)
     gen = torch.Generator(device=device).manual_seed(0)
     with torch.no_grad():
         context = policy.encode(obs)
@@ -67,28 +83,36 @@ def bench_modes(policy: NFPolicy, device: torch.device, image_size: int, repeats
         reps = max(5, repeats // 4) if config.mode == 'refine' else repeats
         full = report.time_calls(tick, reps, 3, device)
         flow = report.time_calls(flow_only, reps, 3, device)
-        flops = count_flops(tick)
+        count = flops[name] if flops else count_flops(tick)
         rows.append({'mode': name, 'tick': full, 'flow': flow, 'encode': encode,
-                     'gflop': flops / 1e9,
-                     'peak_fraction': flops / (full['p50_ms'] * 1e-3) / 1e9 / peak_gflops})
+                     'gflop': count / 1e9,
+                     'peak_fraction': count / (full['p50_ms'] * 1e-3) / 1e9 / peak_gflops})
     return rows
 
 
 def bench_training(policy: NFPolicy, device: torch.device, image_size: int,
-                   batch: int = 64, repeats: int = 5) -> dict[str, float]:
+                   batch: int = 64, repeats: int = 5, precision: str = 'fp32'
+                   ) -> dict[str, Any]:
+    """Optimizer steps per second at ``batch``; ``precision='bf16'`` runs the loss under
+    bf16 autocast with channels_last images (the encoder's convolutions in bf16, the
+    flow's spline arithmetic where autocast keeps float32)."""
     policy.train()
     optimizer = torch.optim.AdamW(policy.parameters(), lr=1e-4)
-    obs = Observation(torch.rand(batch, 1, 3, image_size, image_size, device=device),
-                      torch.randn(batch, 14, device=device))
+    images = torch.rand(batch, 1, 3, image_size, image_size, device=device)
+    if precision == 'bf16':
+        policy.encoder.to(memory_format=torch.channels_last)
+    obs = Observation(images, torch.randn(batch, 14, device=device))
     actions = torch.randn(batch, 8, 14, device=device)
 
     def step():
         optimizer.zero_grad()
-        policy.loss(actions, obs).backward()
+        with torch.autocast(device.type, torch.bfloat16, enabled=precision == 'bf16'):
+            loss = policy.loss(actions, obs)
+        loss.backward()
         optimizer.step()
     timing = report.time_calls(step, repeats, 2, device)
     policy.eval()
-    return {'batch': batch, 'step_ms': timing['p50_ms'],
+    return {'batch': batch, 'step_ms': timing['p50_ms'], 'precision': precision,
             'samples_per_s': batch / (timing['p50_ms'] * 1e-3)}
 
 
@@ -100,15 +124,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                'matmul_peak_gflops': peak, 'runs': []}
     for backend in args.backends:
         for size in args.image_sizes:
-            policy = NFPolicy(paper_config(size, backend)).to(device).eval()
-            entry = {'backend': backend, 'image_size': size,
-                     'params_m': sum(p.numel() for p in policy.parameters()) / 1e6,
-                     'modes': bench_modes(policy, device, size, args.repeats, peak)}
-            if not args.skip_training and backend == 'fast':
-                entry['training'] = bench_training(policy, device, size)
-            results['runs'].append(entry)
-            print(render_run(entry))
+            flops: dict[str, float] = {}
+            for compile_mode in args.compile:
+                entry = bench_one(args, backend, size, compile_mode, device, peak, flops)
+                results['runs'].append(entry)
+                print(render_run(entry), flush=True)
     return results
+
+
+def bench_one(args: argparse.Namespace, backend: str, size: int, compile_mode: str,
+              device: torch.device, peak: float, flops: dict[str, float]) -> dict[str, Any]:
+    """One (backend, image size, compile mode) entry; fills ``flops`` on the eager pass."""
+    torch.manual_seed(0)
+    policy = NFPolicy(paper_config(size, backend)).to(device).eval()
+    entry = {'backend': backend, 'image_size': size, 'compile': compile_mode,
+             'params_m': sum(p.numel() for p in policy.parameters()) / 1e6}
+    if COMPILE_MODES[compile_mode]:
+        mode = COMPILE_MODES[compile_mode]
+        result = compile_for_inference(policy, example_observation(size, device),
+                                       dict(MODES)['best_of_128'],
+                                       None if mode == 'default' else mode)
+        entry['compile_error'] = result.reason
+        entry['compiled_vs_eager_rel_error'] = result.max_rel_error
+    entry['modes'] = bench_modes(policy, device, size, args.repeats, peak, flops or None)
+    flops.update({m['mode']: m['gflop'] * 1e9 for m in entry['modes']})
+    if not args.skip_training and backend == 'fast' and compile_mode == 'eager':
+        entry['training'] = [bench_training(NFPolicy(paper_config(size, backend)).to(device),
+                                            device, size, precision=p)
+                             for p in args.train_precision]
+    return entry
 
 
 def render_run(entry: dict[str, Any]) -> str:
@@ -118,17 +162,20 @@ def render_run(entry: dict[str, Any]) -> str:
         rows.append([m['mode'], m['tick']['p50_ms'], m['tick']['p95_ms'], m['flow']['p50_ms'],
                      m['flow']['p95_ms'], m['tick']['p50_ms'] / zero, m['gflop'],
                      f"{100 * m['peak_fraction']:.0f}%"])
+    compiled = entry.get('compile', 'eager')
+    if entry.get('compile_error'):
+        compiled += f" (fell back to eager: {entry['compile_error']})"
     head = (f"backend `{entry['backend']}`, {entry['image_size']}x{entry['image_size']} "
-            f"image, {entry['params_m']:.1f} M parameters, encoder alone p50 "
+            f"image, {compiled}, {entry['params_m']:.1f} M parameters, encoder alone p50 "
             f"{entry['modes'][0]['encode']['p50_ms']:.1f} ms")
     table = report.markdown_table(
         ['mode', 'tick p50 [ms]', 'tick p95 [ms]', 'flow p50 [ms]', 'flow p95 [ms]',
          'x zero_latent', 'GFLOP/tick', 'of matmul peak'], rows)
     text = f'{head}\n\n{table}\n'
-    if 'training' in entry:
-        t = entry['training']
-        text += (f"\nTraining step at batch {t['batch']}: {t['step_ms']:.0f} ms p50 = "
-                 f"{t['samples_per_s']:.0f} samples/s.\n")
+    trainings = entry.get('training', [])
+    for t in trainings if isinstance(trainings, list) else [trainings]:
+        text += (f"\nTraining step at batch {t['batch']} ({t.get('precision', 'fp32')}): "
+                 f"{t['step_ms']:.0f} ms p50 = {t['samples_per_s']:.0f} samples/s.\n")
     return text
 
 
@@ -155,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--image-sizes', type=int, nargs='+', default=[96, 224])
     parser.add_argument('--backends', nargs='+', default=['fast', 'normflows'])
     parser.add_argument('--repeats', type=int, default=40)
+    parser.add_argument('--compile', nargs='+', default=['eager'], choices=list(COMPILE_MODES),
+                        help='inference paths to time (inductor = torch.compile, frozen '
+                        'weights; reduce-overhead = its CUDA-graph mode)')
+    parser.add_argument('--train-precision', nargs='+', default=['fp32'],
+                        choices=['fp32', 'bf16'])
     parser.add_argument('--skip-training', action='store_true')
     parser.add_argument('--write-docs', action='store_true')
     args = parser.parse_args(argv)
