@@ -1,45 +1,55 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Compiled inference (torch.compile, inductor on this CPU) gives eager's ticks."""
+"""Compiled inference (torch.compile, inductor on this CPU) gives eager's ticks.
+
+One compile (~40 s on one core) serves every check: the policy node's configure step
+compiles a checkpoint, and its ticks are compared with the same checkpoint run eager.
+"""
 
 from __future__ import annotations
 
-from conftest import small_config
+from policy_fixtures import make_checkpoint
 import torch
 
 from nf_policy_ros.config import SamplingConfig
-from nf_policy_ros.core.compiled import AGREEMENT_RTOL, compile_for_inference, uncompile
-from nf_policy_ros.core.policy import NFPolicy
-from nf_policy_ros.structs import Observation
+from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.compiled import AGREEMENT_RTOL, uncompile
+from nf_policy_ros.nodes.configure import configure_policy
+from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
 
 
-def perturbed_camera_policy() -> NFPolicy:
-    torch.manual_seed(0)
-    policy = NFPolicy(small_config(num_cameras=1))
+class FailOnWarning:
+    def info(self, msg: str) -> None:
+        pass
+
+    def warning(self, msg: str) -> None:
+        raise AssertionError(msg)
+
+
+def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(((a - b).abs() / b.abs().clamp(min=1.0)).max())
+
+
+def test_compiled_ticks_match_eager_and_leave_the_checkpoint_alone(tmp_path):
+    path = make_checkpoint(tmp_path)
+    setup = configure_policy(PolicyNodeConfig(checkpoint=str(path), compile='inductor',
+                                              device='cpu'), FailOnWarning())
+    assert setup.inference_path == 'inductor'
+    compiled = setup.runner.policy
+    eager, _ = load_policy(path)
+    assert list(compiled.state_dict()) == list(eager.state_dict())  # nothing registered
+    obs = setup.runner.blank_observation()
+    obs = obs._replace(images=torch.rand(obs.images.shape,
+                                         generator=torch.Generator().manual_seed(1)))
+    best = SamplingConfig(mode='best_of_n', num_candidates=setup.runner.governor.current,
+                          latent_std=0.5)
     with torch.no_grad():
-        for p in policy.flow.parameters():
-            p.add_(0.02 * torch.randn_like(p))
-    return policy.eval()
-
-
-def test_compiled_ticks_match_eager_and_leave_the_checkpoint_alone():
-    policy = perturbed_camera_policy()
-    keys = list(policy.state_dict())
-    obs = Observation(torch.rand(1, 1, 3, 32, 32, generator=torch.Generator().manual_seed(1)),
-                      torch.zeros(1, 3))
-    best = SamplingConfig(mode='best_of_n', num_candidates=16, latent_std=0.5)
-    with torch.no_grad():
-        eager = policy.predict(obs, best, torch.Generator().manual_seed(2))
-    result = compile_for_inference(policy, obs, best)
-    assert result.compiled, result.reason
-    assert result.max_rel_error <= AGREEMENT_RTOL
-    with torch.no_grad():
-        compiled = policy.predict(obs, best, torch.Generator().manual_seed(2))
-    scale = eager.actions.abs().clamp(min=1.0)
-    assert float(((compiled.actions - eager.actions).abs() / scale).max()) < AGREEMENT_RTOL
-    assert list(policy.state_dict()) == keys  # nothing registered: checkpoints unchanged
+        got = compiled.predict(obs, best, torch.Generator().manual_seed(2))
+        want = eager.predict(obs, best, torch.Generator().manual_seed(2))
+    assert relative_error(got.actions, want.actions) < AGREEMENT_RTOL
+    assert relative_error(got.log_prob, want.log_prob) < AGREEMENT_RTOL
     # refinement needs autograd: its flow passes stay eager and still work
     refine = SamplingConfig(mode='refine', refine_steps=3, latent_std=1.0)
-    assert torch.isfinite(policy.predict(obs, refine, torch.Generator()).log_prob).all()
-    uncompile(policy)
-    assert policy._compiled_encoder is None and policy.flow._compiled_sampling is None
+    assert torch.isfinite(compiled.predict(obs, refine, torch.Generator()).log_prob).all()
+    uncompile(compiled)
+    assert compiled._compiled_encoder is None and compiled.flow._compiled_sampling is None

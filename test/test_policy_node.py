@@ -335,3 +335,21 @@ def test_params_file_applies_under_a_namespace(tmp_path):
     finally:
         assert proc.stop() == 0
         test.close()
+
+
+def test_a_late_model_degrades_best_of_n_visibly_instead_of_dropping_ticks(checkpoint,
+                                                                           tmp_path):
+    """A 5 ms model budget (0.05 of 100 ms) no best-of-512 tick can meet: the node halves N
+    down to min_candidates, keeps planning, and says so in /diagnostics."""
+    h = Harness(checkpoint, tmp_path, 'sampling.num_candidates:=512', 'min_candidates:=4',
+                'model_budget_fraction:=0.05')
+    try:
+        h.wait_running()
+        wait_for(lambda: h.last_diagnostics().get('num_candidates') == '4', 30,
+                 'num_candidates degraded to 4', h.proc)
+        diag = h.last_diagnostics()
+        assert int(diag['count.degraded_ticks']) > 0
+        assert 'model late: best-of-4 of 512' in diag['message']
+        assert float(diag['plan_rate_hz']) > 0 or len(h.confidences()) > 3
+    finally:
+        assert h.close() == 0

@@ -17,7 +17,9 @@ import torch
 
 from nf_policy_ros.core.actions import time_from_start
 from nf_policy_ros.core.checkpoint import CheckpointError, load_policy
+from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.train_state import pick_device
+from nf_policy_ros.nodes.budget import CandidateGovernor
 from nf_policy_ros.nodes.inference import PolicyRunner
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
 
@@ -34,6 +36,7 @@ class Setup:
     times: np.ndarray  # (T_a,) seconds after the observation
     device: torch.device
     warmup_ms: float
+    inference_path: str = 'eager'  # what runs the model: eager, inductor, or why not
 
 
 def _device(name: str) -> torch.device:
@@ -85,10 +88,18 @@ def configure_policy(config: PolicyNodeConfig, logger) -> Setup:
         raise ConfigureError(f'checkpoint state_dim={policy.config.encoder.state_dim} but '
                              f'{len(joints)} joint names')
     actions = policy.config.actions
-    runner = PolicyRunner(policy, joints, config.sampling, device, config.seed)
+    governor = CandidateGovernor(config.sampling.num_candidates, config.min_candidates,
+                                 config.model_budget_fraction * 1e3 / config.control_rate_hz)
+    runner = PolicyRunner(policy, joints, config.sampling, device, config.seed, governor)
+    path = 'eager'
+    if config.compile == 'inductor':
+        compiled = compile_for_inference(policy, runner.blank_observation(), config.sampling)
+        path = 'inductor' if compiled.compiled else f'eager (inductor failed: {compiled.reason})'
+        if not compiled.compiled:
+            logger.warning(f'compile=inductor failed, running eager: {compiled.reason}')
     warmup_ms = runner.warm_up()
     logger.info(f'loaded {config.checkpoint} on {device}: {len(joints)} joints, {fps} Hz, '
                 f'horizon {actions.horizon} x stride {actions.stride}, warm-up '
                 f'{warmup_ms:.0f} ms')
     times = time_from_start(actions, fps, config.lead_steps)
-    return Setup(runner, joints, fps, times, device, round(warmup_ms, 1))
+    return Setup(runner, joints, fps, times, device, round(warmup_ms, 1), path)

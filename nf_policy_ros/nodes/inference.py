@@ -10,7 +10,7 @@ waits for it. A snapshot arriving while the worker is busy is an overrun (counte
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import threading
 import time
 from typing import Any
@@ -21,6 +21,7 @@ import torch
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.convert import ConversionError, camera_frame, joint_positions
+from nf_policy_ros.nodes.budget import CandidateGovernor
 from nf_policy_ros.structs import Observation
 
 
@@ -49,6 +50,7 @@ class Inference:
     in_support: bool
     latency_ms: float  # conversion + model
     model_ms: float  # policy.predict alone
+    num_candidates: int = 1  # best-of-N's N this tick (1 for the other modes)
 
 
 class MalformedInputError(ValueError):
@@ -63,10 +65,12 @@ class PolicyRunner:
     """A loaded policy plus the conversions the training data went through."""
 
     def __init__(self, policy: NFPolicy, joint_names: tuple[str, ...],
-                 sampling: SamplingConfig, device: torch.device, seed: int) -> None:
+                 sampling: SamplingConfig, device: torch.device, seed: int,
+                 governor: CandidateGovernor | None = None) -> None:
         self.policy = policy
         self.joint_names = joint_names
         self.sampling = sampling
+        self.governor = governor if sampling.mode == 'best_of_n' else None
         self.device = device
         self.generator = torch.Generator(device=device).manual_seed(seed)
         enc = policy.config.encoder
@@ -88,22 +92,39 @@ class PolicyRunner:
                           state=torch.from_numpy(measured)[None].to(self.device))
         return obs, measured
 
+    def tick_sampling(self) -> SamplingConfig:
+        """The sampling of the next tick: best-of-N at the governor's N."""
+        if self.governor is None:
+            return self.sampling
+        return replace(self.sampling, num_candidates=self.governor.current)
+
     def infer(self, snapshot: Snapshot) -> Inference:
         start = time.perf_counter()
         obs, measured = self.observe(snapshot)
+        sampling = self.tick_sampling()
         model_start = time.perf_counter()
-        pred = self.policy.predict(obs, self.sampling, self.generator)
+        pred = self.policy.predict(obs, sampling, self.generator)
         chunk = pred.actions[0].double().cpu().numpy()  # synchronizes a GPU
         end = time.perf_counter()
+        model_ms = (end - model_start) * 1e3
+        if self.governor is not None:
+            self.governor.update(model_ms)
+        n = sampling.num_candidates if sampling.mode == 'best_of_n' else 1
         return Inference(snapshot, chunk, measured, float(pred.log_prob_per_dim[0]),
                          float(pred.confidence[0]), bool(pred.in_support[0]),
-                         (end - start) * 1e3, (end - model_start) * 1e3)
+                         (end - start) * 1e3, model_ms, n)
+
+    def blank_observation(self) -> Observation:
+        """A black frame per camera and the mean joint state, on the model's device."""
+        return Observation(torch.zeros(1, self.policy.config.encoder.num_cameras, 3,
+                                       *self.image_size, device=self.device),
+                           self.policy.state_normalizer.mean[None].clone())
 
     def warm_up(self, snapshot: Snapshot | None = None, calls: int = 3) -> float:
-        """Run the model ``calls`` times on a blank observation; returns the first call [ms]."""
-        obs = Observation(torch.zeros(1, self.policy.config.encoder.num_cameras, 3,
-                                      *self.image_size, device=self.device),
-                          self.policy.state_normalizer.mean[None].clone())
+        """Run the model ``calls`` times on a blank observation (and once at every N the
+        governor can pick, so a compiled policy never compiles on a tick); returns the
+        first call [ms]."""
+        obs = self.blank_observation()
         first = None
         for _ in range(calls):
             start = time.perf_counter()
@@ -111,6 +132,8 @@ class PolicyRunner:
             if self.device.type == 'cuda':
                 torch.cuda.synchronize(self.device)
             first = first if first is not None else (time.perf_counter() - start) * 1e3
+        for n in self.governor.levels() if self.governor else []:
+            self.policy.predict(obs, replace(self.sampling, num_candidates=n), self.generator)
         return float(first or 0.0)
 
 

@@ -62,6 +62,9 @@ class SafetyConfig:
             require(0.0 <= value <= 1.0, f'safety.{name}', value, 'in [0, 1]')
 
 
+COMPILE_PATHS = ('eager', 'inductor')
+
+
 @dataclass(frozen=True)
 class PolicyNodeConfig:
     """Parameters of ``policy_node`` (node name ``nf_policy``)."""
@@ -69,6 +72,15 @@ class PolicyNodeConfig:
     checkpoint: str = param('Path of the NF-P checkpoint (.pt) to load at configure.', '')
     device: str = param('auto (cuda if available) | cpu | cuda.', 'auto')
     num_threads: int = param('torch CPU threads for inference.', 1)
+    compile: str = param('Inference path: eager | inductor (torch.compile with the weights '
+                         'frozen: fewer, fused kernels; adds ~0.5-1 min at configure; checked '
+                         'against eager and falls back to it with a warning).', 'eager')
+    min_candidates: int = param('best_of_n keeps its rate by halving the candidates when a '
+                                "tick's model time passes model_budget_fraction of the "
+                                'control period, down to this many (>= '
+                                'sampling.num_candidates: never degrade).', 8)
+    model_budget_fraction: float = param('Model time allowed per control tick, as a fraction '
+                                         'of the period (see min_candidates).', 0.8)
     control_rate_hz: float = param('Control timer rate: one plan per tick at most [Hz].', 10.0)
     camera_topics: tuple[str, ...] = param(
         'Camera topics, one per camera, in checkpoint order: sensor_msgs/Image, or '
@@ -99,3 +111,7 @@ class PolicyNodeConfig:
         require(self.fps >= 0, 'fps', self.fps, '>= 0 Hz')
         require_choice('stamp_mode', self.stamp_mode, STAMP_MODES)
         require(self.lead_steps >= 0, 'lead_steps', self.lead_steps, '>= 0 ticks')
+        require_choice('compile', self.compile, COMPILE_PATHS)
+        require(self.min_candidates >= 1, 'min_candidates', self.min_candidates, '>= 1')
+        require(0.0 < self.model_budget_fraction <= 1.0, 'model_budget_fraction',
+                self.model_budget_fraction, 'in (0, 1]')

@@ -216,6 +216,8 @@ class PolicyNode(Node):
     def _on_inference(self, result: Inference) -> None:
         self.stats.add('inference', result.latency_ms)
         self.stats.add('model', result.model_ms)
+        if result.num_candidates < self.config.sampling.num_candidates:
+            self.stats.count('degraded_ticks')  # best-of-N ran with fewer candidates
         confidence = result.confidence if np.isfinite(result.confidence) else 0.0
         self.confidence_pub.publish(Float32(data=float(confidence)))
         self.log_likelihood_pub.publish(Float32(data=result.log_prob_per_dim))
@@ -334,15 +336,24 @@ class PolicyNode(Node):
                                      'device': self.config.device,
                                      'gate': f'{self.config.safety.gate}:'
                                              f'{"open" if self.gate.open else "closed"}'}
+        governor = self.setup.runner.governor if self.state == 'running' else None
         if self.state == 'running':
-            values.update(device=str(self.setup.device), warmup_ms=self.setup.warmup_ms)
+            values.update(device=str(self.setup.device), warmup_ms=self.setup.warmup_ms,
+                          inference_path=self.setup.inference_path)
+        if governor is not None:
+            values['num_candidates'] = governor.current
         for key, (_, received) in list(self._latest.items()):
             values[f'age_s.{key}'] = round(now - received, 3)
         values.update(self.stats.summary())
         level = messages.OK if self.state == 'running' else messages.ERROR
-        if self.state == 'running' and (self._stale_since is not None or not self.gate.open):
+        degraded = governor is not None and governor.degraded
+        if self.state == 'running' and (self._stale_since is not None or not self.gate.open
+                                        or degraded):
             level = messages.WARN
         text = f'{self.state}: {self.reason}' if self.reason else self.state
+        if degraded:
+            text += (f'; model late: best-of-{governor.current} of '
+                     f'{self.config.sampling.num_candidates}')
         self.diagnostics_pub.publish(messages.diagnostics_msg(
             f'{NODE_NAME}: policy', level, text, values, self.get_clock().now().to_msg()))
 
