@@ -10,4 +10,7 @@ export AMENT_PREFIX_PATH="$VIRTUAL_ENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}"
 _nfp_u=$(set +o | grep nounset); set +u
 # shellcheck disable=SC1091
 source "$_nfp_root/install/setup.bash"
+# the package's executables (bag_to_dataset, train, policy_node, ...) by name, as docs/robot.md
+# uses them (colcon puts ament_python scripts in lib/<package>, which is not on PATH)
+export PATH="$_nfp_root/install/nf_policy_ros/lib/nf_policy_ros:$PATH"
 eval "$_nfp_u"; unset _nfp_u _nfp_root
