@@ -28,7 +28,7 @@ case "${1:-run}" in
     timeout "${CORE_GPU_TIMEOUT_S:-540}" "$PY" -m nf_policy_ros.bench.core_latency \
       --device cuda --backends fast --image-sizes 96 224 --repeats 40 \
       --compile eager inductor reduce-overhead --train-precision fp32 bf16 --write-docs \
-      || echo "core_latency stopped early (exit $?): the records written so far stand"
+      || echo "core_latency stopped early (exit $?): nothing recorded; lower --repeats"
     if [ -n "${OUT:-}" ]; then cp docs/benchmarks/core.json docs/benchmarks/core.md "$OUT"/; fi
     ;;
   *) echo "usage: $0 fetch|run" >&2; exit 2 ;;
