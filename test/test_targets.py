@@ -7,29 +7,49 @@ from __future__ import annotations
 from nf_policy_ros.bench import ablations, targets, tier_page
 
 
-def _run(task: str, policy: str, wins: int, seed: int = 0, **extra) -> dict:
-    return {'task': task, 'policy': policy, 'successes': wins, 'episodes': 20, 'seed': seed,
-            'demos': 10, 'steps': 2000, 'lr': 1e-3, 'ema_warmup': True, **extra}
+def _run(task: str, policy: str, wins: int, seed: int = 0, episodes: int = 20,
+         **extra) -> dict:
+    """A finished run whose first ``wins`` start states succeeded."""
+    outcomes = [i < wins for i in range(episodes)]
+    return {'task': task, 'policy': policy, 'successes': wins, 'episodes': episodes,
+            'seed': seed, 'episode_success': outcomes, 'demos': 10, 'steps': 2000,
+            'lr': 1e-3, 'ema_warmup': True, **extra}
 
 
-def test_verdicts_pool_seeds_and_skip_tasks_missing_a_policy():
-    runs = [_run('hammer', 'nfp', 12), _run('hammer', 'nfp', 4, seed=1),  # 16/40
-            _run('hammer', 'dp', 10), _run('hammer', 'dp', 7, seed=1),    # 17/40
-            _run('assembly', 'nfp', 5), _run('assembly', 'dp', 5),
-            _run('basketball', 'nfp', 3)]
-    assert targets.verdicts(runs, ['hammer', 'assembly', 'basketball']) == {
-        'hammer': targets.WORSE, 'assembly': targets.TIE}
+def _seeds(task: str, policy: str, wins: list[int], **extra) -> list[dict]:
+    return [_run(task, policy, w, seed=i, **extra) for i, w in enumerate(wins)]
 
 
-def test_verdicts_compare_only_the_seeds_both_policies_ran():
-    runs = [_run('hammer', 'nfp', 20), _run('hammer', 'nfp', 0, seed=1),   # 20/40, 20/20
-            _run('hammer', 'dp-ddpm', 15),                                  # seed 0 only
-            _run('assembly', 'nfp', 5, seed=1), _run('assembly', 'dp-ddpm', 9)]
-    assert targets.verdicts(runs, ['hammer', 'assembly'], 'dp-ddpm') == {
-        'hammer': targets.BETTER}
+def test_a_clear_gap_is_better_and_a_small_one_is_no_detectable_difference():
+    runs = (_seeds('hammer', 'nfp', [15, 16, 14]) + _seeds('hammer', 'dp', [5, 6, 4]) +
+            _seeds('assembly', 'nfp', [10, 11, 9]) + _seeds('assembly', 'dp', [9, 11, 10]) +
+            _seeds('basketball', 'nfp', [2, 3, 1]) + _seeds('basketball', 'dp', [12, 14, 13]))
+    found = targets.verdicts(runs, ['hammer', 'assembly', 'basketball'])
+    assert {t: d.verdict for t, d in found.items()} == {
+        'hammer': targets.BETTER, 'assembly': targets.NO_DIFFERENCE,
+        'basketball': targets.WORSE}
+    hammer = found['hammer']
+    assert hammer.mean == 0.5 and 0 < hammer.low < 0.5 < hammer.high <= 1.0
+    assert (hammer.seeds, hammer.episodes) == (3, 20)
+
+
+def test_no_verdict_from_fewer_than_three_seeds_however_large_the_gap():
+    runs = _seeds('hammer', 'nfp', [20, 20]) + _seeds('hammer', 'dp', [0, 0])
+    difference = targets.verdicts(runs, ['hammer'])['hammer']
+    assert difference.mean == 1.0 and difference.verdict == targets.TOO_FEW
+
+
+def test_only_seeds_both_policies_ran_with_outcomes_are_compared():
+    runs = (_seeds('hammer', 'nfp', [20, 20, 20, 0]) + _seeds('hammer', 'dp-ddpm', [0, 0, 0]) +
+            [_run('assembly', 'nfp', 5), {**_run('assembly', 'dp-ddpm', 9),
+                                          'episode_success': None}])
+    found = targets.verdicts(runs, ['hammer', 'assembly'], 'dp-ddpm')
+    assert list(found) == ['hammer'] and found['hammer'].seeds == 3
+    assert found['hammer'].verdict == targets.BETTER
     line = targets.head_to_head_line('budget', runs, ['hammer', 'assembly'], need=1,
                                      opponent='dp-ddpm', label='DP DDPM-100')
-    assert 'seeds per task: 1; not measured: assembly' in line, line
+    assert 'NF-P better: hammer +100 pts [100, 100]; not measured: assembly' in line, line
+    assert '**met**' in line
 
 
 def test_target_status_is_open_until_the_unmeasured_tasks_cannot_change_it():
@@ -38,41 +58,36 @@ def test_target_status_is_open_until_the_unmeasured_tasks_cannot_change_it():
     assert targets.status(at_least=2, measured=5, tasks=6, need=4) == 'not met'
 
 
-def test_head_to_head_line_names_each_task_and_the_outcome():
-    runs = [_run('hammer', 'nfp', 12), _run('hammer', 'dp', 4),
-            _run('lever-pull', 'nfp', 8), _run('lever-pull', 'dp', 10)]
+def test_a_tie_is_not_a_win_in_the_target_line():
+    runs = (_seeds('hammer', 'nfp', [12, 12, 12]) + _seeds('hammer', 'dp', [12, 12, 12]) +
+            _seeds('lever-pull', 'nfp', [18, 19, 18]) + _seeds('lever-pull', 'dp', [2, 3, 1]))
     line = targets.head_to_head_line('10 demos', runs, ['hammer', 'lever-pull', 'x'], 2)
-    assert '**1 of 2** tasks measured' in line
-    assert 'NF-P better: hammer; DP better: lever-pull; seeds per task: 1' in line
-    ddpm = [_run('hammer', 'nfp', 12), _run('hammer', 'dp-ddpm', 12)]
-    tie = targets.head_to_head_line('10 demos', ddpm, ['hammer'], 1, 'dp-ddpm', 'DP DDPM-100')
-    assert 'NF-P >= DP DDPM-100 on **1 of 1**' in tie and '(tie: hammer;' in tie
+    assert 'NF-P better: lever-pull +' in line and 'no detectable difference: hammer +0' in line
     assert 'not measured: x' in line and '**open**' in line
-    noise = [_run('hammer', 'nfp-noise', 3), _run('lever-pull', 'nfp-noise', 12), *runs]
-    variant = targets.head_to_head_line('10 demos', noise, ['hammer', 'lever-pull'], 2,
+    noise = _seeds('hammer', 'nfp-noise', [3, 2, 4]) + runs
+    variant = targets.head_to_head_line('10 demos', noise, ['hammer'], 1,
                                         mine=('nfp-noise', 'NF-P noise'))
-    assert 'NF-P noise >= DP on **1 of 2**' in variant, variant
-    assert 'NF-P noise better: lever-pull; DP better: hammer' in variant
+    assert 'DP better: hammer' in variant and '**not met**' in variant, variant
     lines = tier_page.target_lines(noise, ['hammer', 'lever-pull'], 2)
-    assert [line.split(': ')[1].split(' on ')[0] for line in lines] == [
-        'NF-P >= DP', 'NF-P action noise 0.1 >= DP']
+    assert [line.split(': ')[1].split(',')[0] for line in lines] == [
+        'NF-P - DP', 'NF-P action noise 0.1 - DP']
 
 
 def test_state_tier_targets_use_each_tasks_current_servo_only():
-    old_servo = [_run('assembly', 'nfp', 0, servo_omega=200.0),
-                 _run('assembly', 'dp', 9, servo_omega=200.0)]
-    now = [_run('assembly', 'nfp', 10, servo_omega=300.0),
-           _run('assembly', 'dp', 0, servo_omega=300.0)]
+    old_servo = (_seeds('assembly', 'nfp', [0, 0, 0], servo_omega=200.0) +
+                 _seeds('assembly', 'dp', [9, 9, 9], servo_omega=200.0))
+    now = (_seeds('assembly', 'nfp', [10, 10, 10], servo_omega=300.0) +
+           _seeds('assembly', 'dp', [0, 0, 0], servo_omega=300.0))
     line, = tier_page.target_lines(old_servo + now, ['assembly'], 1)
     assert line.startswith('- 10 demos, 2000 steps, lr 0.001, EMA warm-up:')
     assert 'NF-P better: assembly' in line and '**met**' in line
     assert tier_page.target_lines(old_servo, ['assembly'], 1) == [
         '- No budget with both NF-P and DP measured yet.']
     dp_line, ddpm_line = tier_page.target_lines(
-        now + [_run('assembly', 'dp-ddpm', 15, servo_omega=300.0)], ['assembly'], 1)
-    assert 'NF-P >= DP on **1 of 1**' in dp_line
-    assert 'NF-P >= DP DDPM-100 on **0 of 1**' in ddpm_line
-    assert 'DP DDPM-100 better: assembly' in ddpm_line and '**not met**' in ddpm_line
+        now + _seeds('assembly', 'dp-ddpm', [15, 15, 15], servo_omega=300.0), ['assembly'], 1)
+    assert 'NF-P - DP,' in dp_line and '**met**' in dp_line
+    assert 'NF-P - DP DDPM-100,' in ddpm_line
+    assert 'DP DDPM-100 better: assembly -25 pts' in ddpm_line and '**not met**' in ddpm_line
 
 
 def test_sampler_lines_compare_each_policys_samplers_on_the_same_trainings_only():

@@ -1,19 +1,50 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
 """The benchmark issue's success targets, checked from the records by the scripts that
-render the pages (so a claim like "NF-P >= DP on 4 of 6 tasks" is never typed by hand).
+render the pages (so a claim like "NF-P better than DP on 4 of 6 tasks" is never typed by
+hand).
 
-Success rates are pooled over the training seeds both policies have run (successes /
-episodes); "better" and "tie" are on those point estimates, so read them with the Wilson
-intervals the tables print.
+Verdicts follow ../shared/EVALUATION.md: policies are compared paired (same task, demos,
+training seeds and evaluation start states); the success difference gets a 95 % bootstrap
+interval that resamples training seeds and start states (scipy.stats.bootstrap, percentile
+method); "better" only when the interval lies above 0, "worse" only when below, otherwise
+"no detectable difference"; no verdict from fewer than ``MIN_SEEDS`` training seeds. A tie
+is not a win: a target "NF-P >= DP on k tasks" counts the tasks where NF-P is *better*.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-BETTER, TIE, WORSE = 'NF-P better', 'tie', 'worse'
+import numpy as np
+from scipy import stats
+
+BETTER, NO_DIFFERENCE, WORSE, TOO_FEW = ('better', 'no detectable difference', 'worse',
+                                         'too few seeds')
+MIN_SEEDS = 3
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+
+
+class Difference(NamedTuple):
+    """Success of ``mine`` minus the opponent's [fraction], with its 95 % interval."""
+
+    mean: float
+    low: float
+    high: float
+    seeds: int
+    episodes: int  # start states per seed
+
+    @property
+    def verdict(self) -> str:
+        if self.seeds < MIN_SEEDS:
+            return TOO_FEW
+        return BETTER if self.low > 0 else WORSE if self.high < 0 else NO_DIFFERENCE
+
+    def text(self) -> str:
+        """'+12 pts [3, 21]' (percentage points and the interval)."""
+        return f'{100 * self.mean:+.0f} pts [{100 * self.low:.0f}, {100 * self.high:.0f}]'
 
 
 def pooled_rate(records: list[dict[str, Any]]) -> float | None:
@@ -23,30 +54,59 @@ def pooled_rate(records: list[dict[str, Any]]) -> float | None:
     return sum(r['successes'] for r in done) / episodes if episodes else None
 
 
+def _outcomes(records: list[dict[str, Any]], task: str, policy: str) -> dict[int, list]:
+    """seed -> per-episode successes of ``policy`` on ``task`` (runs that recorded them)."""
+    return {r['seed']: r['episode_success'] for r in records
+            if r['task'] == task and r['policy'] == policy and r.get('episode_success')}
+
+
 def paired_seeds(records: list[dict[str, Any]], task: str, opponent: str,
                  mine: str = 'nfp') -> set[int]:
-    """Training seeds of ``task`` with a finished run of both ``mine`` (NF-P or one of its
-    variants) and ``opponent``."""
-    def seeds(policy: str) -> set[int]:
-        return {r['seed'] for r in records
-                if r['task'] == task and r['policy'] == policy and 'successes' in r}
-    return seeds(mine) & seeds(opponent)
+    """Training seeds of ``task`` with per-episode outcomes of both ``mine`` and
+    ``opponent``."""
+    return set(_outcomes(records, task, mine)) & set(_outcomes(records, task, opponent))
+
+
+def paired_difference(records: list[dict[str, Any]], task: str, opponent: str,
+                      mine: str = 'nfp') -> Difference | None:
+    """``mine`` minus ``opponent`` on the seeds and start states both ran; None if none.
+
+    The statistic is the mean of D[s, e] = success_mine - success_opponent over a resampled
+    grid of seeds s and start states e (each resampled with replacement, independently):
+    the interval covers both the training-seed and the start-state variation.
+    """
+    seeds = sorted(paired_seeds(records, task, opponent, mine))
+    if not seeds:
+        return None
+    a, b = _outcomes(records, task, mine), _outcomes(records, task, opponent)
+    n = min(min(len(a[s]), len(b[s])) for s in seeds)
+    diff = np.array([np.asarray(a[s][:n], float) - np.asarray(b[s][:n], float)
+                     for s in seeds])
+    mean = float(diff.mean())
+    if np.all(diff == diff.flat[0]):  # no variation to resample (and scipy would warn)
+        return Difference(mean, mean, mean, len(seeds), n)
+    if len(seeds) == 1:  # one seed: only the start states vary
+        samples, statistic = (np.arange(n),), lambda e: diff[0, e.astype(int)].mean()
+    else:
+        samples = (np.arange(len(seeds)), np.arange(n))
+
+        def statistic(s, e):
+            return diff[np.ix_(s.astype(int), e.astype(int))].mean()
+    ci = stats.bootstrap(samples, statistic, paired=False, vectorized=False,
+                         method='percentile', confidence_level=CONFIDENCE,
+                         n_resamples=RESAMPLES, random_state=0).confidence_interval
+    return Difference(mean, float(ci.low), float(ci.high), len(seeds), n)
 
 
 def verdicts(records: list[dict[str, Any]], tasks: Sequence[str],
-             opponent: str = 'dp', mine: str = 'nfp') -> dict[str, str]:
-    """task -> BETTER / TIE / WORSE for ``mine`` against ``opponent`` (policy kinds), pooled
-    over the training seeds both have run (a paired comparison: same data, same seeds), for
-    tasks with at least one such seed."""
+             opponent: str = 'dp', mine: str = 'nfp') -> dict[str, Difference]:
+    """task -> paired difference of ``mine`` against ``opponent`` (its ``.verdict``), for
+    tasks with at least one seed both ran with per-episode outcomes."""
     out = {}
     for task in tasks:
-        seeds = paired_seeds(records, task, opponent, mine)
-        if not seeds:
-            continue
-        nfp, dp = (pooled_rate([r for r in records if r['task'] == task
-                                and r['policy'] == policy and r['seed'] in seeds])
-                   for policy in (mine, opponent))
-        out[task] = BETTER if nfp > dp else TIE if nfp == dp else WORSE
+        difference = paired_difference(records, task, opponent, mine)
+        if difference is not None:
+            out[task] = difference
     return out
 
 
@@ -61,20 +121,21 @@ def status(at_least: int, measured: int, tasks: int, need: int) -> str:
 def head_to_head_line(budget: str, records: list[dict[str, Any]], tasks: Sequence[str],
                       need: int, opponent: str = 'dp', label: str = 'DP',
                       mine: tuple[str, str] = ('nfp', 'NF-P')) -> str:
-    """One Markdown bullet: on how many of ``tasks`` ``mine`` (kind, label) >=
-    ``opponent`` (shown as ``label``) at this ``budget``, which tasks fall where, and
-    whether the target (>= ``need`` tasks) is met."""
-    verdict = verdicts(records, tasks, opponent, mine[0])
-    at_least = sum(v != WORSE for v in verdict.values())
-    names = {BETTER: f'{mine[1]} better', TIE: TIE, WORSE: f'{label} better'}
-    groups = '; '.join(f"{names[kind]}: {', '.join(t for t, v in verdict.items() if v == kind)}"
-                       for kind in (BETTER, TIE, WORSE) if kind in verdict.values())
-    seeds = sorted({len(paired_seeds(records, t, opponent, mine[0])) for t in verdict})
-    seed_text = '-'.join(str(n) for n in dict.fromkeys(seeds[:1] + seeds[-1:]))
-    missing = [t for t in tasks if t not in verdict]
-    return (f'- {budget}: {mine[1]} >= {label} on **{at_least} of {len(verdict)}** tasks '
-            'measured '
-            f'({groups or "none"}; seeds per task: {seed_text or 0}'
+    """One Markdown bullet: per task, ``mine`` (kind, label) minus ``opponent`` (shown as
+    ``label``) with its interval, grouped by verdict, and whether the target (``mine``
+    better on >= ``need`` of ``tasks``) is met."""
+    found = verdicts(records, tasks, opponent, mine[0])
+    better = sum(d.verdict == BETTER for d in found.values())
+    decided = sum(d.verdict != TOO_FEW for d in found.values())
+    names = {BETTER: f'{mine[1]} better', NO_DIFFERENCE: NO_DIFFERENCE,
+             WORSE: f'{label} better', TOO_FEW: f'fewer than {MIN_SEEDS} seeds, no verdict'}
+    groups = '; '.join(
+        f'{names[kind]}: ' + ', '.join(f'{t} {d.text()}' for t, d in found.items()
+                                       if d.verdict == kind)
+        for kind in names if any(d.verdict == kind for d in found.values()))
+    missing = [t for t in tasks if t not in found]
+    return (f'- {budget}: {mine[1]} - {label}, success difference with 95 % CI '
+            f'({groups or "none"}'
             + (f"; not measured: {', '.join(missing)}" if missing else '')
-            + f'). Target >= {need} of {len(tasks)}: **'
-            + status(at_least, len(verdict), len(tasks), need) + '**.')
+            + f'). Target {mine[1]} better on >= {need} of {len(tasks)}: **'
+            + status(better, decided, len(tasks), need) + '**.')
