@@ -55,6 +55,10 @@ from nf_policy_ros.sim.task import (
 
 NAME = 'state_tier'
 EVAL_SEED0 = 10_000
+# Evaluation start states (../shared/EVALUATION.md): every decision is made on the tuning
+# split; the test split is used only for headline numbers, after the choices are frozen.
+SPLIT_SEED0 = {'tune': EVAL_SEED0, 'test': 20_000}
+SPLIT_EPISODES = {'tune': 20, 'test': 50}
 TASKS = ('hammer', 'assembly', 'basketball', 'lever-pull', 'peg-insert-side', 'bin-picking')
 STATE_DIM = 9 + 39
 DP_SIZE = DiffusionConfig(channels=(64, 128, 256), time_dim=64)
@@ -194,13 +198,16 @@ def floor_actor(kind: str, config: NFPConfig, data: WindowDataset, gen: torch.Ge
 
 
 def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
-             low_dim: bool = True) -> dict[str, Any]:
-    """Success over the evaluation seeds, re-planning every ``execute_steps`` steps; the
-    state is ``sim.rollout.task_state(task, low_dim)`` (as the policy was trained)."""
-    rollouts = [run_policy(task, actor, EVAL_SEED0 + i, execute_steps, low_dim=low_dim)
+             low_dim: bool = True, split: str = 'tune') -> dict[str, Any]:
+    """Success over the first ``episodes`` start states of ``split`` (SPLIT_SEED0),
+    re-planning every ``execute_steps`` steps; the state is
+    ``sim.rollout.task_state(task, low_dim)`` (as the policy was trained)."""
+    seed0 = SPLIT_SEED0[split]
+    rollouts = [run_policy(task, actor, seed0 + i, execute_steps, low_dim=low_dim)
                 for i in range(episodes)]
     conf = [c for r in rollouts for c in r.confidence]
     return {'successes': sum(r.success for r in rollouts), 'episodes': episodes,
+            'split': split, 'eval_seed0': seed0,
             'episode_success': [bool(r.success) for r in rollouts],
             'diverged': sum(r.diverged for r in rollouts),
             'mean_steps': float(np.mean([r.steps for r in rollouts])),

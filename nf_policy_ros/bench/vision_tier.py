@@ -107,7 +107,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
 def finished_runs() -> set[tuple]:
     path = report.DOCS / f'{NAME}.json'
     records = json.loads(path.read_text()) if path.exists() else []
-    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash']) for r in records}
+    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
+             r.get('split', 'tune')) for r in records}
 
 
 def stop_after(minutes: float) -> threading.Event:
@@ -137,7 +138,8 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     if mode:
         actor = CameraOverrideActor(actor, frozen_frame(task) if mode == 'frozen' else None)
     return {'train_s_this_session': time.perf_counter() - start, 'actor': actor.name,
-            **evaluate(task, actor, args.episodes, low_dim=False)}
+            **evaluate(task, actor, args.episodes or state_tier.SPLIT_EPISODES[args.split],
+                       low_dim=False, split=args.split)}
 
 
 def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
@@ -155,7 +157,7 @@ def run_all(args: argparse.Namespace) -> None:
             for seed in args.seeds:
                 for kind in args.policies:
                     key = (task_name, len(demos), seed, kind,
-                           config_hash(run_config(args, seed)))
+                           config_hash(run_config(args, seed)), args.split)
                     if key in finished:
                         continue
                     result = run_one(args, task, demos, seed, kind, stop)
@@ -164,9 +166,9 @@ def run_all(args: argparse.Namespace) -> None:
                               flush=True)
                         return
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
-                              'policy': kind, 'steps': args.steps, 'config_hash': key[-1],
+                              'policy': kind, 'steps': args.steps, 'config_hash': key[-2],
                               **recipe_fields(run_config(args, seed)),
-                              'split': 'tune', 'camera': kind.partition('-camera-')[2] or 'on',
+                              'camera': kind.partition('-camera-')[2] or 'on',
                               'image': args.image, 'trunk_stride': args.trunk_stride,
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
@@ -188,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f'camera image side [px] (default {IMAGE})')
     parser.add_argument('--trunk-stride', type=int, default=0, choices=(0, 8, 16, 32),
                         help='ResNet18 output stride (0 = auto: largest leaving a 2x2 map)')
-    parser.add_argument('--episodes', type=int, default=20)
+    parser.add_argument('--episodes', type=int, default=0,
+                        help="start states to evaluate (0 = the split's: 20 tune, 50 test)")
+    parser.add_argument('--split', choices=sorted(state_tier.SPLIT_SEED0), default='tune',
+                        help='tune (seeds 10000+: every decision) or test (20000+: '
+                        'headline numbers only, after the choices are frozen)')
     parser.add_argument('--dp-size', choices=sorted(DP_SIZES), default='small')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--run-dir', type=Path, default=Path('runs/vision_tier'))

@@ -59,9 +59,9 @@ class NFPolicy(nn.Module):
         last_action = obs.last_action
         if last_action is not None:
             last_action = self.action_normalizer.normalize(last_action)
-        if (self._compiled_encoder is not None and not self.training
-                and not torch.is_grad_enabled()):
-            return self._compiled_encoder(obs.images, state, last_action)
+        compiled = getattr(self, '_compiled_encoder', None)  # (DP borrows this method)
+        if compiled is not None and not self.training and not torch.is_grad_enabled():
+            return compiled(obs.images, state, last_action)
         return self.encoder(obs.images, state, last_action, generator)
 
     def flatten_actions(self, actions: torch.Tensor) -> torch.Tensor:
