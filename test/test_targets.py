@@ -163,3 +163,23 @@ def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
         '- cuda, 84x84: DP (small U-Net) DDIM-10 takes 1.5x the time of NF-P best-of-128. '
         'Target > 1x: **met**.']
     assert policy_latency.target_lines([]) == ['- No run recorded.']
+
+
+def test_vision_page_says_what_the_camera_is_worth_and_checks_the_bar():
+    from nf_policy_ros.bench import vision_tier
+
+    def camera_runs(task: str, on: list[int], off: list[int], split: str) -> list[dict]:
+        extra = {'config_hash': 'h', 'split': split, 'image': 48, 'episodes': 50}
+        return (_seeds(task, 'nfp', on, camera='on', **extra) +
+                _seeds(task, 'nfp-camera-off', off, camera='off', **extra))
+
+    runs = (camera_runs('hammer', [40, 42, 38], [5, 6, 4], 'test') +
+            camera_runs('assembly', [30, 31, 29], [25, 27, 26], 'test') +
+            camera_runs('hammer', [15, 16], [2, 1], 'tune'))
+    lines = vision_tier.camera_lines(runs)
+    hammer = next(line for line in lines if line.startswith('- hammer, 10 demos, 48 px, test'))
+    assert 'NF-P camera on - off: +70 pts' in hammer and '3 training seeds' in hammer
+    assert any('tune split' in line and 'too few seeds' in line for line in lines)
+    assert '**not met yet** (1 of 2 tasks measured on the test split pass)' in lines[-1]
+    more = runs + camera_runs('basketball', [45, 44, 46], [10, 12, 9], 'test')
+    assert '**met** (2 of 3' in vision_tier.camera_lines(more)[-1]
