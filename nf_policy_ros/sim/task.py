@@ -76,6 +76,10 @@ class TaskConfig:
     camera: str = 'corner2'
     omega: float = 0.0  # servo bandwidth [rad/s]; 0 = TASK_OMEGA or DEFAULT_OMEGA
     max_steps: int = 200
+    # Widen Meta-World's object/goal placement box about its centre by this factor (x and y;
+    # heights untouched): 1 = Meta-World's own ranges (~ +-10 cm, where a blind average
+    # trajectory already succeeds often); 2 = twice as wide, so the object must be seen.
+    object_range_scale: float = 1.0
 
 
 class JointTask:
@@ -85,6 +89,7 @@ class JointTask:
         self.config = config
         self.omega = config.omega or TASK_OMEGA.get(config.task, DEFAULT_OMEGA)
         self.env = make_env(config.task)
+        widen_placement(self.env, config.object_range_scale)
         model = self.env.model
         self.arm_qpos = np.array([model.jnt_qposadr[model.joint(j).id] for j in ARM_JOINTS])
         self.arm_dof = np.array([model.jnt_dofadr[model.joint(j).id] for j in ARM_JOINTS])
@@ -213,6 +218,22 @@ class JointTask:
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+
+
+def widen_placement(env, scale: float) -> None:
+    """Scale the x/y extent of ``env``'s start-state box about its centre by ``scale``
+    (every 3-vector of the box: objects and goals keep their spacing on average)."""
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f'object_range_scale={scale!r}: expected a positive factor')
+    if scale == 1.0:
+        return
+    box = env._random_reset_space
+    low, high = box.low.astype(np.float64), box.high.astype(np.float64)
+    centre, half = (low + high) / 2, (high - low) / 2
+    planar = np.tile([True, True, False], len(low) // 3)
+    half = np.where(planar, half * scale, half)
+    env._random_reset_space = type(box)(low=centre - half, high=centre + half,
+                                        dtype=np.float64)
 
 
 def make_renderer(model, config: TaskConfig) -> mujoco.Renderer:
