@@ -192,6 +192,10 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     """Train to ``config.train.total_steps`` (or until ``stop`` is set) and write the run.
     Resuming a run that already reached its steps changes nothing and returns it.
 
+    A set ``stop`` ends the run after the current step: ``last.pt`` is written at once
+    (``resume=True`` continues from that step), then ``policy.pt`` from the weights so far.
+    Under DDP the ranks agree on the step to stop at.
+
     :param on_metrics: called on rank 0 with (step, metrics) after every logged step.
     :returns: the deployable checkpoint's path and the final losses.
     """
@@ -212,7 +216,7 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                desc='train', unit='step')
     loss = math.nan
     val_nll = math.nan
-    while step < cfg.total_steps and not (stop is not None and stop.is_set()):
+    while step < cfg.total_steps and not _stop_requested(stop, world, dev):
         point = stage_at(cfg, step)
         idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
         loss = train_step(model, policy, optimizer, train_set.batch(idx), point.lr,
@@ -238,6 +242,17 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                      'calibration_source': 'validation' if val_set else 'training',
                      'calibration_sampling': asdict(config.sampling)})
     return TrainResult(path, step, loss, val_nll, policy)
+
+
+def _stop_requested(stop: threading.Event | None, world: int, device: torch.device) -> bool:
+    """Whether to stop before the next step. Under DDP a request on any rank stops every
+    rank at the same step (one rank going on alone would wait for the others forever)."""
+    requested = stop is not None and stop.is_set()
+    if world <= 1:
+        return requested
+    flag = torch.tensor([float(requested)], device=device)
+    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+    return bool(flag.item())
 
 
 def _finished(path: Path, step: int, policy: NFPolicy) -> TrainResult:
