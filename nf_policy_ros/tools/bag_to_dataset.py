@@ -6,8 +6,10 @@
     bag_to_dataset demos/ep_001 demos/ep_002 --set data.fps=15 --out data/pick
 
 A path holding metadata.yaml is a bag; any other directory contributes the bags directly
-inside it. Every bag must have the configured topics; the first bad bag stops the run with
-a message naming the bag, topic and field.
+inside it. Every bag must have the configured topics (other channels, e.g. service events,
+are ignored); the first bad bag stops the run with one line naming the bag, topic and field,
+exit code 2, and nothing written. ``--out`` is checked before any bag is read. Ctrl-C writes
+nothing and exits with 130.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 from pathlib import Path
+import shutil
 import sys
 from typing import Any
 
@@ -22,8 +25,9 @@ from tqdm import tqdm
 
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.data.bag import BagError, bag_outcome, read_bag
-from nf_policy_ros.data.cache import DatasetError, hash_directory, write_dataset
+from nf_policy_ros.data.cache import META, DatasetError, hash_directory, write_dataset
 from nf_policy_ros.data.episodes import build_episodes
+from nf_policy_ros.tools.cli import check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
 
 NODE_ONLY_KEYS = ('output_dir', 'dataset', 'device')
@@ -69,6 +73,27 @@ def convert(bags: list[Path], config: NFPConfig, progress: bool = True):
     return episodes, meta
 
 
+def check_out(out: str, overwrite: bool) -> Path:
+    """The dataset directory, checked before any bag is read: creatable, and not an
+    existing dataset unless ``overwrite``."""
+    path = check_output_dir('--out', out)
+    if (path / META).exists() and not overwrite:
+        raise DatasetError(f'--out {out!r} already holds a dataset ({META}): pass --overwrite '
+                           'or choose another directory')
+    return path
+
+
+def write_or_clean(out: Path, episodes, meta: dict[str, Any], overwrite: bool) -> None:
+    """write_dataset; a directory this call created is removed again if writing fails."""
+    created = not out.exists()
+    try:
+        write_dataset(out, episodes, meta, overwrite=overwrite)
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='bag_to_dataset', description=__doc__.split('\n')[0])
     parser.add_argument('bags', nargs='+', help='bag directories or folders of bags')
@@ -79,11 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args, drop=NODE_ONLY_KEYS)
+        out = check_out(args.out, args.overwrite)
         episodes, meta = convert(find_bags(args.bags), config, not args.no_progress)
-        write_dataset(Path(args.out), episodes, meta, overwrite=args.overwrite)
-    except (BagError, DatasetError, ValueError) as exc:
-        print(f'bag_to_dataset: error: {exc}', file=sys.stderr)
-        return 2
+        write_or_clean(out, episodes, meta, args.overwrite)
+    except (BagError, DatasetError, ValueError, OSError) as exc:
+        return report('bag_to_dataset', exc)
+    except KeyboardInterrupt:
+        print('bag_to_dataset: interrupted (SIGINT): no new dataset written', file=sys.stderr)
+        return 130
     dropped = sum(b['report']['dropped_ticks'] for b in meta['bags'] if 'report' in b)
     skipped = sum('skipped' in b for b in meta['bags'])
     print(f'wrote {len(episodes)} episodes ({sum(len(e) for e in episodes)} ticks, '

@@ -8,6 +8,12 @@
 
 State/action sizes, camera count, image size, fps and joint names come from the dataset;
 a config that names other joint names or fps is refused.
+
+Bad input (config, --out, --device, --resume without last.pt, dataset) is one line on stderr
+naming the option or file, the value and the expectation; exit code 2, nothing written.
+SIGINT (Ctrl-C) or SIGTERM stops after the current step, writes last.pt (then policy.pt from
+the weights so far) and exits with 128 + the signal number (130 / 143); ``--resume``
+continues from that step. A second signal quits at once.
 """
 
 from __future__ import annotations
@@ -16,15 +22,21 @@ import argparse
 import dataclasses
 from pathlib import Path
 import sys
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.core.training import TrainingError, TrainResult, run_training
 from nf_policy_ros.data.cache import DatasetError, load_dataset, split_episodes
 from nf_policy_ros.data.windows import WindowDataset
+from nf_policy_ros.tools.cli import CliError, StopOnSignal, check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
 
+if TYPE_CHECKING:  # torch loads in seconds: imported only once the inputs are checked
+    from nf_policy_ros.core.training import TrainResult
+
 NODE_ONLY_KEYS = ('output_dir', 'dataset', 'device')
+EXITS = ('exit codes: 0 trained, 2 bad input (one line, nothing written), 130/143 stopped '
+         'by SIGINT/SIGTERM after saving last.pt (continue with --resume)')
 
 
 def fit_config_to_dataset(config: NFPConfig, meta: dict[str, Any]) -> NFPConfig:
@@ -56,21 +68,71 @@ def provenance(config: NFPConfig, meta: dict[str, Any], dataset: Path) -> dict[s
             'image_size': [config.encoder.image_height, config.encoder.image_width]}
 
 
-def train_from_dataset(config: NFPConfig, dataset: str | Path, out_dir: str | Path,
-                       **kwargs: Any) -> TrainResult:
-    """Load, split by episode, train. ``kwargs`` go to ``run_training``."""
+class Prepared(NamedTuple):
+    """What ``run_training`` needs from a dataset directory."""
+
+    config: NFPConfig
+    train_set: WindowDataset
+    val_set: WindowDataset | None
+    provenance: dict[str, Any]
+
+
+def prepare(config: NFPConfig, dataset: str | Path) -> Prepared:
+    """Load the dataset, fit the config to it and split it by episode."""
     dataset = Path(dataset)
     episodes, meta = load_dataset(dataset)
     config = fit_config_to_dataset(config, meta)
     train_eps, val_eps = split_episodes(episodes, config.train.val_fraction, config.train.seed)
     train_set = WindowDataset(train_eps, config.actions)
     val_set = WindowDataset(val_eps, config.actions) if val_eps else None
-    return run_training(config, train_set, val_set, out_dir,
-                        provenance(config, meta, dataset), **kwargs)
+    return Prepared(config, train_set, val_set, provenance(config, meta, dataset))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog='train', description=__doc__.split('\n')[0])
+def train_from_dataset(config: NFPConfig, dataset: str | Path, out_dir: str | Path,
+                       **kwargs: Any) -> TrainResult:
+    """Load, split by episode, train. ``kwargs`` go to ``run_training``."""
+    from nf_policy_ros.core.training import run_training
+
+    ready = prepare(config, dataset)
+    return run_training(ready.config, ready.train_set, ready.val_set, out_dir,
+                        ready.provenance, **kwargs)
+
+
+def check_device(name: str, option: str = '--device') -> None:
+    """Refuse a device this machine cannot train on, before any data is read."""
+    expected = 'expected auto, cpu, cuda or cuda:N'
+    if name in ('auto', 'cpu'):
+        return
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise CliError(f'{option} {name!r} is not a device: {expected}') from None
+    if device.type == 'cpu':
+        return
+    if device.type != 'cuda':
+        raise CliError(f'{option} {name!r}: {device.type} is not supported: {expected}')
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        raise CliError(f'{option} {name!r}: no CUDA GPU is available on this machine: '
+                       'expected auto or cpu')
+    if device.index is not None and device.index >= count:
+        raise CliError(f'{option} {name!r}: this machine has {count} CUDA device(s): '
+                       f'expected cuda:0..cuda:{count - 1}')
+
+
+def check_resume(out_dir: str | Path, resume: bool, option: str = '--resume') -> None:
+    """With ``resume``, the run directory must hold ``last.pt`` (no silent fresh start)."""
+    last = Path(out_dir) / 'last.pt'
+    if resume and not last.is_file():
+        raise CliError(f'{option}: {str(last)!r} does not exist: expected the run directory '
+                       'of an earlier train run (leave out --resume to start a new run)')
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='train', description=__doc__.split('\n')[0],
+                                     epilog=EXITS)
     parser.add_argument('--dataset', required=True, help='directory from bag_to_dataset')
     parser.add_argument('--out', required=True, help='run directory')
     parser.add_argument('--resume', action='store_true', help='continue the run in --out')
@@ -78,18 +140,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--device', default='auto', help='auto | cpu | cuda | cuda:N')
     parser.add_argument('--no-progress', action='store_true')
     add_config_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        config = load_config(args, drop=NODE_ONLY_KEYS)
-        result = train_from_dataset(config, args.dataset, args.out, device=args.device,
-                                    resume=args.resume, overwrite=args.overwrite,
-                                    progress=not args.no_progress)
-    except (DatasetError, TrainingError, ValueError) as exc:
-        print(f'train: error: {exc}', file=sys.stderr)
-        return 2
+    return parser
+
+
+def _summary(result: TrainResult, total: int, signals: StopOnSignal, out: Path) -> int:
+    """Print the outcome line; the exit code (128 + signal if a signal cut the run short)."""
+    if signals.signum is not None and result.steps < total:
+        last = out / 'last.pt'
+        saved = (f'resumable checkpoint {last} at step {result.steps}: continue with --resume'
+                 if last.is_file() else 'no step was taken: nothing to resume')
+        print(f'train: stopped by {signals.name} after step {result.steps} of {total}; '
+              f'{saved}', file=sys.stderr)
+        return signals.exit_code
     print(f'trained {result.steps} steps: train NLL/dim {result.train_loss:.3f}, validation '
           f'NLL/dim {result.val_nll:.3f}; checkpoint {result.policy_path}')
     return 0
+
+
+def _checked_inputs(args: argparse.Namespace) -> tuple[NFPConfig, Path]:
+    """The config and run directory, once every input that can be checked before reading
+    the dataset is (config, --device, --out, --resume); nothing is written."""
+    config = load_config(args, drop=NODE_ONLY_KEYS)
+    check_device(args.device)
+    out = check_output_dir('--out', args.out)
+    check_resume(out, args.resume)
+    return config, out
+
+
+def _train(args: argparse.Namespace, config: NFPConfig, out: Path,
+           signals: StopOnSignal) -> TrainResult:
+    """Load the dataset, then train with the signals armed (a signal now saves last.pt)."""
+    from nf_policy_ros.core.training import run_training
+
+    ready = prepare(config, args.dataset)
+    signals.arm()
+    return run_training(ready.config, ready.train_set, ready.val_set, out, ready.provenance,
+                        device=args.device, resume=args.resume, overwrite=args.overwrite,
+                        progress=not args.no_progress, stop=signals.event)
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    """Errors that are the input's fault (one line), not a bug (traceback): config, dataset,
+    checkpoint and CLI errors are ValueErrors; TrainingError once training was imported."""
+    training = sys.modules.get('nf_policy_ros.core.training')
+    return (ValueError, OSError) + ((training.TrainingError,) if training else ())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signals = StopOnSignal(threading.Event(), 'train',
+                           'stopping after the current step, saving last.pt')
+    try:
+        with signals:
+            config, out = _checked_inputs(args)
+            result = _train(args, config, out, signals)
+    except KeyboardInterrupt:
+        print(f'train: {signals.name or "SIGINT"} before training started: nothing written',
+              file=sys.stderr)
+        return signals.exit_code or 130
+    except _input_errors() as exc:  # evaluated when an exception arrives
+        return report('train', exc)
+    return _summary(result, config.train.total_steps, signals, out)
 
 
 if __name__ == '__main__':
