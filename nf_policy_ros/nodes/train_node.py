@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """``train_node`` (node name ``nf_policy_train``): the train CLI as a ROS node.
 
-Takes the training config as parameters (config/train.yaml), runs the same
-``train_from_dataset`` in a worker thread, and stays responsive: ``~/status``
-(std_msgs/String, JSON), ``/diagnostics``, and ``~/stop`` (std_srvs/Trigger: stop after the
-current step, keep a resumable checkpoint).
+Takes the training config as parameters (config/train.yaml), runs the same training as the
+CLI in a worker thread, and stays responsive: ``~/status`` (std_msgs/String, JSON),
+``/diagnostics``, and ``~/stop`` (std_srvs/Trigger: stop after the current step, keep a
+resumable checkpoint). Logs progress to the console every ``train.val_every`` steps. Ctrl-C
+(SIGINT) or SIGTERM stops the same way: last.pt is written, the node exits with 0, and
+``resume:=true`` continues. Bad parameters (device, output_dir, resume without last.pt) put
+the node in state ``failed`` with one error line.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class TrainNode(Node):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._finished = threading.Event()
+        self._total, self._log_every = 0, 1  # set from the config when training starts
         self.exit_code = 0
         self.status_pub = self.create_publisher(String, '~/status', 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
@@ -67,29 +71,67 @@ class TrainNode(Node):
             self._status.update(fields)
 
     def _train(self) -> None:
-        from nf_policy_ros.tools.train import train_from_dataset  # heavy: torch
         try:
-            config = read_config(self, NFPConfig, NFPConfig())
-            self._update(state='training', total=config.train.total_steps)
-            result = train_from_dataset(
-                config, self._param('dataset'), self._param('output_dir'),
-                device=self._param('device'), resume=self._param('resume'),
-                overwrite=self._param('overwrite'), progress=False,
-                on_metrics=self._on_metrics, stop=self._stop)
-            state = 'stopped' if self._stop.is_set() else 'done'
-            self._update(state=state, step=result.steps, checkpoint=str(result.policy_path),
-                         val_nll_per_dim=result.val_nll)
+            result = self._run()
+            if result is None:
+                self._update(state='stopped')
+                self._log('stopped before training started: nothing written')
+            else:
+                self._report(result)
         except Exception as exc:  # report any failure, keep the node up
             self.exit_code = 1
             self._update(state='failed', error=f'{type(exc).__name__}: {exc}')
-            self.get_logger().error(f'training failed: {type(exc).__name__}: {exc}')
-        self._publish()
+            self._log(f'training failed: {type(exc).__name__}: {exc}', error=True)
+        self._publish_while_up()
         self._finished.set()
+
+    def _log(self, text: str, error: bool = False) -> None:
+        """A console line (and /rosout while the node is up: after Ctrl-C the context is
+        down, so the line goes to the console only)."""
+        logger = (self.get_logger() if self.context.ok()
+                  else rclpy.logging.get_logger(f'{NODE_NAME}.shutdown'))
+        (logger.error if error else logger.info)(text)
+
+    def _run(self):
+        """Check the parameters, load the dataset, train; None if stopped before training."""
+        from nf_policy_ros.core.training import run_training  # heavy: torch
+        from nf_policy_ros.tools.cli import check_output_dir
+        from nf_policy_ros.tools.train import check_device, check_resume, prepare
+
+        config = read_config(self, NFPConfig, NFPConfig())
+        check_device(self._param('device'), 'device')
+        out = check_output_dir('output_dir', self._param('output_dir'))
+        check_resume(out, self._param('resume'), 'resume')
+        self._total, self._log_every = config.train.total_steps, config.train.val_every
+        self._update(state='training', total=self._total)
+        ready = prepare(config, self._param('dataset'))
+        if self._stop.is_set():
+            return None
+        self._log(
+            f'training {self._total} steps on {len(ready.train_set)} windows '
+            f'(device {self._param("device")}) into {out}')
+        return run_training(ready.config, ready.train_set, ready.val_set, out,
+                            ready.provenance, device=self._param('device'),
+                            resume=self._param('resume'), overwrite=self._param('overwrite'),
+                            progress=False, on_metrics=self._on_metrics, stop=self._stop)
+
+    def _report(self, result) -> None:
+        """Status and one console line for a run that ended (done or stopped)."""
+        stopped = self._stop.is_set() and result.steps < self._total
+        self._update(state='stopped' if stopped else 'done', step=result.steps,
+                     checkpoint=str(result.policy_path), val_nll_per_dim=result.val_nll)
+        if stopped:
+            self._log(
+                f'stopped at step {result.steps} of {self._total}; resumable checkpoint '
+                f'{result.policy_path.parent / "last.pt"} (resume:=true continues)')
+        else:
+            self._log(f'trained {result.steps} steps: checkpoint '
+                                   f'{result.policy_path}')
 
     def _exit_if_finished(self) -> None:
         """On the executor thread: shut down once training ended, if asked to."""
         if self._finished.is_set() and self._param('exit_when_done'):
-            self._publish()
+            self._publish_while_up()
             rclpy.try_shutdown(context=self.context)
 
     def close(self) -> None:
@@ -97,16 +139,30 @@ class TrainNode(Node):
         self._worker.join(timeout=60)
 
     def _on_metrics(self, step: int, metrics: dict[str, float]) -> None:
+        """Status every step; a console line every ``train.val_every`` steps and at the end."""
         fields = {'step': step, 'nll_per_dim': metrics['train/nll_per_dim']}
         if 'val/nll_per_dim' in metrics:
             fields['val_nll_per_dim'] = metrics['val/nll_per_dim']
         self._update(**fields)
+        if step % self._log_every == 0 or step == self._total:
+            val = (f', validation NLL/dim {fields["val_nll_per_dim"]:.3f}'
+                   if 'val_nll_per_dim' in fields else '')
+            self._log(f'step {step}/{self._total}: train NLL/dim '
+                                   f'{fields["nll_per_dim"]:.3f}{val}')
 
     def _on_stop(self, request: Trigger.Request, response: Trigger.Response):
         self._stop.set()
         response.success = True
         response.message = 'stopping after the current step; last.pt allows --resume'
         return response
+
+    def _publish_while_up(self) -> None:
+        """Publish the status unless a signal already shut the context down."""
+        try:
+            self._publish()
+        except Exception:  # the context went down between the check and the publish
+            if self.context.ok():
+                raise
 
     def _publish(self) -> None:
         with self._lock:
