@@ -72,9 +72,12 @@ def vision_config(steps: int, seed: int, image: int | None = None,
 
 
 def cached_demos(task: JointTask, count: int, root: Path) -> list:
-    """Demos with frames, recorded once per task, count and image size, kept in ``root``."""
+    """Demos with frames, recorded once per task, count, image size and placement scale,
+    kept in ``root``."""
     size = task.config.image_height
     path = root / (f'demos_{count}' if size == IMAGE else f'demos_{count}_{size}px')
+    if task.config.object_range_scale != 1.0:
+        path = path.with_name(path.name + f'_range{task.config.object_range_scale:g}')
     if (path / 'meta.json').exists():
         return load_dataset(path)[0]
     episodes = collect(task, count, images=True)
@@ -102,7 +105,7 @@ def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
     for r in records:
         if 'camera' in r:
             key = (r['task'], r['demos'], r.get('image', IMAGE), r['config_hash'],
-                   r.get('split', 'tune'))
+                   r.get('split', 'tune'), r.get('object_range_scale', 1.0))
             groups.setdefault(key, []).append(r)
     return groups
 
@@ -111,13 +114,14 @@ def camera_lines(records: list[dict[str, Any]]) -> list[str]:
     """Per group and policy: success with the camera on minus off / frozen, paired on the
     same trainings and start states, with the 95 % bootstrap interval; then the bar."""
     lines, passing, tested = [], set(), set()
-    for (task, demos, image, _, split), runs in sorted(camera_groups(records).items()):
+    for (task, demos, image, _, split, scale), runs in sorted(camera_groups(records).items()):
         for base, label in (('nfp', 'NF-P'), ('dp', 'DP')):
             for mode in CAMERA_MODES:
                 d = targets.paired_difference(runs, task, f'{base}-camera-{mode}', base)
                 if d is None:
                     continue
-                lines.append(f'- {task}, {demos} demos, {image} px, {split} split: {label} '
+                place = '' if scale == 1.0 else f', placement x{scale:g}'
+                lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: {label} '
                              f'camera on - {mode}: {d.text()} ({d.seeds} training seeds, '
                              f'{d.episodes} start states; {d.verdict})')
                 if base == 'nfp' and mode == 'off' and split == 'test':
@@ -160,7 +164,7 @@ def finished_runs() -> set[tuple]:
     path = report.DOCS / f'{NAME}.json'
     records = json.loads(path.read_text()) if path.exists() else []
     return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
-             r.get('split', 'tune')) for r in records}
+             r.get('split', 'tune'), r.get('object_range_scale', 1.0)) for r in records}
 
 
 def stop_after(minutes: float) -> threading.Event:
@@ -181,7 +185,7 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     trained, _, mode = kind.partition('-camera-')
     network = state_tier.network_of(trained)
     run_dir = (args.run_dir / task.config.task /
-               f'{len(demos)}demos_seed{seed}_{config_hash(config)}_{network}')
+               f'{len(demos)}demos_seed{seed}_{config_hash(config)}{range_tag(args)}_{network}')
     start = time.perf_counter()
     actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
                         DP_SIZES[args.dp_size], args.device, stop)
@@ -194,6 +198,11 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
                        low_dim=False, split=args.split)}
 
 
+def range_tag(args: argparse.Namespace) -> str:
+    """'' at Meta-World's own placement, else '_range<scale>' (run and demo names)."""
+    return '' if args.object_range_scale == 1.0 else f'_range{args.object_range_scale:g}'
+
+
 def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
     return vision_config(args.steps, seed, args.image, args.trunk_stride)
 
@@ -203,13 +212,15 @@ def run_all(args: argparse.Namespace) -> None:
     stop = stop_after(args.max_minutes)
     for task_name in args.tasks:
         task = JointTask(TaskConfig(task=task_name, image_height=args.image,
-                                    image_width=args.image))
+                                    image_width=args.image,
+                                    object_range_scale=args.object_range_scale))
         for count in args.demos:
             demos = cached_demos(task, count, args.run_dir / task_name)
             for seed in args.seeds:
                 for kind in args.policies:
                     key = (task_name, len(demos), seed, kind,
-                           config_hash(run_config(args, seed)), args.split)
+                           config_hash(run_config(args, seed)), args.split,
+                           args.object_range_scale)
                     if key in finished:
                         continue
                     result = run_one(args, task, demos, seed, kind, stop)
@@ -218,9 +229,10 @@ def run_all(args: argparse.Namespace) -> None:
                               flush=True)
                         return
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
-                              'policy': kind, 'steps': args.steps, 'config_hash': key[-2],
+                              'policy': kind, 'steps': args.steps, 'config_hash': key[4],
                               **recipe_fields(run_config(args, seed)),
                               'camera': kind.partition('-camera-')[2] or 'on',
+                              'object_range_scale': args.object_range_scale,
                               'image': args.image, 'trunk_stride': args.trunk_stride,
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
@@ -244,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
                         help='ResNet18 output stride (0 = auto: largest leaving a 2x2 map)')
     parser.add_argument('--episodes', type=int, default=0,
                         help="start states to evaluate (0 = the split's: 20 tune, 50 test)")
+    parser.add_argument('--object-range-scale', type=float, default=1.0,
+                        help="x/y extent of the object placement box relative to "
+                        "Meta-World's own (2 = twice as wide: the object must be seen)")
     parser.add_argument('--split', choices=sorted(state_tier.SPLIT_SEED0), default='tune',
                         help='tune (seeds 10000+: every decision) or test (20000+: '
                         'headline numbers only, after the choices are frozen)')
