@@ -7,6 +7,7 @@
 #   bag_to_dataset -> train NF-P -> policy_node drives the robot (evaluate) -> do-nothing
 #   baseline on the same seeds -> success rate, latency, confidence summary and plots.
 # Knobs (environment): DEMO_TASK, DEMO_DEMOS, DEMO_TRAIN_STEPS, DEMO_EPISODES, DEMO_IMAGE,
+# DEMO_RANGE (object placement scale, sim.task.TaskConfig.object_range_scale),
 # DEMO_EVAL_RTF (the sim's real-time factor during evaluation: a slow CPU runs the robot
 # slower than real time so the policy keeps up), DEMO_OUT, DEMO_DEVICE; DEMO_WRITE_DOCS=1
 # appends the result to docs/benchmarks/demo.{json,md}.
@@ -18,6 +19,7 @@ DEMOS=${DEMO_DEMOS:-30}
 TRAIN_STEPS=${DEMO_TRAIN_STEPS:-2000}
 EPISODES=${DEMO_EPISODES:-10}
 IMAGE=${DEMO_IMAGE:-32}
+RANGE=${DEMO_RANGE:-1}  # object placement scale (2 = twice Meta-World's range: must look)
 EVAL_RTF=${DEMO_EVAL_RTF:-0.25}
 DEVICE=${DEMO_DEVICE:-auto}
 OUT=${DEMO_OUT:-runs/demo-$(date +%Y%m%d-%H%M%S)}
@@ -46,7 +48,8 @@ start() {  # name, args...: start an installed node in the background, log to $O
 SECONDS=0
 
 log "task $TASK, $DEMOS demos, $TRAIN_STEPS training steps, ${IMAGE}x$IMAGE images -> $OUT"
-SIM=(-p task:="$TASK" -p image_width:="$IMAGE" -p image_height:="$IMAGE")
+SIM=(-p task:="$TASK" -p image_width:="$IMAGE" -p image_height:="$IMAGE"
+     -p object_range_scale:="$RANGE")
 start sim_robot_node "${SIM[@]}" -p real_time_factor:=1.0
 start demo_recorder -p output_dir:="$OUT/bags" -p log_time:=header -p use_sim_time:=true \
   -p "topics:=[/image, /joint_states, /sim_robot/reference]"
@@ -82,5 +85,5 @@ WRITE_DOCS=()
 [ "${DEMO_WRITE_DOCS:-0}" = 1 ] && WRITE_DOCS=(--write-docs)
 python -m nf_policy_ros.bench.demo_report "$OUT" --seconds "$SECONDS" "${WRITE_DOCS[@]}" \
   --setting task="$TASK" --setting train_steps="$TRAIN_STEPS" --setting image="$IMAGE" \
-  --setting episodes="$EPISODES"
+  --setting episodes="$EPISODES" --setting object_range_scale="$RANGE"
 echo "plot: $OUT/eval_nfp.png"

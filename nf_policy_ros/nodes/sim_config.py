@@ -34,8 +34,13 @@ class SimRobotConfig:
                                 'system clock (needs real_time_factor 1).', True)
     omega: float = param('Joint servo bandwidth [rad/s]; 0 = the task default.', 0.0)
     frame_id: str = param('frame_id of the images.', 'camera')
+    object_range_scale: float = param("x/y extent of the object placement box relative to "
+                                      "Meta-World's own (2 = twice as wide: the policy must "
+                                      'see where the object is).', 1.0)
 
     def __post_init__(self) -> None:
+        require(self.object_range_scale > 0, 'object_range_scale', self.object_range_scale,
+                '> 0')
         for name in ('image_width', 'image_height'):
             require(getattr(self, name) >= 16, name, getattr(self, name), '>= 16 px')
         for name in ('camera_rate_hz', 'joint_state_rate_hz', 'real_time_factor', 'omega'):

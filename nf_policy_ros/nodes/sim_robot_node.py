@@ -76,7 +76,8 @@ class SimRobotNode(Node):
         self.config = config = read_config(self, SimRobotConfig, SimRobotConfig())
         self.task = JointTask(TaskConfig(task=config.task, image_height=config.image_height,
                                          image_width=config.image_width, camera=config.camera,
-                                         omega=config.omega))
+                                         omega=config.omega,
+                                         object_range_scale=config.object_range_scale))
         self._lock = threading.Lock()
         self._step_ns = int(round(self.task.dt * 1e9))
         self._sim_ns = 0
