@@ -117,16 +117,21 @@ def rss_mb(pid: int) -> float:
 
 
 def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: float,
-             warmup: float, mode: str) -> dict[str, Any]:
+             warmup: float, mode: str, compile_path: str = 'eager',
+             min_candidates: int | None = None) -> dict[str, Any]:
+    """One run of the node; ``min_candidates`` None = the params file's (degrading
+    allowed), = N to pin best-of-N (the old behaviour: late ticks are overruns)."""
     import subprocess
 
     rig = Rig(shape)
     args = [str(EXECUTABLE), '--ros-args', '--params-file', str(ROOT / 'config/policy.yaml'),
             '-p', f'checkpoint:={checkpoint}', '-p', 'output_enabled:=true',
-            '-p', f'sampling.mode:={mode}']
+            '-p', f'sampling.mode:={mode}', '-p', f'compile:={compile_path}']
+    if min_candidates is not None:
+        args += ['-p', f'min_candidates:={min_candidates}']
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240  # a compiled node compiles at configure
         while not rig.latencies and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(warmup)
@@ -149,7 +154,10 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
         proc.terminate()
         proc.wait(timeout=30)
         rig.close()
-    return {'camera': name, 'mode': mode, 'duration_s': duration, 'plans': int(lat.size),
+    return {'camera': name, 'mode': mode, 'compile': diag.get('inference_path', compile_path),
+            'num_candidates_end': diag.get('num_candidates'),
+            'degraded_ticks': int(diag.get('count.degraded_ticks', 0)),
+            'duration_s': duration, 'plans': int(lat.size),
             'plan_rate_hz': lat.size / duration,
             'camera_rate_hz': (rig.sent['image'] - sent0['image']) / duration,
             'joint_rate_hz': (rig.sent['joint_states'] - sent0['joint_states']) / duration,
@@ -165,7 +173,9 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
 
 def render_page(records: list[dict[str, Any]]) -> str:
     record = records[-1]
-    rows = [[r['camera'], r['mode'], r['duration_s'], r['plan_rate_hz'], r['camera_rate_hz'],
+    rows = [[r['camera'], r['mode'], r.get('compile', 'eager'), r.get('num_candidates_end', ''),
+             r.get('degraded_ticks', ''), r['duration_s'], r['plan_rate_hz'],
+             r['camera_rate_hz'],
              r['joint_rate_hz'], r['e2e_p50_ms'], r['e2e_p95_ms'], r['model_p50_ms'],
              r['overhead_p50_ms'], r['overhead_p95_ms_worst_window'], r['overruns'],
              f"{r['rss_start_mb']:.0f} -> {r['rss_end_mb']:.0f}"] for r in record['runs']]
@@ -178,7 +188,11 @@ def render_page(records: list[dict[str, Any]]) -> str:
         '*overhead* = tick to publish minus model, measured in the node (conversion, '
         'resize, hand-off, plan, message); its p95 is the worst 200-plan window of the run. '
         'Memory: node resident set after warm-up -> at the end.\n',
-        report.markdown_table(['camera', 'mode', 'run [s]', 'plans/s', 'camera Hz',
+        '*N at end* / *degraded ticks*: best-of-N keeps the rate by halving N when a '
+        "tick's model time passes 0.8 of the period (policy_node min_candidates); "
+        'the ticks planned with fewer than the configured candidates are counted.\n',
+        report.markdown_table(['camera', 'mode', 'inference', 'N at end', 'degraded ticks',
+                               'run [s]', 'plans/s', 'camera Hz',
                                'joints Hz', 'e2e p50', 'e2e p95', 'model p50',
                                'overhead p50', 'overhead p95', 'overruns', 'RSS [MB]'], rows),
         '',
@@ -190,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--duration', type=float, default=300.0, help='seconds per size')
     parser.add_argument('--warmup', type=float, default=10.0)
     parser.add_argument('--modes', nargs='+', default=['best_of_n'])
+    parser.add_argument('--sizes', nargs='+', default=list(SIZES), choices=list(SIZES))
+    parser.add_argument('--compile', nargs='+', default=['eager'],
+                        choices=['eager', 'inductor'])
+    parser.add_argument('--pin-candidates', action='store_true',
+                        help='never degrade best-of-N (min_candidates = num_candidates)')
     parser.add_argument('--write-docs', action='store_true')
     args = parser.parse_args(argv)
     os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -197,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = timing_checkpoint(Path(tmp) / 'timing.pt')
-        runs = [run_size(name, shape, checkpoint, args.duration, args.warmup, mode)
-                for mode in args.modes for name, shape in SIZES.items()]
+        runs = [run_size(name, SIZES[name], checkpoint, args.duration, args.warmup, mode,
+                         path, 128 if args.pin_candidates else None)
+                for mode in args.modes for path in args.compile for name in args.sizes]
     record = {'machine': report.machine_info(torch.device('cpu')), 'runs': runs}
     report.publish('node', record, render_page, args.write_docs)
     return 0
