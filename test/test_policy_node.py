@@ -12,7 +12,9 @@ from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 from policy_fixtures import FakeRobot, assert_valid_trajectory, make_checkpoint
 import pytest
-from rcl_interfaces.srv import GetParameters
+from rcl_interfaces.msg import SetParametersResult
+from rcl_interfaces.srv import GetParameters, ListParameters, SetParameters
+from rclpy.parameter import Parameter, parameter_value_to_python
 from ros_helpers import SHARE, NodeProcess, RosTestNode, wait_for
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Float32
@@ -351,5 +353,100 @@ def test_a_late_model_degrades_best_of_n_visibly_instead_of_dropping_ticks(check
         assert int(diag['count.degraded_ticks']) > 0
         assert 'model late: best-of-4 of 512' in diag['message']
         assert float(diag['plan_rate_hz']) > 0 or len(h.confidences()) > 3
+    finally:
+        assert h.close() == 0
+
+
+# ---- parameters (issue 17) --------------------------------------------------------------
+def call_service(h: Harness, srv_type, name: str, request):
+    """Call a service of the policy node from the test node; returns the response."""
+    client = h.test.node.create_client(srv_type, name)
+    assert client.wait_for_service(timeout_sec=30), h.proc.output()
+    future = client.call_async(request)
+    wait_for(future.done, 30, f'{name} response', h.proc)
+    return future.result()
+
+
+def set_parameter(h: Harness, name: str, value) -> SetParametersResult:
+    request = SetParameters.Request(parameters=[Parameter(name, value=value)
+                                                .to_parameter_msg()])
+    return call_service(h, SetParameters, '/nf_policy/set_parameters', request).results[0]
+
+
+def get_parameters(h: Harness, names: list[str]) -> list:
+    request = GetParameters.Request(names=names)
+    values = call_service(h, GetParameters, '/nf_policy/get_parameters', request).values
+    return [parameter_value_to_python(v) for v in values]
+
+
+def test_invalid_or_read_only_parameter_sets_are_refused_and_change_nothing(checkpoint,
+                                                                            tmp_path):
+    h = Harness(checkpoint, tmp_path)
+    try:
+        h.wait_running()
+        refused = {name: set_parameter(h, name, value) for name, value in [
+            ('safety.gate_threshold', 7.0), ('sampling.mode', 'bogus'),
+            ('sampling.num_candidates', 0), ('checkpoint', '/elsewhere.pt')]}
+        assert not any(r.successful for r in refused.values())
+        assert 'safety.gate_threshold' in refused['safety.gate_threshold'].reason
+        assert refused['sampling.mode'].reason == (
+            "sampling.mode='bogus' is invalid: expected one of ('zero_latent', 'sample', "
+            "'best_of_n', 'refine')")
+        assert refused['sampling.num_candidates'].reason == \
+            'sampling.num_candidates=0 is invalid: expected >= 1'
+        assert 'read-only' in refused['checkpoint'].reason
+        assert get_parameters(h, ['safety.gate_threshold', 'sampling.mode',
+                                  'sampling.num_candidates', 'checkpoint']) == \
+            [0.05, 'best_of_n', 16, str(checkpoint)]
+        # every declared parameter has a value: get (and so `ros2 param dump`) works
+        names = call_service(h, ListParameters, '/nf_policy/list_parameters',
+                             ListParameters.Request()).result.names
+        assert {'joint_names', 'safety.joint_lower', 'autostart'} <= set(names)
+        values = dict(zip(names, get_parameters(h, names)))
+        assert values['joint_names'] == [] and values['camera_topics'] == ['image']
+        assert values['safety.joint_lower'] == []
+        assert h.proc.alive() and h.last_diagnostics()['state'] == 'running'
+    finally:
+        assert h.close() == 0
+
+
+def test_live_parameters_take_effect_at_the_next_tick(checkpoint, tmp_path):
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true')
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 2, 90, 'plans', h.proc)
+        assert h.last_diagnostics().get('num_candidates', '16') == '16'
+        assert set_parameter(h, 'sampling.num_candidates', 4).successful
+        wait_for(lambda: h.last_diagnostics().get('num_candidates') == '4', 10,
+                 'best-of-4 in /diagnostics', h.proc)
+        # a gate that closes below confidence 1.0: no confidence of these plans reaches it
+        assert max(h.confidences()) < 1.0
+        assert set_parameter(h, 'safety.gate_threshold', 1.0).successful
+        before = len(h.robot.received())
+        assert set_parameter(h, 'safety.gate', 'hold').successful
+        wait_for(lambda: any(len(m.points) == 1 for m in h.robot.received()[before:]), 10,
+                 'the gate hold', h.proc)
+        time.sleep(1.0)
+        after = h.robot.received()[before:]
+        hold = next(i for i, m in enumerate(after) if len(m.points) == 1)
+        assert after[hold + 1:] == [], 'nothing after the gate hold'
+        assert np.allclose(after[hold].points[0].positions, h.robot.position)
+        wait_for(lambda: int(h.last_diagnostics().get('count.gate_closed_ticks', 0)) > 0, 5,
+                 'gate_closed_ticks', h.proc)
+    finally:
+        assert h.close() == 0
+
+
+def test_a_bad_start_up_parameter_is_logged_and_the_node_stays_up_unconfigured(checkpoint,
+                                                                              tmp_path):
+    h = Harness(checkpoint, tmp_path, 'safety.gate_threshold:=7.0', 'sampling.mode:=bogus')
+    try:
+        wait_for(lambda: h.last_diagnostics().get('state') == 'unconfigured', 60,
+                 'unconfigured diagnostics', h.proc)
+        output = h.proc.output()
+        assert '[ERROR]' in output and 'invalid parameter: safety.gate_threshold' in output
+        assert "invalid parameter: sampling.mode='bogus' is invalid: expected one of" in output
+        assert 'sampling.mode' in h.last_diagnostics()['message']
+        time.sleep(1.0)
+        assert h.proc.alive() and h.confidences() == []
     finally:
         assert h.close() == 0

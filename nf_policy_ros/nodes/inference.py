@@ -69,6 +69,7 @@ class PolicyRunner:
                  governor: CandidateGovernor | None = None) -> None:
         self.policy = policy
         self.joint_names = joint_names
+        self._tuning = threading.Lock()
         self.sampling = sampling
         self.governor = governor if sampling.mode == 'best_of_n' else None
         self.device = device
@@ -92,23 +93,31 @@ class PolicyRunner:
                           state=torch.from_numpy(measured)[None].to(self.device))
         return obs, measured
 
-    def tick_sampling(self) -> SamplingConfig:
-        """The sampling of the next tick: best-of-N at the governor's N."""
-        if self.governor is None:
-            return self.sampling
-        return replace(self.sampling, num_candidates=self.governor.current)
+    def retune(self, sampling: SamplingConfig, governor: CandidateGovernor | None) -> None:
+        """New sampling (and governor, used for best_of_n) from the next tick on."""
+        with self._tuning:
+            self.sampling = sampling
+            self.governor = governor if sampling.mode == 'best_of_n' else None
+
+    def tick_sampling(self) -> tuple[SamplingConfig, CandidateGovernor | None]:
+        """The sampling of the next tick (best-of-N at the governor's N) and its governor."""
+        with self._tuning:
+            sampling, governor = self.sampling, self.governor
+        if governor is None:
+            return sampling, None
+        return replace(sampling, num_candidates=governor.current), governor
 
     def infer(self, snapshot: Snapshot) -> Inference:
         start = time.perf_counter()
         obs, measured = self.observe(snapshot)
-        sampling = self.tick_sampling()
+        sampling, governor = self.tick_sampling()
         model_start = time.perf_counter()
         pred = self.policy.predict(obs, sampling, self.generator)
         chunk = pred.actions[0].double().cpu().numpy()  # synchronizes a GPU
         end = time.perf_counter()
         model_ms = (end - model_start) * 1e3
-        if self.governor is not None:
-            self.governor.update(model_ms)
+        if governor is not None:
+            governor.update(model_ms)
         n = sampling.num_candidates if sampling.mode == 'best_of_n' else 1
         return Inference(snapshot, chunk, measured, float(pred.log_prob_per_dim[0]),
                          float(pred.confidence[0]), bool(pred.in_support[0]),

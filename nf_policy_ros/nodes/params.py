@@ -5,15 +5,31 @@
 Parameter names are the dotted field paths (``sampling.mode``), descriptions are the fields'
 help texts, and the values go through the same ``config_from_dict`` validation as the CLIs,
 so a bad parameter is refused with the same message that names field, value and expectation.
+
+Every parameter is declared with a value of its type (an empty list too, as a typed array),
+so ``ros2 param get`` / ``dump`` work; ``ranges`` and ``read_only`` add descriptor limits.
+A start-up value that the descriptor refuses (wrong type, out of range) does not raise: the
+parameter keeps its default and the refusal is returned, for the node to report.
+``watch_config`` validates every later set against the whole would-be config.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 import dataclasses
 from typing import Any, get_args, get_origin, get_type_hints
 
-from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.exceptions import ParameterUninitializedException
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
+from rclpy.exceptions import (
+    InvalidParameterTypeException,
+    InvalidParameterValueException,
+    ParameterUninitializedException,
+)
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -25,6 +41,7 @@ _ARRAY_TYPES = {
     float: Parameter.Type.DOUBLE_ARRAY,
     bool: Parameter.Type.BOOL_ARRAY,
 }
+_REFUSED = (InvalidParameterTypeException, InvalidParameterValueException)
 
 
 def _field_hints(cls: type, prefix: str = '') -> dict[str, Any]:
@@ -38,33 +55,103 @@ def _field_hints(cls: type, prefix: str = '') -> dict[str, Any]:
     return out
 
 
-def declare_config(node: Node, default: Any, prefix: str = '') -> None:
-    """Declare one parameter per leaf field of ``default`` (a config dataclass instance)."""
+def make_descriptor(help_text: str, value_range: tuple[float, float] | None = None,
+                    read_only: bool = False, integer: bool = False) -> ParameterDescriptor:
+    """A descriptor with the help text, an optional [low, high] range and read-only flag."""
+    descriptor = ParameterDescriptor(description=help_text, read_only=read_only)
+    if value_range is not None and integer:
+        descriptor.integer_range = [IntegerRange(from_value=int(value_range[0]),
+                                                 to_value=int(value_range[1]), step=1)]
+    elif value_range is not None:
+        descriptor.floating_point_range = [FloatingPointRange(
+            from_value=float(value_range[0]), to_value=float(value_range[1]), step=0.0)]
+    return descriptor
+
+
+def declare_config(node: Node, default: Any, prefix: str = '', *,
+                   ranges: Mapping[str, tuple[float, float]] | None = None,
+                   read_only: Collection[str] = ()) -> dict[str, str]:
+    """Declare one parameter per leaf field of ``default`` (a config dataclass instance).
+
+    :param ranges: dotted name -> (low, high), inclusive, for int/float fields.
+    :param read_only: dotted names that cannot be set once declared.
+    :return: dotted name -> why its start-up value was refused (it keeps the default).
+    """
     hints = _field_hints(type(default))
+    refused: dict[str, str] = {}
     for dotted, (value, help_text) in flatten_config(default).items():
-        descriptor = ParameterDescriptor(description=help_text)
-        if isinstance(value, tuple):
-            (item_type, _) = get_args(hints[dotted])
-            node.declare_parameter(prefix + dotted, _ARRAY_TYPES[item_type], descriptor)
-        else:
-            node.declare_parameter(prefix + dotted, value, descriptor)
+        descriptor = make_descriptor(help_text, (ranges or {}).get(dotted),
+                                     dotted in read_only, hints[dotted] is int)
+        name = prefix + dotted
+        array_type = (_ARRAY_TYPES[get_args(hints[dotted])[0]]
+                      if get_origin(hints[dotted]) is tuple else None)
+        try:
+            _declare(node, name, value, descriptor, array_type)
+        except _REFUSED as exc:
+            refused[dotted] = f'{name}: {exc}'
+            _declare(node, name, value, descriptor, array_type, ignore_override=True)
+    return refused
 
 
-def read_config(node: Node, cls: type, default: Any, prefix: str = '') -> Any:
-    """Build a validated ``cls`` from the node's parameters (unset arrays keep defaults)."""
+def _declare(node: Node, name: str, value: Any, descriptor: ParameterDescriptor,
+             array_type: Parameter.Type | None, ignore_override: bool = False) -> None:
+    """Declare ``name`` with ``value``; a tuple as an ``array_type`` array (rclpy would type
+    an empty list as a byte array), set to ``value`` when no override gave it one."""
+    if array_type is None:
+        node.declare_parameter(name, value, descriptor, ignore_override)
+        return
+    writable = ParameterDescriptor(description=descriptor.description)
+    node.declare_parameter(name, array_type, writable, ignore_override)
+    if node.get_parameter_or(name).type_ == Parameter.Type.NOT_SET:
+        node.set_parameters([Parameter(name, array_type, list(value))])
+    if descriptor.read_only:
+        descriptor.type = array_type.value
+        node.set_descriptor(name, descriptor)
+
+
+def read_config(node: Node, cls: type, default: Any, prefix: str = '',
+                changes: Mapping[str, Any] | None = None) -> Any:
+    """Build a validated ``cls`` from the node's parameters, with ``changes`` (dotted name ->
+    value, e.g. a set being checked) applied on top; raises ValueError (ConfigError)."""
     hints = _field_hints(cls)
     nested: dict[str, Any] = {}
     for dotted, (value, _) in flatten_config(default).items():
-        try:
-            param = node.get_parameter(prefix + dotted).value
-        except ParameterUninitializedException:  # a typed array nobody set
-            param = None
+        if changes is not None and dotted in changes:
+            param = changes[dotted]
+        else:
+            try:
+                param = node.get_parameter(prefix + dotted).value
+            except ParameterUninitializedException:  # a typed array nobody set
+                param = None
         if param is None:
             param = value
-        if get_origin(hints[dotted]) is tuple:
+        if get_origin(hints[dotted]) is tuple and isinstance(param, (list, tuple)):
             param = tuple(param)
         _set_dotted(nested, dotted, param)
     return config_from_dict(cls, nested)
+
+
+def watch_config(node: Node, cls: type, default: Any,
+                 on_change: Callable[[Any, set[str]], None], prefix: str = '') -> None:
+    """Check every parameter set against the whole would-be config (``cls.__post_init__``
+    validation): refuse it with the ValueError's message (field, value, expectation), else
+    call ``on_change(new_config, changed dotted names)`` before the values are stored.
+    Parameters outside the config (``use_sim_time``) pass through untouched."""
+    names = set(flatten_config(default))
+
+    def on_set(params: list[Parameter]) -> SetParametersResult:
+        changes = {p.name[len(prefix):]: p.value for p in params
+                   if p.name.startswith(prefix) and p.name[len(prefix):] in names}
+        if not changes:
+            return SetParametersResult(successful=True)
+        try:
+            config = read_config(node, cls, default, prefix, changes)
+            on_change(config, set(changes))
+        except ValueError as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        return SetParametersResult(successful=True)
+
+    node.add_on_set_parameters_callback(on_set)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

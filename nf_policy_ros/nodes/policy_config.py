@@ -92,6 +92,9 @@ class PolicyNodeConfig:
     stamp_mode: str = param('Trajectory header.stamp: observation (camera stamp) | zero '
                             '(start now; hosts without synced clocks).', 'observation')
     lead_steps: float = param('Offset kappa of the first point, in policy ticks.', 1.0)
+    autostart: bool = param('Configure and activate at start-up (else wait for the lifecycle '
+                            'transitions configure, activate); output is then armed only '
+                            'with output_enabled.', True)
     output_enabled: bool = param('Publish trajectories from the start (else wait for '
                                  '~/enable_output).', False)
     forward_position_rate_hz: float = param(
@@ -115,3 +118,23 @@ class PolicyNodeConfig:
         require(self.min_candidates >= 1, 'min_candidates', self.min_candidates, '>= 1')
         require(0.0 < self.model_budget_fraction <= 1.0, 'model_budget_fraction',
                 self.model_budget_fraction, 'in (0, 1]')
+
+    @property
+    def model_budget_ms(self) -> float:
+        """Model time allowed per control tick [ms] (the candidate governor's budget)."""
+        return self.model_budget_fraction * 1e3 / self.control_rate_hz
+
+
+# Parameters that only take effect at configure: read-only once the node is up (change them
+# in the params file and restart). Every other parameter takes effect at the next tick.
+READ_ONLY_PARAMETERS = frozenset({
+    'checkpoint', 'device', 'num_threads', 'compile', 'control_rate_hz', 'camera_topics',
+    'joint_names', 'fps', 'lead_steps', 'autostart', 'output_enabled',
+    'forward_position_rate_hz', 'seed', 'safety.joint_lower', 'safety.joint_upper'})
+# Inclusive [low, high] ranges advertised in the parameter descriptors (the dataclasses
+# above still validate: model_budget_fraction 0 passes the range, not the config).
+PARAMETER_RANGES = {
+    'safety.gate_threshold': (0.0, 1.0),
+    'safety.gate_hysteresis': (0.0, 1.0),
+    'model_budget_fraction': (0.0, 1.0),
+}

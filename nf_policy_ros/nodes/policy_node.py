@@ -40,11 +40,17 @@ from trajectory_msgs.msg import JointTrajectory
 
 from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
 from nf_policy_ros.nodes import messages
+from nf_policy_ros.nodes.budget import CandidateGovernor
 from nf_policy_ros.nodes.configure import ConfigureError, configure_policy
 from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
-from nf_policy_ros.nodes.params import declare_config, read_config
+from nf_policy_ros.nodes.params import declare_config, read_config, watch_config
 from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
-from nf_policy_ros.nodes.policy_config import PolicyNodeConfig, is_compressed_topic
+from nf_policy_ros.nodes.policy_config import (
+    PARAMETER_RANGES,
+    READ_ONLY_PARAMETERS,
+    PolicyNodeConfig,
+    is_compressed_topic,
+)
 from nf_policy_ros.nodes.spin import spin_node
 from nf_policy_ros.nodes.stats import RollingStats
 
@@ -55,7 +61,8 @@ HOLD_TIME_S = 0.1
 class PolicyNode(Node):
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
-        declare_config(self, PolicyNodeConfig())
+        self.startup_errors = declare_config(self, PolicyNodeConfig(), ranges=PARAMETER_RANGES,
+                                             read_only=READ_ONLY_PARAMETERS)
         self.stats = RollingStats()
         self.state, self.reason = 'unconfigured', ''
         self.worker: InferenceWorker | None = None
@@ -66,12 +73,10 @@ class PolicyNode(Node):
         self._gate_hold_sent = False
         # the plan a position controller follows: (plan, start position, control-clock s)
         self._following: tuple[Plan, np.ndarray, float] | None = None
+        self.setup = None
         self._make_publishers()
-        try:
-            self.config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
-        except ValueError as exc:
-            self.config = PolicyNodeConfig()
-            self.reason = f'invalid parameters: {exc}'
+        self.config = self._read_parameters()
+        watch_config(self, PolicyNodeConfig, PolicyNodeConfig(), self._on_parameters)
         self.armed = self.config.output_enabled
         self.gate = ConfidenceGate(self.config.safety.gate_threshold,
                                    self.config.safety.gate_hysteresis)
@@ -83,6 +88,38 @@ class PolicyNode(Node):
             self._configure()
         self.get_logger().info(f'{self.state}: {self.reason or "ready"}; control_rate_hz='
                                f'{self.config.control_rate_hz}, armed={self.armed}')
+
+    # ---- parameters ---------------------------------------------------------------------
+    def _read_parameters(self) -> PolicyNodeConfig:
+        """The validated config, or the defaults with ``reason`` set and each refusal
+        logged at ERROR (one line: field, value, expectation)."""
+        errors = list(self.startup_errors.values())
+        try:
+            config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
+        except ValueError as exc:
+            config, errors = PolicyNodeConfig(), errors + [str(exc)]
+        for error in errors:
+            self.get_logger().error(f'invalid parameter: {error}')
+        if errors:
+            self.reason = f'invalid parameters: {"; ".join(errors)}'
+        return config
+
+    def _on_parameters(self, config: PolicyNodeConfig, changed: set[str]) -> None:
+        """A validated set: the new config applies from the next tick (read-only parameters
+        never get here). Called before rclpy stores the values."""
+        for name in changed:
+            self.startup_errors.pop(name, None)
+        self.config = config
+        self.gate.threshold = config.safety.gate_threshold
+        self.gate.hysteresis = config.safety.gate_hysteresis
+        if self.setup is not None:
+            self.setup.runner.retune(config.sampling, self._governor(config))
+        self.get_logger().info(f'parameters set: {sorted(changed)}')
+
+    @staticmethod
+    def _governor(config: PolicyNodeConfig) -> CandidateGovernor:
+        return CandidateGovernor(config.sampling.num_candidates, config.min_candidates,
+                                 config.model_budget_ms)
 
     # ---- set-up -------------------------------------------------------------------------
     def _make_publishers(self) -> None:
