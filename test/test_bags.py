@@ -193,3 +193,63 @@ def test_raw_and_compressed_camera_bags_give_the_same_dataset(tmp_path):
     error = np.abs(images['jpeg'].astype(int) - raw.astype(int))
     assert error.mean() <= JPEG_MEAN_ABS_TOLERANCE and error.max() <= JPEG_MAX_ABS_TOLERANCE, \
         (error.mean(), error.max())
+
+
+EVENT_TYPE = 'my_robot_srvs/srv/Calibrate_Event'
+EVENT_DEFINITION = ('service_msgs/ServiceEventInfo info\n'
+                    'my_robot_srvs/srv/Calibrate_Request[<=1] request\n'
+                    'my_robot_srvs/srv/Calibrate_Response[<=1] response\n')
+
+
+def write_bag_with_service_events(path, storage: str = 'mcap'):
+    """demo_messages plus a ``/arm/calibrate/_service_event`` channel as ``ros2 bag record``
+    writes it: a ``*/srv/*_Event`` type whose definition names types the bag does not define
+    (rosbags cannot parse it) and a type hash of its own."""
+    from rosbags.rosbag2 import Writer
+
+    from nf_policy_ros.data.synthetic import STORAGE, TYPESTORE
+    with Writer(path, version=9, storage_plugin=STORAGE[storage]) as writer:
+        connections = {}
+        for topic, t_ns, msg in sorted(demo_messages(seconds=3.0), key=lambda m: m[1]):
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, msg.__msgtype__,
+                                                           typestore=TYPESTORE)
+            writer.write(connections[topic], t_ns,
+                         bytes(TYPESTORE.serialize_cdr(msg, msg.__msgtype__)))
+        events = writer.add_connection('/arm/calibrate/_service_event', EVENT_TYPE,
+                                       msgdef=EVENT_DEFINITION, rihs01='RIHS01_' + 'ab' * 32)
+        for k in range(3):
+            writer.write(events, 10**18 + k * 10**9 + 5, b'\x00\x01\x00\x00' + bytes(40))
+    return path
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+def test_unused_service_event_channel_of_an_unknown_type_is_ignored(tmp_path, storage):
+    bag = write_bag_with_service_events(tmp_path / 'events', storage)
+    config = NFPConfig(data=CONFIG, encoder=EncoderConfig(image_height=32, image_width=32))
+    (episode,), meta = convert([bag], config, progress=False)
+    assert episode.images[:, 0, 0, 0, 0].tolist() == list(range(len(episode)))
+    assert meta['bags'][0]['report']['episodes'] == 1
+
+
+def test_a_configured_topic_of_an_unparsable_type_is_named(tmp_path):
+    bag = write_bag_with_service_events(tmp_path / 'events')
+    config = dataclasses.replace(CONFIG, action_topic='/arm/calibrate/_service_event')
+    with pytest.raises(BagError, match=r"_service_event'.*type my_robot_srvs/srv/Calibrate_Event"
+                                       r" is not supported"):
+        read_bag(bag, config, SIZE)
+
+
+@pytest.mark.parametrize('content, message', [
+    ('', r'rosbag2_bagfile_information mapping missing \(file is empty\)'),
+    ('rosbag2_bagfile_information: [\n', r'cannot be read as YAML \(line 2, column 1: '),
+    ('- 1\n', r'rosbag2_bagfile_information mapping missing \(file is a list without it\)'),
+])
+def test_invalid_or_empty_metadata_is_named(tmp_path, content, message):
+    bag = write_bag(tmp_path / 'meta', demo_messages(seconds=1.0))
+    (bag / 'metadata.yaml').write_text(content)
+    with pytest.raises(BagError, match=r"meta/metadata.yaml': " + message):
+        read_bag(bag, CONFIG, SIZE)
+    config = NFPConfig(data=CONFIG)
+    with pytest.raises(BagError, match=message):  # skip_failures reads the label first
+        convert([bag], config, progress=False)

@@ -12,7 +12,7 @@ from ros_helpers import NodeProcess, RosTestNode, wait_for
 from std_msgs.msg import String
 from test_cli import tiny_params
 
-from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.checkpoint import load_policy, read_checkpoint
 from nf_policy_ros.tools import bag_to_dataset
 
 
@@ -74,3 +74,28 @@ def test_train_node_reports_failure_without_crashing(tmp_path):
         if node.alive():
             node.stop()
         test.close()
+
+
+def test_train_node_logs_progress_and_stops_cleanly_on_ctrl_c(tmp_path):
+    """Console lines every val_every (10) steps; SIGINT: exit 0, no traceback, last.pt."""
+    config = tiny_params(tmp_path / 'train.yaml', steps=5000)
+    write_bag(tmp_path / 'bags' / 'ep_0', demo_messages(seconds=3.0))
+    data, run = tmp_path / 'data', tmp_path / 'run'
+    assert bag_to_dataset.main([str(tmp_path / 'bags'), '--out', str(data), '--config',
+                                str(config), '--no-progress']) == 0
+    node = NodeProcess('train_node', ['--params-file', str(config), '-p', f'dataset:={data}',
+                                      '-p', f'output_dir:={run}', '-p', 'device:=cpu'],
+                       tmp_path, env={'OMP_NUM_THREADS': '1'})
+    try:
+        wait_for(lambda: 'step 10/5000: train NLL/dim' in node.output(), 120,
+                 'the progress line of step 10', node)
+        code = node.stop(timeout=60)
+    finally:
+        if node.alive():
+            node.stop()
+    output = node.log_path.read_text()
+    assert code == 0, output
+    assert 'Traceback' not in output and 'RCLError' not in output, output
+    step = read_checkpoint(run / 'last.pt')['training']['step']
+    assert 10 <= step < 5000
+    assert f'stopped at step {step} of 5000; resumable checkpoint {run / "last.pt"}' in output

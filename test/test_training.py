@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import socket
+import threading
 
 from conftest import sine_episode, small_config
 import numpy as np
@@ -53,6 +54,29 @@ def test_resume_continues_exactly(tmp_path):
     a = read_checkpoint(straight.policy_path)['state_dict']
     b = read_checkpoint(resumed.policy_path)['state_dict']
     assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_stop_request_saves_last_pt_at_that_step_and_resume_finishes(tmp_path):
+    """What SIGINT/SIGTERM do through the CLI and the node: stop after the current step."""
+    config = small_config(steps=(12,), checkpoint_every=100, val_every=100)
+    data = dataset(config)
+    stop = threading.Event()
+
+    def stop_at_5(step: int, metrics: dict) -> None:
+        if step == 5:
+            stop.set()
+    stopped = run_training(config, data, None, tmp_path / 'run', {}, progress=False,
+                           on_metrics=stop_at_5, stop=stop)
+    assert stopped.steps == 5
+    assert read_checkpoint(tmp_path / 'run' / 'last.pt')['training']['step'] == 5
+    resumed = run_training(config, data, None, tmp_path / 'run', {}, resume=True,
+                           progress=False)
+    straight = run_training(config, data, None, tmp_path / 'straight', {}, progress=False)
+    assert resumed.steps == 12
+    assert read_checkpoint(tmp_path / 'run' / 'last.pt')['training']['step'] == 12
+    a = read_checkpoint(straight.policy_path)['state_dict']
+    b = read_checkpoint(resumed.policy_path)['state_dict']
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
