@@ -1,10 +1,13 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Start the NF-P policy node.
+"""Start the NF-P policy node (a lifecycle node, launch_ros LifecycleNode).
 
     ros2 launch nf_policy_ros policy.launch.py checkpoint:=/path/policy.pt \
         image:=/camera/color/image_raw joint_states:=/joint_states \
         joint_trajectory:=/arm_controller/joint_trajectory enable_output:=false
+
+By default the node configures and activates itself (``autostart``); with autostart:=false
+it waits for a lifecycle manager or ``ros2 lifecycle set /nf_policy configure`` / ``activate``.
 
 Arguments left empty keep the value from the params file. A camera topic ending in
 /compressed (image:=/camera/color/image_raw/compressed) is read as sensor_msgs/CompressedImage
@@ -14,7 +17,7 @@ Arguments left empty keep the value from the params file. A camera topic ending 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
 ARGUMENTS = {
@@ -31,6 +34,8 @@ ARGUMENTS = {
     'forward_position_rate_hz': 'Rate of that stream [Hz]; 0 = off; empty = params file.',
     'use_sim_time': 'Use /clock (true with a simulator).',
     'enable_output': 'Publish trajectories from the start (else call ~/enable_output).',
+    'autostart': 'Configure and activate at start-up (true), or wait for the lifecycle '
+                 'transitions (false); empty = params file.',
     'log_level': 'Logger level of the node.',
     'rviz': 'Also start rviz2 with config/nf_policy.rviz (camera + confidence marker).',
 }
@@ -40,6 +45,7 @@ DEFAULTS = {
     'checkpoint': '', 'namespace': '', 'image': 'image', 'joint_states': 'joint_states',
     'joint_trajectory': 'joint_trajectory', 'forward_position': '~/forward_position',
     'forward_position_rate_hz': '', 'use_sim_time': 'false', 'enable_output': '',
+    'autostart': '',
     'log_level': 'info', 'rviz': 'false',
 }
 
@@ -51,6 +57,8 @@ def _policy_node(context, *args, **kwargs):
         overrides['checkpoint'] = value['checkpoint']
     if value['enable_output']:
         overrides['output_enabled'] = value['enable_output'].lower() == 'true'
+    if value['autostart']:
+        overrides['autostart'] = value['autostart'].lower() == 'true'
     if value['forward_position_rate_hz']:
         overrides['forward_position_rate_hz'] = float(value['forward_position_rate_hz'])
     actions = []
@@ -59,7 +67,7 @@ def _policy_node(context, *args, **kwargs):
                                             'nf_policy.rviz'])
         actions.append(Node(package='rviz2', executable='rviz2', arguments=['-d', rviz_config],
                             output='screen'))
-    return actions + [Node(
+    return actions + [LifecycleNode(
         package='nf_policy_ros', executable='policy_node', name='nf_policy',
         namespace=value['namespace'], output='screen', emulate_tty=True,
         parameters=[value['params_file'], overrides],

@@ -42,6 +42,27 @@ def test_policy_launch_starts_the_node_fail_safe(policy_launch, launch_context):
 
 
 @pytest.fixture
+def manual_launch():
+    return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', 'policy.launch.py',
+                               'autostart:=false'], cached_output=True, output='screen')
+
+
+@launch_pytest.fixture
+def manual_launch_description(manual_launch):
+    return LaunchDescription([manual_launch, launch_pytest.actions.ReadyToTest()])
+
+
+@pytest.mark.launch(fixture=manual_launch_description, shutdown=True)
+def test_policy_launch_without_autostart_waits_for_configure(manual_launch, launch_context):
+    """autostart:=false: the LifecycleNode waits, unconfigured, for `ros2 lifecycle set`."""
+    def waits(output: str) -> None:
+        assert 'unconfigured: waiting for the configure transition' in output
+
+    assert process_tools.wait_for_output_sync(launch_context, manual_launch, waits,
+                                              timeout=60)
+
+
+@pytest.fixture
 def sim_launch():
     return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', 'sim.launch.py',
                                'real_time_factor:=0.0'], cached_output=True, output='screen')

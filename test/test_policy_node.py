@@ -9,6 +9,8 @@ import time
 
 from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState, GetState
 import numpy as np
 from policy_fixtures import FakeRobot, assert_valid_trajectory, make_checkpoint
 import pytest
@@ -405,7 +407,8 @@ def test_invalid_or_read_only_parameter_sets_are_refused_and_change_nothing(chec
         values = dict(zip(names, get_parameters(h, names)))
         assert values['joint_names'] == [] and values['camera_topics'] == ['image']
         assert values['safety.joint_lower'] == []
-        assert h.proc.alive() and h.last_diagnostics()['state'] == 'running'
+        wait_for(lambda: h.last_diagnostics().get('state') == 'running', 5, 'running',
+                 h.proc)
     finally:
         assert h.close() == 0
 
@@ -448,5 +451,61 @@ def test_a_bad_start_up_parameter_is_logged_and_the_node_stays_up_unconfigured(c
         assert 'sampling.mode' in h.last_diagnostics()['message']
         time.sleep(1.0)
         assert h.proc.alive() and h.confidences() == []
+    finally:
+        assert h.close() == 0
+
+
+# ---- lifecycle (issue 17) ---------------------------------------------------------------
+def transition(h: Harness, transition_id: int) -> bool:
+    request = ChangeState.Request(transition=Transition(id=transition_id))
+    return call_service(h, ChangeState, '/nf_policy/change_state', request).success
+
+
+def lifecycle_state(h: Harness) -> str:
+    return call_service(h, GetState, '/nf_policy/get_state',
+                        GetState.Request()).current_state.label
+
+
+def test_lifecycle_configure_activate_deactivate_cleanup(checkpoint, tmp_path):
+    h = Harness(checkpoint, tmp_path, 'autostart:=false')
+    try:
+        assert lifecycle_state(h) == 'unconfigured'
+        assert transition(h, Transition.TRANSITION_CONFIGURE)
+        assert lifecycle_state(h) == 'inactive'
+        wait_for(lambda: 'age_s.joint_states' in h.last_diagnostics(), 10, 'joint states',
+                 h.proc)
+        assert h.confidences() == [] and h.robot.received() == [], 'inactive: no output'
+        assert transition(h, Transition.TRANSITION_ACTIVATE)
+        wait_for(lambda: len(h.robot.received()) >= 3, 30, 'plans when active', h.proc)
+        first, *plans = h.robot.received()
+        assert len(first.points) == 1, 'activation starts with a hold'
+        assert np.allclose(first.points[0].positions, h.robot.position)
+        for msg in plans:
+            assert_valid_trajectory(msg, horizon=4)
+        assert transition(h, Transition.TRANSITION_DEACTIVATE)
+        last = h.robot.received()[-1]
+        assert len(last.points) == 1 and np.allclose(last.points[0].positions,
+                                                     h.robot.position)
+        count = len(h.robot.received())
+        time.sleep(1.0)
+        assert len(h.robot.received()) == count, 'silence after the deactivate hold'
+        assert transition(h, Transition.TRANSITION_CLEANUP)
+        assert lifecycle_state(h) == 'unconfigured'
+        wait_for(lambda: h.last_diagnostics().get('state') == 'unconfigured', 5,
+                 'unconfigured diagnostics', h.proc)
+        assert 'warmup_ms' not in h.last_diagnostics(), 'the model is freed'
+        assert transition(h, Transition.TRANSITION_CONFIGURE), 'configures again'
+    finally:
+        assert h.close() == 0
+
+
+def test_a_failing_configure_leaves_the_node_unconfigured(tmp_path):
+    h = Harness(tmp_path / 'missing.pt', tmp_path, 'autostart:=false')
+    try:
+        assert not transition(h, Transition.TRANSITION_CONFIGURE)
+        assert lifecycle_state(h) == 'unconfigured'
+        assert 'configure failed' in h.proc.output()
+        wait_for(lambda: 'missing.pt' in h.last_diagnostics().get('message', ''), 5,
+                 'the reason in /diagnostics', h.proc)
     finally:
         assert h.close() == 0

@@ -10,9 +10,15 @@ ends in ``/compressed`` is subscribed as sensor_msgs/CompressedImage, any other 
 sensor_msgs/Image; both are decoded by data/convert.py's ``camera_frame``, as in training.
 A control timer checks that the inputs are fresh and hands a snapshot to the inference worker
 (never waiting for it); the worker publishes the plan, ``~/confidence`` and
-``~/log_likelihood``. Output is disarmed until ``~/enable_output`` unless ``output_enabled``.
-Without a usable checkpoint the node stays up, publishes nothing but /diagnostics, and says
-why (fail safe: the controller keeps holding).
+``~/log_likelihood``.
+
+A managed (lifecycle) node: configure validates the parameters and loads the checkpoint
+(failure: the reason is logged, the node stays unconfigured), activate starts the control
+loop and arms the output with a hold at the measured position, deactivate holds there and
+disarms, cleanup frees the model. ``autostart`` (default) configures and activates at
+start-up and then arms only with ``output_enabled``; ``~/enable_output`` arms and disarms
+while active. Without a usable checkpoint the node stays up, publishes nothing but
+/diagnostics, and says why (fail safe: the controller keeps holding).
 Topics, services and parameters: docs/reference.md.
 
 Two clocks. Input ages, ``hold_after_s`` and the ~/forward_position sampling are judged on
@@ -31,8 +37,9 @@ import time
 from builtin_interfaces.msg import Time
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.timer import Timer
 from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
@@ -41,7 +48,7 @@ from trajectory_msgs.msg import JointTrajectory
 from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
 from nf_policy_ros.nodes import messages
 from nf_policy_ros.nodes.budget import CandidateGovernor
-from nf_policy_ros.nodes.configure import ConfigureError, configure_policy
+from nf_policy_ros.nodes.configure import ConfigureError, Setup, configure_policy
 from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
 from nf_policy_ros.nodes.params import declare_config, read_config, watch_config
 from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
@@ -58,51 +65,118 @@ NODE_NAME = 'nf_policy'
 HOLD_TIME_S = 0.1
 
 
-class PolicyNode(Node):
+class PolicyNode(LifecycleNode):
+    """A managed node: configure loads the checkpoint, activate arms the output (see the
+    module docstring); ``autostart`` runs both at start-up."""
+
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
         self.startup_errors = declare_config(self, PolicyNodeConfig(), ranges=PARAMETER_RANGES,
                                              read_only=READ_ONLY_PARAMETERS)
         self.stats = RollingStats()
         self.state, self.reason = 'unconfigured', ''
+        self.config = PolicyNodeConfig()
+        self.setup: Setup | None = None
         self.worker: InferenceWorker | None = None
+        self.armed = False
+        self._autostarting = False
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[object, float]] = {}
+        self._inputs: list = []  # subscriptions and timers of the configured node
         self._stale_since: float | None = None
         self._stale_hold_sent = False
         self._gate_hold_sent = False
         # the plan a position controller follows: (plan, start position, control-clock s)
         self._following: tuple[Plan, np.ndarray, float] | None = None
-        self.setup = None
-        self._make_publishers()
-        self.config = self._read_parameters()
-        watch_config(self, PolicyNodeConfig, PolicyNodeConfig(), self._on_parameters)
-        self.armed = self.config.output_enabled
         self.gate = ConfidenceGate(self.config.safety.gate_threshold,
                                    self.config.safety.gate_hysteresis)
-        self._make_subscriptions()
+        self._make_publishers()
+        watch_config(self, PolicyNodeConfig, PolicyNodeConfig(), self._on_parameters)
         self.create_service(SetBool, '~/enable_output', self._on_enable)
         self.create_service(Trigger, '~/reset', self._on_reset)
         self.create_timer(1.0, self._publish_diagnostics)
-        if not self.reason:
-            self._configure()
-        self.get_logger().info(f'{self.state}: {self.reason or "ready"}; control_rate_hz='
+        if self.get_parameter('autostart').value:
+            self._autostart()
+            status = self.reason or 'ready'
+        else:
+            self._read_parameters()  # report bad values now, not at configure
+            status = self.reason or 'waiting for the configure transition'
+        self.get_logger().info(f'{self.state}: {status}; control_rate_hz='
                                f'{self.config.control_rate_hz}, armed={self.armed}')
 
+    def _autostart(self) -> None:
+        """configure, then activate (armed only with ``output_enabled``)."""
+        if self.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+            return
+        self._autostarting = True
+        try:
+            self.trigger_activate()
+        finally:
+            self._autostarting = False
+
+    # ---- lifecycle transitions ----------------------------------------------------------
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Validate the parameters, load and check the checkpoint, start the worker."""
+        config = self._read_parameters()
+        if config is None:
+            return TransitionCallbackReturn.FAILURE
+        try:
+            self._configure(config)
+        except ConfigureError as exc:
+            self.reason = str(exc)
+            self.get_logger().error(f'configure failed: {exc}')
+            return TransitionCallbackReturn.FAILURE
+        self.state = 'inactive'
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Run the control loop; arm the output, starting with a hold at the measured
+        position (autostart arms only with ``output_enabled``)."""
+        self._stale_since, self._stale_hold_sent, self._gate_hold_sent = None, False, False
+        if not self._autostarting or self.config.output_enabled:
+            with self._lock:
+                self.armed, self._following = True, None
+            self._publish_hold('activate_holds')
+        self.state = 'running'
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Hold at the measured position, disarm, stop planning."""
+        self._disarm()
+        self.state = 'inactive'
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop the worker and free the model."""
+        self._teardown()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._disarm()
+        self._teardown()
+        self.state = 'finalized'
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._disarm()
+        self._teardown()
+        return TransitionCallbackReturn.SUCCESS
+
     # ---- parameters ---------------------------------------------------------------------
-    def _read_parameters(self) -> PolicyNodeConfig:
-        """The validated config, or the defaults with ``reason`` set and each refusal
-        logged at ERROR (one line: field, value, expectation)."""
+    def _read_parameters(self) -> PolicyNodeConfig | None:
+        """The validated config; None with ``reason`` set and each refusal logged at ERROR
+        (one line: field, value, expectation)."""
         errors = list(self.startup_errors.values())
         try:
             config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
+            for topic in config.camera_topics:
+                is_compressed_topic(self.resolve_topic_name(topic))
         except ValueError as exc:
-            config, errors = PolicyNodeConfig(), errors + [str(exc)]
+            errors.append(str(exc))
         for error in errors:
             self.get_logger().error(f'invalid parameter: {error}')
-        if errors:
-            self.reason = f'invalid parameters: {"; ".join(errors)}'
-        return config
+        self.reason = f'invalid parameters: {"; ".join(errors)}' if errors else ''
+        return None if errors else config
 
     def _on_parameters(self, config: PolicyNodeConfig, changed: set[str]) -> None:
         """A validated set: the new config applies from the next tick (read-only parameters
@@ -134,23 +208,48 @@ class PolicyNode(Node):
         self.forward_pub = self.create_publisher(Float64MultiArray, '~/forward_position',
                                                  reliable)
 
+    def _configure(self, config: PolicyNodeConfig) -> None:
+        """Load the model for ``config`` (raises ConfigureError), then subscribe and start
+        the worker and the control timers."""
+        self.setup = configure_policy(config, self.get_logger())
+        self.config = config
+        self.gate = ConfidenceGate(config.safety.gate_threshold, config.safety.gate_hysteresis)
+        self.worker = InferenceWorker(self.setup.runner, self._on_inference, self._on_error)
+        self._make_subscriptions()
+        self._inputs.append(self.create_timer(1.0 / config.control_rate_hz, self._on_control,
+                                              callback_group=MutuallyExclusiveCallbackGroup()))
+        if config.forward_position_rate_hz > 0:
+            self._inputs.append(self.create_timer(
+                1.0 / config.forward_position_rate_hz, self._on_forward_timer,
+                callback_group=MutuallyExclusiveCallbackGroup()))
+
+    def _teardown(self) -> None:
+        """Undo ``_configure``: stop the worker, drop inputs and timers, free the model."""
+        if self.worker is not None:
+            self.worker.stop()
+        for entity in self._inputs:
+            if isinstance(entity, Timer):
+                self.destroy_timer(entity)
+            else:
+                self.destroy_subscription(entity)
+        self._inputs, self.worker, self.setup = [], None, None
+        self._latest.clear()
+        self.state = 'unconfigured'
+
     def _make_subscriptions(self) -> None:
         """One subscription per camera (Image, or CompressedImage for a resolved name ending
-        in /compressed) and one for joint states; an unsupported camera transport leaves the
-        node unconfigured with the reason."""
+        in /compressed; checked by ``_read_parameters``) and one for joint states."""
         group = ReentrantCallbackGroup()
         for topic in self.config.camera_topics:
             resolved = self.resolve_topic_name(topic)
-            try:
-                msg_type = CompressedImage if is_compressed_topic(resolved) else Image
-            except ValueError as exc:
-                self.reason = self.reason or f'invalid parameters: {exc}'
-                continue
-            self.create_subscription(msg_type, topic, self._image_callback(topic, resolved),
-                                     qos_profile_sensor_data, callback_group=group)
+            msg_type = CompressedImage if is_compressed_topic(resolved) else Image
+            self._inputs.append(self.create_subscription(
+                msg_type, topic, self._image_callback(topic, resolved),
+                qos_profile_sensor_data, callback_group=group))
         self._joint_topic = self.resolve_topic_name('joint_states')
-        self.create_subscription(JointState, 'joint_states', self._on_joint_state,
-                                 qos_profile_sensor_data, callback_group=group)
+        self._inputs.append(self.create_subscription(
+            JointState, 'joint_states', self._on_joint_state, qos_profile_sensor_data,
+            callback_group=group))
 
     def _image_callback(self, topic: str, resolved: str):
         key = f'image:{topic}'
@@ -165,9 +264,10 @@ class PolicyNode(Node):
         return on_image
 
     def _on_joint_state(self, msg: JointState) -> None:
-        if self.state == 'running':  # the joint names come with the checkpoint
+        setup = self.setup  # the joint names come with the checkpoint
+        if setup is not None:
             try:
-                joint_positions(msg, self.setup.joint_names)
+                joint_positions(msg, setup.joint_names)
             except ConversionError as exc:
                 self._on_malformed('joint_state', self._joint_topic, exc)
                 return
@@ -188,24 +288,10 @@ class PolicyNode(Node):
             return clock.now().nanoseconds * 1e-9
         return time.monotonic()
 
-    def _configure(self) -> None:
-        try:
-            self.setup = configure_policy(self.config, self.get_logger())
-        except ConfigureError as exc:
-            self.reason = str(exc)
-            self.get_logger().error(f'configure failed: {exc}')
-            return
-        self.worker = InferenceWorker(self.setup.runner, self._on_inference, self._on_error)
-        self.create_timer(1.0 / self.config.control_rate_hz, self._on_control,
-                          callback_group=MutuallyExclusiveCallbackGroup())
-        if self.config.forward_position_rate_hz > 0:
-            self.create_timer(1.0 / self.config.forward_position_rate_hz,
-                              self._on_forward_timer,
-                              callback_group=MutuallyExclusiveCallbackGroup())
-        self.state, self.reason = 'running', ''
-
     # ---- control tick -------------------------------------------------------------------
     def _on_control(self) -> None:
+        if self.state != 'running':
+            return
         now = self._control_now()
         stale = self._stale_inputs(now)
         if stale:
@@ -318,7 +404,7 @@ class PolicyNode(Node):
     def _publish_hold(self, counter: str, disarm: bool = False) -> None:
         """Hold at the *measured* position (never zeros); nothing if none is known."""
         latest = self._latest.get('joint_states')
-        if latest is None or self.state != 'running':
+        if latest is None or self.setup is None:
             return
         try:
             measured = joint_positions(latest[0], self.setup.joint_names)
@@ -347,16 +433,25 @@ class PolicyNode(Node):
 
     # ---- services -----------------------------------------------------------------------
     def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
+        """Arm (only while active) or disarm (with a hold) the trajectory output."""
         if request.data and self.state != 'running':
-            response.success, response.message = False, f'{self.state}: {self.reason}'
+            response.success = False
+            response.message = f'{self.state}: {self.reason or "activate the node first"}'
             return response
-        if not request.data and self.armed:
-            self._publish_hold('disarm_holds', disarm=True)
-        with self._lock:
-            self.armed = bool(request.data)
-            self._following = None
+        if request.data:
+            with self._lock:
+                self.armed, self._following = True, None
+        else:
+            self._disarm()
         response.success, response.message = True, f'armed={self.armed}'
         return response
+
+    def _disarm(self) -> None:
+        """Hold at the measured position (if armed and known), then disarm."""
+        if self.armed:
+            self._publish_hold('disarm_holds', disarm=True)
+        with self._lock:
+            self.armed, self._following = False, None
 
     def _on_reset(self, request: Trigger.Request, response: Trigger.Response):
         self.gate.reset()
@@ -373,16 +468,18 @@ class PolicyNode(Node):
                                      'device': self.config.device,
                                      'gate': f'{self.config.safety.gate}:'
                                              f'{"open" if self.gate.open else "closed"}'}
-        governor = self.setup.runner.governor if self.state == 'running' else None
-        if self.state == 'running':
-            values.update(device=str(self.setup.device), warmup_ms=self.setup.warmup_ms,
-                          inference_path=self.setup.inference_path)
+        setup = self.setup
+        governor = setup.runner.governor if setup is not None else None
+        if setup is not None:
+            values.update(device=str(setup.device), warmup_ms=setup.warmup_ms,
+                          inference_path=setup.inference_path)
         if governor is not None:
             values['num_candidates'] = governor.current
         for key, (_, received) in list(self._latest.items()):
             values[f'age_s.{key}'] = round(now - received, 3)
         values.update(self.stats.summary())
-        level = messages.OK if self.state == 'running' else messages.ERROR
+        level = (messages.OK if self.state == 'running' else
+                 messages.ERROR if self.reason else messages.WARN)
         degraded = governor is not None and governor.degraded
         if self.state == 'running' and (self._stale_since is not None or not self.gate.open
                                         or degraded):
@@ -395,6 +492,7 @@ class PolicyNode(Node):
             f'{NODE_NAME}: policy', level, text, values, self.get_clock().now().to_msg()))
 
     def close(self) -> None:
+        """Process exit (spin_node): stop the worker thread."""
         if self.worker is not None:
             self.worker.stop()
 
