@@ -17,6 +17,7 @@ CONSOLE_SCRIPTS = [
     'demo_recorder = nf_policy_ros.nodes.demo_recorder:main',
     'collect_demos = nf_policy_ros.nodes.collect_demos:main',
     'evaluate = nf_policy_ros.nodes.evaluate:main',
+    'policy_ctl = nf_policy_ros.nodes.client:main',
 ]
 
 setup(

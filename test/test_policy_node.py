@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
@@ -17,7 +18,7 @@ import pytest
 from rcl_interfaces.msg import SetParametersResult
 from rcl_interfaces.srv import GetParameters, ListParameters, SetParameters
 from rclpy.parameter import Parameter, parameter_value_to_python
-from ros_helpers import SHARE, NodeProcess, RosTestNode, wait_for
+from ros_helpers import SHARE, NodeProcess, RosTestNode, executable, wait_for
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
@@ -507,5 +508,25 @@ def test_a_failing_configure_leaves_the_node_unconfigured(tmp_path):
         assert 'configure failed' in h.proc.output()
         wait_for(lambda: 'missing.pt' in h.last_diagnostics().get('message', ''), 5,
                  'the reason in /diagnostics', h.proc)
+    finally:
+        assert h.close() == 0
+
+
+def policy_ctl(*args: str) -> subprocess.CompletedProcess:
+    """The installed ``policy_ctl`` command (same ROS environment as the test)."""
+    return subprocess.run([str(executable('policy_ctl')), *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_policy_ctl_runs_a_transition_and_reports_status(checkpoint, tmp_path):
+    h = Harness(checkpoint, tmp_path, 'autostart:=false')
+    try:
+        refused = policy_ctl('arm')
+        assert refused.returncode == 1 and 'unconfigured' in refused.stderr, refused
+        done = policy_ctl('configure')
+        assert done.returncode == 0 and done.stdout.strip() == 'inactive', done
+        assert lifecycle_state(h) == 'inactive'
+        shown = policy_ctl('status')
+        assert shown.returncode == 0 and shown.stdout.startswith('inactive: inactive'), shown
     finally:
         assert h.close() == 0
