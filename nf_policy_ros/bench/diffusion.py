@@ -207,3 +207,12 @@ class DiffusionPolicy(nn.Module):
             eps = self.denoiser(x, t.expand(batch).to(context.device), context)
             x = scheduler.step(eps, t, x, generator=generator, **extra).prev_sample
         return self.from_unit(x)
+
+
+def compile_for_inference(policy: DiffusionPolicy) -> None:
+    """The same treatment as NF-P's core.compiled: the encoder and the denoiser through
+    ``torch.compile`` with frozen weights (inference only: compile after training)."""
+    policy.eval()
+    policy._compiled_encoder = torch.compile(policy.encoder.forward, dynamic=False,
+                                             options={'freezing': True})
+    policy.denoiser.compile(dynamic=False, options={'freezing': True})

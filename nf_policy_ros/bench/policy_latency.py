@@ -22,8 +22,10 @@ import torch
 
 from nf_policy_ros.bench import report
 from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy
+from nf_policy_ros.bench.diffusion import compile_for_inference as compile_diffusion
 from nf_policy_ros.bench.policies import DiffusionActor, NFPActor
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, SamplingConfig
+from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.structs import Observation
 
@@ -42,17 +44,29 @@ def sim_config(image_size: int) -> NFPConfig:
 
 
 def actors(config: NFPConfig, device: torch.device,
-           dp_sizes: tuple[str, ...] = tuple(DP_SIZES)) -> list[tuple[str, Any]]:
-    """(label, actor) of every row, NF-P first."""
+           dp_sizes: tuple[str, ...] = tuple(DP_SIZES),
+           compiled: bool = False) -> list[tuple[str, Any]]:
+    """(label, actor) of every row, NF-P first; ``compiled``: both policies' encoders and
+    networks through torch.compile (frozen weights), NF-P checked against eager."""
     gen = torch.Generator(device=device).manual_seed(0)
-    nfp = NFPolicy(config).to(device)
+    nfp = NFPolicy(config).to(device).eval()
+    if compiled:
+        size = config.encoder.image_height
+        example = Observation(torch.rand(1, 1, 3, size, size, device=device),
+                              torch.zeros(1, config.encoder.state_dim, device=device))
+        result = compile_for_inference(nfp, example,
+                                       SamplingConfig(mode='best_of_n', num_candidates=128))
+        if not result.compiled:
+            raise RuntimeError(f'NF-P did not compile: {result.reason}')
     rows = [(f'NF-P {name}', NFPActor(nfp, sampling, gen)) for name, sampling in (
         ('zero_latent', SamplingConfig(mode='zero_latent')),
         ('sample std 1', SamplingConfig(mode='sample', latent_std=1.0)),
         ('best-of-128', SamplingConfig(mode='best_of_n', num_candidates=128)),
         ('refine-10', SamplingConfig(mode='refine', refine_steps=10)))]
     for label in dp_sizes:
-        dp = DiffusionPolicy(config, DP_SIZES[label]).to(device)
+        dp = DiffusionPolicy(config, DP_SIZES[label]).to(device).eval()
+        if compiled:
+            compile_diffusion(dp)
         params = sum(p.numel() for p in dp.denoiser.parameters()) / 1e6
         for kind, steps, eta in DP_SAMPLERS:
             actor = DiffusionActor(dp, kind, steps, gen, eta=eta)
@@ -68,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                       torch.randn(1, 9, device=device))
     rows = []
     sizes = tuple(k for k in DP_SIZES if any(f'({n} ' in k for n in args.dp_sizes))
-    for label, actor in actors(config, device, sizes):
+    for label, actor in actors(config, device, sizes, args.compile == 'inductor'):
         slow = 'DDPM' in label or 'refine' in label
         timing = report.time_calls(lambda a=actor: a.act(obs), args.repeats // 4 if slow
                                    else args.repeats, 2, device)
@@ -78,7 +92,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for r in rows:
         r['vs_best_of_128'] = r['p50_ms'] / reference
     return {'machine': report.machine_info(device), 'image_size': args.image_size,
-            'rows': rows}
+            'compile': args.compile, 'rows': rows}
 
 
 def render_page(records: list[dict[str, Any]]) -> str:
@@ -87,7 +101,7 @@ def render_page(records: list[dict[str, Any]]) -> str:
         rows = [[x['policy'], x['p50_ms'], x['p95_ms'], x['n'], f"{x['vs_best_of_128']:.1f}x"]
                 for x in r['rows']]
         sections += [f"## {report.describe_machine(r['machine'])}, {r['image_size']}x"
-                     f"{r['image_size']} image\n",
+                     f"{r['image_size']} image, {r.get('compile', 'eager')}\n",
                      report.markdown_table(['policy', 'p50 [ms]', 'p95 [ms]', 'calls',
                                             'time / NF-P best-of-128'], rows), '']
     return '\n'.join([
@@ -106,10 +120,11 @@ TARGET_SPEEDUP = {'DDPM-100': (30.0, True), 'DDIM-10': (1.0, False),
 
 
 def target_lines(records: list[dict[str, Any]]) -> list[str]:
-    """One line per (device, DP size, DP sampler) of the newest record per device."""
-    newest = {r['machine']['device']: r for r in records}
+    """One line per (device, DP size, DP sampler) of the newest record per device and
+    inference path (eager / inductor: both policies compiled alike)."""
+    newest = {(r['machine']['device'], r.get('compile', 'eager')): r for r in records}
     lines = []
-    for device, record in newest.items():
+    for (device, path), record in newest.items():
         for size in DP_SIZES:
             for sampler, (bar, inclusive) in TARGET_SPEEDUP.items():
                 row = next((x for x in record['rows']
@@ -118,7 +133,8 @@ def target_lines(records: list[dict[str, Any]]) -> list[str]:
                     continue
                 ratio = row['vs_best_of_128']
                 verdict = 'met' if ratio > bar or (inclusive and ratio == bar) else 'not met'
-                lines.append(f"- {device}, {record['image_size']}x{record['image_size']}: "
+                where = device if path == 'eager' else f'{device} {path}'
+                lines.append(f"- {where}, {record['image_size']}x{record['image_size']}: "
                              f"{size} {sampler} takes {ratio:.1f}x the time of NF-P "
                              f"best-of-128. Target {'>=' if inclusive else '>'} {bar:g}x: "
                              f"**{verdict}**.")
@@ -130,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--image-size', type=int, default=84)
     parser.add_argument('--repeats', type=int, default=40)
+    parser.add_argument('--compile', choices=['eager', 'inductor'], default='eager',
+                        help='inductor: both policies through torch.compile, frozen weights')
     parser.add_argument('--dp-sizes', nargs='+', default=['published', 'small'],
                         choices=['published', 'small'])
 
