@@ -19,11 +19,23 @@ from launch.actions import ExecuteProcess
 from launch_pytest.tools import process as process_tools
 
 
+def ros2_launch(launch_file: str, *arguments: str) -> ExecuteProcess:
+    """`ros2 launch` of an installed launch file, as a user runs it."""
+    return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', launch_file, *arguments],
+                          cached_output=True, output='screen')
+
+
+def wait_for_line(context, action: ExecuteProcess, text: str, timeout: float = 60) -> None:
+    """Wait (while the launch runs) until ``text`` appears on the action's stdout; the
+    check returns a bool as launch_pytest's waiter expects, and the assert below names
+    what was missing."""
+    process_tools.wait_for_output_sync(context, action, lambda out: text in out, timeout)
+    assert text in action.get_stdout(), f'{text!r} not printed within {timeout} s'
+
+
 @pytest.fixture
 def policy_launch():
-    """`ros2 launch` of the installed launch file, as a user runs it."""
-    return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', 'policy.launch.py',
-                               'log_level:=info'], cached_output=True, output='screen')
+    return ros2_launch('policy.launch.py', 'log_level:=info')
 
 
 @launch_pytest.fixture
@@ -31,20 +43,15 @@ def launch_description(policy_launch):
     return LaunchDescription([policy_launch, launch_pytest.actions.ReadyToTest()])
 
 
-@pytest.mark.launch(fixture=launch_description, shutdown=True)
+@pytest.mark.launch(fixture=launch_description)
 def test_policy_launch_starts_the_node_fail_safe(policy_launch, launch_context):
     """Without a checkpoint the launched node stays up and says why it publishes nothing."""
-    def says_unconfigured(output: str) -> None:
-        assert 'unconfigured: no checkpoint configured' in output
-
-    assert process_tools.wait_for_output_sync(launch_context, policy_launch,
-                                              says_unconfigured, timeout=60)
+    wait_for_line(launch_context, policy_launch, 'unconfigured: no checkpoint configured')
 
 
 @pytest.fixture
 def manual_launch():
-    return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', 'policy.launch.py',
-                               'autostart:=false'], cached_output=True, output='screen')
+    return ros2_launch('policy.launch.py', 'autostart:=false')
 
 
 @launch_pytest.fixture
@@ -52,20 +59,16 @@ def manual_launch_description(manual_launch):
     return LaunchDescription([manual_launch, launch_pytest.actions.ReadyToTest()])
 
 
-@pytest.mark.launch(fixture=manual_launch_description, shutdown=True)
+@pytest.mark.launch(fixture=manual_launch_description)
 def test_policy_launch_without_autostart_waits_for_configure(manual_launch, launch_context):
     """autostart:=false: the LifecycleNode waits, unconfigured, for `ros2 lifecycle set`."""
-    def waits(output: str) -> None:
-        assert 'unconfigured: waiting for the configure transition' in output
-
-    assert process_tools.wait_for_output_sync(launch_context, manual_launch, waits,
-                                              timeout=60)
+    wait_for_line(launch_context, manual_launch,
+                  'unconfigured: waiting for the configure transition')
 
 
 @pytest.fixture
 def sim_launch():
-    return ExecuteProcess(cmd=['ros2', 'launch', 'nf_policy_ros', 'sim.launch.py',
-                               'real_time_factor:=0.0'], cached_output=True, output='screen')
+    return ros2_launch('sim.launch.py', 'real_time_factor:=0.0')
 
 
 @launch_pytest.fixture
@@ -73,10 +76,7 @@ def sim_launch_description(sim_launch):
     return LaunchDescription([sim_launch, launch_pytest.actions.ReadyToTest()])
 
 
-@pytest.mark.launch(fixture=sim_launch_description, shutdown=True)
+@pytest.mark.launch(fixture=sim_launch_description)
 def test_sim_launch_starts_the_robot(sim_launch, launch_context):
     """sim.launch.py brings up the simulated arm (test_sim_ros.py covers it without launch)."""
-    def robot_up(output: str) -> None:
-        assert 'drawer-open: 12.5 ms per step' in output
-
-    assert process_tools.wait_for_output_sync(launch_context, sim_launch, robot_up, timeout=60)
+    wait_for_line(launch_context, sim_launch, 'drawer-open: 12.5 ms per step')
