@@ -119,8 +119,10 @@ class BagReader:
             if have != conn.digest:
                 raise ValueError(f'type hash {have} != {conn.digest} recorded in the bag')
 
-    def messages(self, connections: list):
-        return self._reader.messages(connections=connections)
+    def messages(self, connections: list | None = None):
+        """(connection, log time [ns], raw CDR) of ``connections`` (default: every channel;
+        only the registered ones can be deserialized)."""
+        return self._reader.messages(connections=connections or self._reader.connections)
 
     def deserialize(self, raw: bytes, msgtype: str):
         return self.typestore.deserialize_cdr(raw, msgtype)

@@ -120,6 +120,7 @@ class PolicyNode(LifecycleNode):
         config = self._read_parameters()
         if config is None:
             return TransitionCallbackReturn.FAILURE
+        self.config = config  # valid: /diagnostics and the log report them even if loading fails
         try:
             self._configure(config)
         except ConfigureError as exc:
