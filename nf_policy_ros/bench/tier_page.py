@@ -149,9 +149,12 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str,
                                'configs (one per seed)'], rows),
         '',
         '## Targets, checked by this script\n',
-        'Success pooled over the training seeds both policies ran (a paired comparison; '
-        "the table above pools each policy over all its seeds), at each task's current "
-        'servo; "better" and "tie" are point estimates: read them with the intervals above.\n',
+        'Per task: success of the first policy minus the second, paired on the training '
+        'seeds and start states both ran, at each task\'s current servo, with a 95 % '
+        'bootstrap interval over seeds and start states. "Better" only when the interval '
+        'lies above 0, "worse" only when below, else no detectable difference; no verdict '
+        'from fewer than 3 seeds; a tie is not a win. All records so far are on the tuning '
+        'split (evaluation seeds 10000+).\n',
         *target_lines(records, *target),
         '',
         *sampler_section(records),
