@@ -150,7 +150,7 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str,
         '',
         '## Targets, checked by this script\n',
         'Per task: success of the first policy minus the second, paired on the training '
-        'seeds and start states both ran, at each task\'s current servo, with a 95 % '
+        "seeds and start states both ran, at each task's current servo, with a 95 % "
         'bootstrap interval over seeds and start states. "Better" only when the interval '
         'lies above 0, "worse" only when below, else no detectable difference; no verdict '
         'from fewer than 3 seeds; a tie is not a win. All records so far are on the tuning '
