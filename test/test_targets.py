@@ -169,9 +169,10 @@ def test_vision_page_says_what_the_camera_is_worth_and_checks_the_bar():
     from nf_policy_ros.bench import vision_tier
 
     def camera_runs(task: str, on: list[int], off: list[int], split: str) -> list[dict]:
-        extra = {'config_hash': 'h', 'split': split, 'image': 48, 'episodes': 50}
-        return (_seeds(task, 'nfp', on, camera='on', **extra) +
+        extra = {'split': split, 'image': 48, 'episodes': 50}  # config_hash differs per seed
+        runs = (_seeds(task, 'nfp', on, camera='on', **extra) +
                 _seeds(task, 'nfp-camera-off', off, camera='off', **extra))
+        return [dict(r, config_hash=f"h{r['seed']}") for r in runs]
 
     runs = (camera_runs('hammer', [40, 42, 38], [5, 6, 4], 'test') +
             camera_runs('assembly', [30, 31, 29], [25, 27, 26], 'test') +

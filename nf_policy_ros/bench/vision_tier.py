@@ -99,12 +99,14 @@ LOOKS_MIN_TASKS = 2
 
 
 def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
-    """Runs with a camera condition (the camera path of issue 18 on), grouped by
-    (task, demos, image px, config hash, split): the runs that can be compared paired."""
+    """Runs with a camera condition (the camera path of issue 18 on), grouped by what
+    defines a training recipe but the seed (the config hash holds the seed, so it cannot be
+    the key): task, demos, image px, trunk stride, steps, lr, split, placement scale."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in records:
         if 'camera' in r:
-            key = (r['task'], r['demos'], r.get('image', IMAGE), r['config_hash'],
+            key = (r['task'], r['demos'], r.get('image', IMAGE),
+                   (r.get('trunk_stride', 0), r['steps'], r.get('lr')),
                    r.get('split', 'tune'), r.get('object_range_scale', 1.0))
             groups.setdefault(key, []).append(r)
     return groups
