@@ -9,6 +9,7 @@ compiles a checkpoint, and its ticks are compared with the same checkpoint run e
 from __future__ import annotations
 
 from policy_fixtures import make_checkpoint
+from test_flow import relative_error
 import torch
 
 from nf_policy_ros.config import SamplingConfig
@@ -24,10 +25,6 @@ class FailOnWarning:
 
     def warning(self, msg: str) -> None:
         raise AssertionError(msg)
-
-
-def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(((a - b).abs() / b.abs().clamp(min=1.0)).max())
 
 
 def test_compiled_ticks_match_eager_and_leave_the_checkpoint_alone(tmp_path):

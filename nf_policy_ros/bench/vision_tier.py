@@ -210,6 +210,7 @@ def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
 
 
 def run_all(args: argparse.Namespace) -> None:
+    args.image = args.image or IMAGE  # read when called: tests shrink IMAGE
     finished = finished_runs() if args.write_docs else set()
     stop = stop_after(args.max_minutes)
     for task_name in args.tasks:
@@ -269,16 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--run-dir', type=Path, default=Path('runs/vision_tier'))
     parser.add_argument('--max-minutes', type=float, default=0.0,
                         help='stop training after this long (0 = no limit); re-run resumes')
-    return report.run_script(parser, argv, with_image_default(run_all), threads=2)
-
-
-def with_image_default(run):
-    """``run`` with ``args.image`` defaulting to ``IMAGE`` as it is when called (tests
-    shrink it)."""
-    def wrapped(args: argparse.Namespace) -> None:
-        args.image = args.image or IMAGE
-        run(args)
-    return wrapped
+    return report.run_script(parser, argv, run_all, threads=2)
 
 
 if __name__ == '__main__':
