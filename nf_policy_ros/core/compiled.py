@@ -60,7 +60,7 @@ def compile_for_inference(policy: NFPolicy, example: Observation, sampling: Samp
             policy.predict(example, sampling)  # compile the tick's own shapes too
     except Exception as exc:  # noqa: BLE001 -- any compiler failure falls back to eager
         uncompile(policy)
-        return CompileResult(False, f'{type(exc).__name__}: {exc}'.splitlines()[0], float('nan'))
+        return CompileResult(False, _one_line(exc), float('nan'))
     error = max(_relative_error(got.actions, expected.actions),
                 _relative_error(got.log_prob, expected.log_prob))
     if error > AGREEMENT_RTOL:
@@ -68,6 +68,12 @@ def compile_for_inference(policy: NFPolicy, example: Observation, sampling: Samp
         return CompileResult(False, f'compiled tick differs from eager by {error:.2e} '
                              f'(relative; allowed {AGREEMENT_RTOL:g})', error)
     return CompileResult(True, '', error)
+
+
+def _one_line(exc: Exception, limit: int = 300) -> str:
+    """The exception as one line (inductor's messages span many, the first often empty)."""
+    text = ' '.join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return f'{type(exc).__name__}: {text}'[:limit]
 
 
 def uncompile(policy: NFPolicy) -> None:
