@@ -175,6 +175,14 @@ class TrainConfig:
                                     "chunks in training, in units of each joint's spread "
                                     'in the data (smooths the density a flow fits to few '
                                     'demos; 0 = off).', 0.0)
+    state_noise_std: float = param('Std of Gaussian noise added to the normalized joint '
+                                   "state in training, in units of each joint's spread in "
+                                   'the data. Demonstrations make the state a shortcut: a few '
+                                   "ticks in, the expert's own motion already says where the "
+                                   'object is, so a policy can imitate without looking and is '
+                                   'then lost at the first tick (issue 18). Noise larger than '
+                                   'those early differences forces the camera to carry them '
+                                   '(0 = off).', 0.0)
     grad_clip_norm: float = param('Gradient-norm clip (0 = off).', 1.0)
     ema_decay: float = param('EMA decay of the weights used for evaluation (0 = off).', 0.999)
     ema_warmup: bool = param('Ramp the EMA decay as min(ema_decay, (1+n)/(10+n)) over '
@@ -203,6 +211,8 @@ class TrainConfig:
                 self.encoder_lr_scale, 'in (0, 1]')
         require(self.action_noise_std >= 0.0, 'train.action_noise_std',
                 self.action_noise_std, '>= 0')
+        require(self.state_noise_std >= 0.0, 'train.state_noise_std',
+                self.state_noise_std, '>= 0')
         require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')
         require(0.0 < self.val_fraction < 1.0, 'train.val_fraction', self.val_fraction,
                  'in (0, 1)')

@@ -82,7 +82,7 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
 
 # Settings added after the first records, hashed only when set away from their default, so
 # the records and saved trainings from before keep their hash.
-HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0}
+HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_std'): 0.0}
 
 
 # Revision of the camera path that changes a camera run without changing its settings:

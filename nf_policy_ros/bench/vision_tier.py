@@ -59,16 +59,18 @@ COLUMNS = {'nfp': 'NF-P',
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
 
 
-def vision_config(steps: int, seed: int, image: int | None = None,
-                  trunk_stride: int = 0) -> NFPConfig:
+def vision_config(steps: int, seed: int, image: int | None = None, trunk_stride: int = 0,
+                  state_noise_std: float = 0.0, crop_fraction: float = 0.9) -> NFPConfig:
     """The vision tier's model and recipe; ``image`` [px] defaults to ``IMAGE``."""
     image = image or IMAGE
     return NFPConfig(encoder=EncoderConfig(image_height=image, image_width=image, state_dim=9,
-                                           trunk_stride=trunk_stride),
+                                           trunk_stride=trunk_stride,
+                                           crop_fraction=crop_fraction),
                      actions=ActionConfig(action_dim=9, horizon=8, stride=4),
                      train=TrainConfig(stage_steps=(steps,), stage_lr=(1e-3,),
                                        stage_batch_size=(64,), warmup_steps=100,
-                                       val_every=steps, checkpoint_every=250, seed=seed))
+                                       val_every=steps, checkpoint_every=250, seed=seed,
+                                       state_noise_std=state_noise_std))
 
 
 def cached_demos(task: JointTask, count: int, root: Path) -> list:
@@ -106,7 +108,8 @@ def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
     for r in records:
         if 'camera' in r:
             key = (r['task'], r['demos'], r.get('image', IMAGE),
-                   (r.get('trunk_stride', 0), r['steps'], r.get('lr')),
+                   (r.get('trunk_stride', 0), r['steps'], r.get('lr'),
+                    r.get('state_noise_std', 0.0), r.get('crop_fraction', 0.9)),
                    r.get('split', 'tune'), r.get('object_range_scale', 1.0))
             groups.setdefault(key, []).append(r)
     return groups
@@ -116,13 +119,17 @@ def camera_lines(records: list[dict[str, Any]]) -> list[str]:
     """Per group and policy: success with the camera on minus off / frozen, paired on the
     same trainings and start states, with the 95 % bootstrap interval; then the bar."""
     lines, passing, tested = [], set(), set()
-    for (task, demos, image, _, split, scale), runs in sorted(camera_groups(records).items()):
+    for (task, demos, image, recipe, split, scale), runs in sorted(
+            camera_groups(records).items()):
+        noise, crop = recipe[3:]
+        place = '' if scale == 1.0 else f', placement x{scale:g}'
+        place += f', state noise {noise:g}' if noise else ''
+        place += f', crop {crop:g}' if crop != 0.9 else ''
         for base, label in (('nfp', 'NF-P'), ('dp', 'DP')):
             for mode in CAMERA_MODES:
                 d = targets.paired_difference(runs, task, f'{base}-camera-{mode}', base)
                 if d is None:
                     continue
-                place = '' if scale == 1.0 else f', placement x{scale:g}'
                 lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: {label} '
                              f'camera on - {mode}: {d.text()} ({d.seeds} training seeds, '
                              f'{d.episodes} start states; {d.verdict})')
@@ -206,7 +213,8 @@ def range_tag(args: argparse.Namespace) -> str:
 
 
 def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
-    return vision_config(args.steps, seed, args.image, args.trunk_stride)
+    return vision_config(args.steps, seed, args.image, args.trunk_stride, args.state_noise,
+                         args.crop_fraction)
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -237,6 +245,8 @@ def run_all(args: argparse.Namespace) -> None:
                               'camera': kind.partition('-camera-')[2] or 'on',
                               'object_range_scale': args.object_range_scale,
                               'image': args.image, 'trunk_stride': args.trunk_stride,
+                              'state_noise_std': args.state_noise,
+                              'crop_fraction': args.crop_fraction,
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}
@@ -257,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f'camera image side [px] (default {IMAGE})')
     parser.add_argument('--trunk-stride', type=int, default=0, choices=(0, 8, 16, 32),
                         help='ResNet18 output stride (0 = auto: largest leaving a 2x2 map)')
+    parser.add_argument('--state-noise', type=float, default=0.0,
+                        help='train.state_noise_std: Gaussian noise on the normalized joint '
+                        'state in training (0 = off)')
+    parser.add_argument('--crop-fraction', type=float, default=0.9,
+                        help='encoder.crop_fraction: random-crop side in training (1 = no crop)')
     parser.add_argument('--episodes', type=int, default=0,
                         help="start states to evaluate (0 = the split's: 20 tune, 50 test)")
     parser.add_argument('--object-range-scale', type=float, default=1.0,

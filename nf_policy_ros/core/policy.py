@@ -54,8 +54,13 @@ class NFPolicy(nn.Module):
 
     def encode(self, obs: Observation,
                generator: torch.Generator | None = None) -> torch.Tensor:
-        """Observation -> context (B, C); random crops only in training mode."""
+        """Observation -> context (B, C); in training mode random crops and
+        ``train.state_noise_std`` Gaussian noise on the normalized state."""
         state = self.state_normalizer.normalize(obs.state)
+        noise_std = self.config.train.state_noise_std
+        if self.training and noise_std > 0:
+            state = state + noise_std * torch.randn(state.shape, generator=generator,
+                                                    device=state.device)
         last_action = obs.last_action
         if last_action is not None:
             last_action = self.action_normalizer.normalize(last_action)
