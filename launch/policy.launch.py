@@ -28,7 +28,8 @@ ARGUMENTS = {
              'sensor_msgs/CompressedImage (jpeg/png) for a name ending in /compressed.',
     'joint_states': 'Joint state topic (sensor_msgs/JointState).',
     'joint_trajectory': 'Output topic (trajectory_msgs/JointTrajectory), e.g. a '
-                        "joint_trajectory_controller's ~/joint_trajectory.",
+                        "joint_trajectory_controller's ~/joint_trajectory (without "
+                        'controller_groups; groups name their topics in the params file).',
     'forward_position': 'Topic of the optional position stream (std_msgs/Float64MultiArray), '
                         "e.g. a forward_command_controller's ~/commands.",
     'forward_position_rate_hz': 'Rate of that stream [Hz]; 0 = off; empty = params file.',
@@ -37,7 +38,8 @@ ARGUMENTS = {
     'autostart': 'Configure and activate at start-up (true), or wait for the lifecycle '
                  'transitions (false); empty = params file.',
     'log_level': 'Logger level of the node.',
-    'rviz': 'Also start rviz2 with config/nf_policy.rviz (camera + confidence marker).',
+    'rviz': 'Also start rviz2 with config/nf_policy.rviz (robot, planned ghost, camera, '
+            'confidence marker).',
 }
 DEFAULTS = {
     'params_file': PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config',

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 import io
 from pathlib import Path
 import threading
@@ -38,11 +39,18 @@ class FakeRobot:
     ``image_topic`` ending in /compressed: the camera is a PNG sensor_msgs/CompressedImage.
 
     ``image_mode``: 'ok' | 'off' | 'bad_encoding' (Image) | 'garbage' (CompressedImage data);
-    ``joint_mode``: 'ok' | 'nan' | 'missing'.
+    ``joint_mode``: 'ok' | 'nan' | 'missing'. ``joint_names``: the robot's names of the
+    checkpoint's joints; ``extra_joints``: more joints (name -> position) in each JointState.
+    Trajectories are recorded per topic of ``trajectory_topics``.
     """
 
-    def __init__(self, node, timers: bool = True, image_topic: str = 'image') -> None:
+    def __init__(self, node, timers: bool = True, image_topic: str = 'image',
+                 joint_names: tuple[str, ...] = JOINTS,
+                 extra_joints: dict[str, float] | None = None,
+                 trajectory_topics: tuple[str, ...] = ('joint_trajectory',)) -> None:
         self.node = node
+        self.joint_names = tuple(joint_names)
+        self.extra_joints = dict(extra_joints or {})
         self.image_mode = 'ok'
         self.joint_mode = 'ok'
         self.position = np.array([0.1, -0.2, 0.3])
@@ -52,20 +60,22 @@ class FakeRobot:
                                                image_topic, qos_profile_sensor_data)
         self.joint_pub = node.create_publisher(JointState, 'joint_states',
                                                qos_profile_sensor_data)
-        self.trajectories: list[JointTrajectory] = []
+        self.trajectories: dict[str, list[JointTrajectory]] = {t: [] for t in trajectory_topics}
         self.lock = threading.Lock()
-        node.create_subscription(JointTrajectory, 'joint_trajectory', self._on_trajectory, 10)
+        for topic in trajectory_topics:
+            node.create_subscription(JointTrajectory, topic, partial(self._on_trajectory, topic),
+                                     10)
         if timers:
             node.create_timer(1 / 30, self.publish_image)
             node.create_timer(1 / 100, self.publish_joints)
 
-    def _on_trajectory(self, msg: JointTrajectory) -> None:
+    def _on_trajectory(self, topic: str, msg: JointTrajectory) -> None:
         with self.lock:
-            self.trajectories.append(msg)
+            self.trajectories[topic].append(msg)
 
-    def received(self) -> list[JointTrajectory]:
+    def received(self, topic: str = 'joint_trajectory') -> list[JointTrajectory]:
         with self.lock:
-            return list(self.trajectories)
+            return list(self.trajectories[topic])
 
     def publish_image(self) -> None:
         if self.image_mode == 'off':
@@ -85,11 +95,13 @@ class FakeRobot:
         self.image_pub.publish(msg)
 
     def publish_joints(self) -> None:
-        names, position = list(JOINTS), self.position.tolist()
+        names, position = list(self.joint_names), self.position.tolist()
         if self.joint_mode == 'nan':
             position[1] = float('nan')
         elif self.joint_mode == 'missing':
             names, position = names[:2], position[:2]
+        names += list(self.extra_joints)
+        position += list(self.extra_joints.values())
         msg = JointState(name=names[::-1], position=position[::-1])
         msg.header.stamp = self.now()
         self.joint_pub.publish(msg)

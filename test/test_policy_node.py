@@ -36,9 +36,10 @@ class Harness:
     """Test node + fake robot + the policy node process + what it publishes."""
 
     def __init__(self, checkpoint, tmp_path, *overrides: str, robot_timers: bool = True,
-                 image_topic: str = 'image', ros_args: tuple[str, ...] = ()) -> None:
+                 image_topic: str = 'image', ros_args: tuple[str, ...] = (), **robot) -> None:
         self.test = RosTestNode()
-        self.robot = FakeRobot(self.test.node, timers=robot_timers, image_topic=image_topic)
+        self.robot = FakeRobot(self.test.node, timers=robot_timers, image_topic=image_topic,
+                               **robot)
         self.confidence: list[float] = []
         self.diagnostics: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -528,5 +529,101 @@ def test_policy_ctl_runs_a_transition_and_reports_status(checkpoint, tmp_path):
         assert lifecycle_state(h) == 'inactive'
         shown = policy_ctl('status')
         assert shown.returncode == 0 and shown.stdout.startswith('inactive: inactive'), shown
+    finally:
+        assert h.close() == 0
+
+
+# ---- controller groups, joint-name map, planned state (issue 17) ------------------------
+ROBOT_JOINTS = ('shoulder', 'elbow', 'finger')  # the robot's names of j1, j2, j3
+ARM, GRIPPER = '/arm_controller/joint_trajectory', '/gripper_controller/joint_trajectory'
+GROUPS = ('joint_name_map:=[j1=shoulder, j2=elbow, j3=finger]',
+          'controller_groups:=[arm_controller, gripper_controller]',
+          'groups.arm_controller.joints:=[elbow, shoulder]',
+          'groups.gripper_controller.joints:=[finger]')
+
+
+def seconds(duration) -> float:
+    return duration.sec + duration.nanosec * 1e-9
+
+
+def stamp_key(msg) -> tuple[int, int]:
+    return msg.header.stamp.sec, msg.header.stamp.nanosec
+
+
+def test_arm_and_gripper_plans_reach_their_controllers_by_robot_joint_names(checkpoint,
+                                                                           tmp_path):
+    """A leader-arm checkpoint (j1..j3) on a robot whose joint_states and controllers say
+    shoulder/elbow/finger: each controller gets its joints, by robot name, in step with
+    the other; the ghost state is each plan's end (the base joint as measured); the
+    disarm hold reaches both controllers."""
+    from sensor_msgs.msg import JointState
+
+    h = Harness(checkpoint, tmp_path, *GROUPS, joint_names=ROBOT_JOINTS,
+                extra_joints={'base_yaw': 0.7},
+                trajectory_topics=(ARM, GRIPPER, 'joint_trajectory'))
+    ghosts: list[JointState] = []
+    h.test.node.create_subscription(JointState, '/nf_policy/planned_joint_states',
+                                    ghosts.append, 10)
+    try:
+        wait_for(lambda: len(ghosts) >= 2, 90, 'planned states while disarmed', h.proc)
+        assert h.robot.received(ARM) == [] and h.robot.received(GRIPPER) == []
+        h.arm()
+        wait_for(lambda: len(h.robot.received(ARM)) >= 3 and
+                 len(h.robot.received(GRIPPER)) >= 3, 30, 'plans on both controllers',
+                 h.proc)
+        arm_stamps = [stamp_key(m) for m in h.robot.received(ARM)]
+        by_stamp = {stamp_key(m): m for m in h.robot.received(GRIPPER)}
+        pairs = [(m, by_stamp[stamp_key(m)]) for m in h.robot.received(ARM)
+                 if stamp_key(m) in by_stamp and arm_stamps.count(stamp_key(m)) == 1]
+        assert len(pairs) >= 2, 'each plan on both controllers, with one stamp'
+        for arm_msg, gripper_msg in pairs:
+            assert list(arm_msg.joint_names) == ['elbow', 'shoulder']
+            assert list(gripper_msg.joint_names) == ['finger']
+            assert [seconds(p.time_from_start) for p in arm_msg.points] == \
+                [seconds(p.time_from_start) for p in gripper_msg.points]
+            assert len(arm_msg.points) == 4
+            assert all(len(p.positions) == 2 for p in arm_msg.points)
+            assert all(len(p.positions) == 1 for p in gripper_msg.points)
+            end = dict(zip(['elbow', 'shoulder'], arm_msg.points[-1].positions))
+            end['finger'] = gripper_msg.points[-1].positions[0]
+            key = stamp_key(arm_msg)
+            wait_for(lambda k=key: any(stamp_key(g) == k for g in list(ghosts)), 5,
+                     'the planned state of this plan', h.proc)
+            ghost = next(g for g in list(ghosts) if stamp_key(g) == key)
+            assert dict(zip(ghost.name, ghost.position)) == pytest.approx(
+                {**end, 'base_yaw': 0.7}), 'the end of the plan; other joints as measured'
+        h.arm(False)
+        wait_for(lambda: len(h.robot.received(ARM)[-1].points) == 1 and
+                 len(h.robot.received(GRIPPER)[-1].points) == 1, 10, 'the hold on both',
+                 h.proc)
+        shoulder, elbow, finger = h.robot.position
+        assert np.allclose(h.robot.received(ARM)[-1].points[0].positions, [elbow, shoulder])
+        assert np.allclose(h.robot.received(GRIPPER)[-1].points[0].positions, [finger])
+        assert h.robot.received('joint_trajectory') == [], 'no single-topic output'
+        assert f"trajectories: {ARM} ['elbow', 'shoulder']; {GRIPPER} ['finger']" in \
+            h.proc.output()
+    finally:
+        assert h.close() == 0
+
+
+@pytest.mark.parametrize('overrides, reason', [
+    (('joint_name_map:=[j9=shoulder]',),
+     "configure failed: joint_name_map[0]='j9=shoulder' is invalid: expected a checkpoint "
+     "joint before '=', one of ['j1', 'j2', 'j3']"),
+    (('controller_groups:=[arm, hand]', 'groups.arm.joints:=[j1, j2]',
+      'groups.hand.joints:=[j2, j3]'),
+     "configure failed: groups.hand.joints=['j2', 'j3'] is invalid: expected joints in no "
+     "other group (['j2'] in groups.arm.joints)"),
+    (('controller_groups:=[arm, hand]', 'groups.hand.topic:=arm/joint_trajectory'),
+     "invalid parameter: groups.hand.topic='arm/joint_trajectory' is invalid: expected a "
+     'topic of its own (/arm/joint_trajectory is also the topic of group arm)'),
+])
+def test_a_bad_map_or_group_fails_configure_with_the_reason(checkpoint, tmp_path, overrides,
+                                                            reason):
+    h = Harness(checkpoint, tmp_path, 'autostart:=false', *overrides)
+    try:
+        assert not transition(h, Transition.TRANSITION_CONFIGURE)
+        assert lifecycle_state(h) == 'unconfigured'
+        assert reason in h.proc.output().splitlines()[-1], h.proc.output()
     finally:
         assert h.close() == 0

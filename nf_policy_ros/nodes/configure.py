@@ -4,17 +4,20 @@
 
 Every check that can fail does so here, loudly, before the robot is ever commanded: a
 missing or unsafe file, a checkpoint without calibration, joint names / fps / camera count
-that contradict the parameters, joint limits of the wrong length, CUDA asked but absent.
+that contradict the parameters, joint limits of the wrong length, a joint-name map or
+controller groups that do not fit the checkpoint's joints, CUDA asked but absent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from nf_policy_ros.config import ConfigError
 from nf_policy_ros.core.actions import time_from_start
 from nf_policy_ros.core.checkpoint import CheckpointError, load_policy
 from nf_policy_ros.core.compiled import compile_for_inference
@@ -22,6 +25,7 @@ from nf_policy_ros.core.train_state import pick_device
 from nf_policy_ros.nodes.budget import CandidateGovernor
 from nf_policy_ros.nodes.inference import PolicyRunner
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
+from nf_policy_ros.nodes.routing import GroupSpec, Route, make_routes, robot_joint_names
 
 
 class ConfigureError(RuntimeError):
@@ -31,7 +35,9 @@ class ConfigureError(RuntimeError):
 @dataclass(frozen=True)
 class Setup:
     runner: PolicyRunner
-    joint_names: tuple[str, ...]
+    joint_names: tuple[str, ...]  # checkpoint names, model order
+    robot_joint_names: tuple[str, ...]  # the robot's names of the same joints (joint_name_map)
+    routes: tuple[Route, ...]  # one JointTrajectory output per controller group
     fps: float
     times: np.ndarray  # (T_a,) seconds after the observation
     device: torch.device
@@ -70,8 +76,20 @@ def _checked_facts(config: PolicyNodeConfig, provenance: dict[str, Any],
     return joints, fps
 
 
-def configure_policy(config: PolicyNodeConfig, logger) -> Setup:
-    """Load and check the checkpoint named by ``config``; raise ConfigureError if unusable."""
+def _robot_routes(config: PolicyNodeConfig, joints: tuple[str, ...],
+                  groups: Sequence[GroupSpec]) -> tuple[tuple[str, ...], tuple[Route, ...]]:
+    """The robot's joint names and the outputs, checked against the checkpoint joints."""
+    try:
+        robot_joints = robot_joint_names(joints, config.joint_name_map)
+        return robot_joints, make_routes(robot_joints, groups)
+    except ConfigError as exc:
+        raise ConfigureError(str(exc)) from exc
+
+
+def configure_policy(config: PolicyNodeConfig, logger,
+                     groups: Sequence[GroupSpec] = ()) -> Setup:
+    """Load and check the checkpoint named by ``config`` and route its joints to ``groups``
+    (none: one output for all); raise ConfigureError if unusable."""
     if not config.checkpoint:
         raise ConfigureError('no checkpoint configured (parameter checkpoint is empty)')
     torch.set_num_threads(config.num_threads)
@@ -90,7 +108,8 @@ def configure_policy(config: PolicyNodeConfig, logger) -> Setup:
     actions = policy.config.actions
     governor = CandidateGovernor(config.sampling.num_candidates, config.min_candidates,
                                  config.model_budget_fraction * 1e3 / config.control_rate_hz)
-    runner = PolicyRunner(policy, joints, config.sampling, device, config.seed, governor)
+    robot_joints, routes = _robot_routes(config, joints, groups)
+    runner = PolicyRunner(policy, robot_joints, config.sampling, device, config.seed, governor)
     path = 'eager'
     if config.compile == 'inductor':
         compiled = compile_for_inference(policy, runner.blank_observation(), config.sampling)
@@ -102,4 +121,5 @@ def configure_policy(config: PolicyNodeConfig, logger) -> Setup:
                 f'horizon {actions.horizon} x stride {actions.stride}, warm-up '
                 f'{warmup_ms:.0f} ms')
     times = time_from_start(actions, fps, config.lead_steps)
-    return Setup(runner, joints, fps, times, device, round(warmup_ms, 1), path)
+    return Setup(runner, joints, robot_joints, routes, fps, times, device,
+                 round(warmup_ms, 1), path)

@@ -68,7 +68,7 @@ class PolicyRunner:
                  sampling: SamplingConfig, device: torch.device, seed: int,
                  governor: CandidateGovernor | None = None) -> None:
         self.policy = policy
-        self.joint_names = joint_names
+        self.joint_names = joint_names  # as the JointState names them, in model order
         self._tuning = threading.Lock()
         self.sampling = sampling
         self.governor = governor if sampling.mode == 'best_of_n' else None

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from builtin_interfaces.msg import Duration
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import numpy as np
+from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from visualization_msgs.msg import Marker
 
 from nf_policy_ros.nodes.plan import Plan
+from nf_policy_ros.nodes.routing import Route
 
 
 def duration(seconds: float) -> Duration:
@@ -25,6 +28,33 @@ def trajectory_msg(plan: Plan, joint_names: tuple[str, ...], stamp) -> JointTraj
         msg.points.append(JointTrajectoryPoint(
             positions=positions.tolist(), velocities=velocities.tolist(),
             time_from_start=duration(float(t))))
+    return msg
+
+
+def route_trajectory(plan: Plan, route: Route, stamp) -> JointTrajectory:
+    """The part of ``plan`` (checkpoint joint order) one controller takes: ``route``'s
+    joints, by robot name, with the plan's stamp and times (every group stays in step)."""
+    part = Plan(route.select(plan.positions), route.select(plan.velocities), plan.times)
+    return trajectory_msg(part, route.joint_names, stamp)
+
+
+def planned_joint_state(end: np.ndarray, robot_names: tuple[str, ...], measured: JointState,
+                        stamp) -> JointState:
+    """Where the plan ends, for a second robot_state_publisher (a ghost robot in rviz).
+
+    :param end: (D,) the plan's last point [rad or m], checkpoint joint order.
+    :param robot_names: (D,) the robot's names of those joints.
+    :param measured: the JointState the plan started from: its other joints (a base, a
+        second arm) keep their measured positions, so every link of the ghost is placed.
+    """
+    names, positions = list(robot_names), [float(x) for x in end]
+    planned = set(robot_names)
+    for name, position in zip(measured.name, measured.position):
+        if name not in planned:
+            names.append(name)
+            positions.append(float(position))
+    msg = JointState(name=names, position=positions)
+    msg.header.stamp = stamp
     return msg
 
 

@@ -78,17 +78,32 @@ def declare_config(node: Node, default: Any, prefix: str = '', *,
     :return: dotted name -> why its start-up value was refused (it keeps the default).
     """
     hints = _field_hints(type(default))
+    specs = {prefix + dotted: (value, hints[dotted], help_text)
+             for dotted, (value, help_text) in flatten_config(default).items()}
+    return {name[len(prefix):]: reason for name, reason in declare_parameters(
+        node, specs, ranges={prefix + k: v for k, v in (ranges or {}).items()},
+        read_only={prefix + name for name in read_only}).items()}
+
+
+def declare_parameters(node: Node, specs: Mapping[str, tuple[Any, Any, str]], *,
+                       ranges: Mapping[str, tuple[float, float]] | None = None,
+                       read_only: Collection[str] | bool = ()) -> dict[str, str]:
+    """Declare parameters by name: ``specs`` maps name -> (default, type hint, help text).
+    ``declare_config`` uses it for a config tree; a node uses it directly for parameters
+    whose names depend on other parameters (``groups.<name>.joints``).
+
+    :param read_only: names that cannot be set once declared, or True for all.
+    :return: name -> why its start-up value was refused (it keeps the default).
+    """
     refused: dict[str, str] = {}
-    for dotted, (value, help_text) in flatten_config(default).items():
-        descriptor = make_descriptor(help_text, (ranges or {}).get(dotted),
-                                     dotted in read_only, hints[dotted] is int)
-        name = prefix + dotted
-        array_type = (_ARRAY_TYPES[get_args(hints[dotted])[0]]
-                      if get_origin(hints[dotted]) is tuple else None)
+    for name, (value, hint, help_text) in specs.items():
+        fixed = read_only if isinstance(read_only, bool) else name in read_only
+        descriptor = make_descriptor(help_text, (ranges or {}).get(name), fixed, hint is int)
+        array_type = (_ARRAY_TYPES[get_args(hint)[0]] if get_origin(hint) is tuple else None)
         try:
             _declare(node, name, value, descriptor, array_type)
         except _REFUSED as exc:
-            refused[dotted] = f'{name}: {exc}'
+            refused[name] = f'{name}: {exc}'
             _declare(node, name, value, descriptor, array_type, ignore_override=True)
     return refused
 

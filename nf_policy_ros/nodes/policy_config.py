@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nf_policy_ros.config import SamplingConfig, param, require, require_choice
+from nf_policy_ros.nodes.routing import check_group_names, parse_name_map
 
 DEVICES = ('auto', 'cpu', 'cuda')
 STAMP_MODES = ('observation', 'zero')
@@ -100,6 +101,18 @@ class PolicyNodeConfig:
     forward_position_rate_hz: float = param(
         'Rate of ~/forward_position, the current plan sampled for position controllers '
         '(forward_command_controller) [Hz]; 0 = off.', 0.0)
+    joint_name_map: tuple[str, ...] = param(
+        'checkpoint_name=robot_name entries for joints the robot calls otherwise than the '
+        "checkpoint (e.g. a leader arm's leader_joint1=joint1): joint_states are read and "
+        'trajectories published with robot names; empty = the same names.', ())
+    controller_groups: tuple[str, ...] = param(
+        'Controller groups, each with its own JointTrajectory topic (e.g. [arm_controller, '
+        'gripper_controller]): group <name> takes groups.<name>.joints on '
+        'groups.<name>.topic (default <name>/joint_trajectory). Every policy joint in '
+        'exactly one group; empty = all joints on joint_trajectory.', ())
+    publish_planned_joint_states: bool = param(
+        "Publish ~/planned_joint_states, each plan's last point, for a ghost robot in rviz.",
+        True)
     seed: int = param('Seed of the sampling generator.', 0)
     marker_frame: str = param('Frame of the ~/confidence_marker text for rviz.', 'base_link')
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
@@ -118,6 +131,8 @@ class PolicyNodeConfig:
         require(self.min_candidates >= 1, 'min_candidates', self.min_candidates, '>= 1')
         require(0.0 < self.model_budget_fraction <= 1.0, 'model_budget_fraction',
                 self.model_budget_fraction, 'in (0, 1]')
+        check_group_names(self.controller_groups)
+        parse_name_map(self.joint_name_map)
 
     @property
     def model_budget_ms(self) -> float:
@@ -130,7 +145,8 @@ class PolicyNodeConfig:
 READ_ONLY_PARAMETERS = frozenset({
     'checkpoint', 'device', 'num_threads', 'compile', 'control_rate_hz', 'camera_topics',
     'joint_names', 'fps', 'lead_steps', 'autostart', 'output_enabled',
-    'forward_position_rate_hz', 'seed', 'safety.joint_lower', 'safety.joint_upper'})
+    'forward_position_rate_hz', 'seed', 'safety.joint_lower', 'safety.joint_upper',
+    'joint_name_map', 'controller_groups'})
 # Inclusive [low, high] ranges advertised in the parameter descriptors (the dataclasses
 # above still validate: model_budget_fraction 0 passes the range, not the config).
 PARAMETER_RANGES = {

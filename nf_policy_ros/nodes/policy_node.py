@@ -9,8 +9,9 @@ input goes stale and the stale rules below hold the robot. A camera topic whose 
 ends in ``/compressed`` is subscribed as sensor_msgs/CompressedImage, any other as
 sensor_msgs/Image; both are decoded by data/convert.py's ``camera_frame``, as in training.
 A control timer checks that the inputs are fresh and hands a snapshot to the inference worker
-(never waiting for it); the worker publishes the plan, ``~/confidence`` and
-``~/log_likelihood``.
+(never waiting for it); the worker publishes the plan (one JointTrajectory per controller
+group, joints by robot name: nodes/routing.py), ``~/confidence``, ``~/log_likelihood`` and
+``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz).
 
 A managed (lifecycle) node: configure validates the parameters and loads the checkpoint
 (failure: the reason is logged, the node stays unconfigured), activate starts the control
@@ -43,13 +44,18 @@ from rclpy.timer import Timer
 from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
-from trajectory_msgs.msg import JointTrajectory
 
 from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
 from nf_policy_ros.nodes import messages
 from nf_policy_ros.nodes.budget import CandidateGovernor
 from nf_policy_ros.nodes.configure import ConfigureError, Setup, configure_policy
 from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
+from nf_policy_ros.nodes.outputs import (
+    TrajectoryOutputs,
+    declare_groups,
+    read_groups,
+    resolve_topic,
+)
 from nf_policy_ros.nodes.params import declare_config, read_config, watch_config
 from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
 from nf_policy_ros.nodes.policy_config import (
@@ -73,6 +79,8 @@ class PolicyNode(LifecycleNode):
         super().__init__(NODE_NAME)
         self.startup_errors = declare_config(self, PolicyNodeConfig(), ranges=PARAMETER_RANGES,
                                              read_only=READ_ONLY_PARAMETERS)
+        self.startup_errors.update(declare_groups(
+            self, self.get_parameter('controller_groups').value or ()))
         self.stats = RollingStats()
         self.state, self.reason = 'unconfigured', ''
         self.config = PolicyNodeConfig()
@@ -83,6 +91,7 @@ class PolicyNode(LifecycleNode):
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[object, float]] = {}
         self._inputs: list = []  # subscriptions and timers of the configured node
+        self.outputs: TrajectoryOutputs | None = None  # one per controller group
         self._stale_since: float | None = None
         self._stale_hold_sent = False
         self._gate_hold_sent = False
@@ -171,7 +180,8 @@ class PolicyNode(LifecycleNode):
         try:
             config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
             for topic in config.camera_topics:
-                is_compressed_topic(self.resolve_topic_name(topic))
+                is_compressed_topic(resolve_topic(self, 'camera_topics', topic))
+            read_groups(self, config.controller_groups)
         except ValueError as exc:
             errors.append(str(exc))
         for error in errors:
@@ -198,9 +208,9 @@ class PolicyNode(LifecycleNode):
 
     # ---- set-up -------------------------------------------------------------------------
     def _make_publishers(self) -> None:
+        """The outputs that exist in every state (the trajectories come with configure)."""
         reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
-        self.trajectory_pub = self.create_publisher(JointTrajectory, 'joint_trajectory',
-                                                    reliable)
+        self.planned_pub = self.create_publisher(JointState, '~/planned_joint_states', 10)
         self.confidence_pub = self.create_publisher(Float32, '~/confidence', 10)
         self.log_likelihood_pub = self.create_publisher(Float32, '~/log_likelihood', 10)
         self.marker_pub = self.create_publisher(messages.Marker, '~/confidence_marker', 10)
@@ -212,8 +222,11 @@ class PolicyNode(LifecycleNode):
     def _configure(self, config: PolicyNodeConfig) -> None:
         """Load the model for ``config`` (raises ConfigureError), then subscribe and start
         the worker and the control timers."""
-        self.setup = configure_policy(config, self.get_logger())
+        self.setup = configure_policy(config, self.get_logger(),
+                                      read_groups(self, config.controller_groups))
         self.config = config
+        self.outputs = TrajectoryOutputs(self, self.setup.routes)
+        self.get_logger().info(f'trajectories: {self.outputs.describe()}')
         self.gate = ConfidenceGate(config.safety.gate_threshold, config.safety.gate_hysteresis)
         self.worker = InferenceWorker(self.setup.runner, self._on_inference, self._on_error)
         self._make_subscriptions()
@@ -233,6 +246,10 @@ class PolicyNode(LifecycleNode):
                 self.destroy_timer(entity)
             else:
                 self.destroy_subscription(entity)
+        with self._lock:  # the worker stopped: no plan is being published
+            if self.outputs is not None:
+                self.outputs.destroy()
+            self.outputs = None
         self._inputs, self.worker, self.setup = [], None, None
         self._latest.clear()
         self.state = 'unconfigured'
@@ -268,7 +285,7 @@ class PolicyNode(LifecycleNode):
         setup = self.setup  # the joint names come with the checkpoint
         if setup is not None:
             try:
-                joint_positions(msg, setup.joint_names)
+                joint_positions(msg, setup.robot_joint_names)
             except ConversionError as exc:
                 self._on_malformed('joint_state', self._joint_topic, exc)
                 return
@@ -347,9 +364,14 @@ class PolicyNode(LifecycleNode):
         self.log_likelihood_pub.publish(Float32(data=result.log_prob_per_dim))
         self.marker_pub.publish(messages.confidence_marker(confidence, self.config.marker_frame,
                                                            result.snapshot.stamp))
+        plan = make_plan(result.chunk, result.measured, self.setup.times, self.config.safety)
+        if plan is not None and self.config.publish_planned_joint_states:
+            stamp = result.snapshot.stamp  # zero with stamp_mode zero: the display needs one
+            self.planned_pub.publish(messages.planned_joint_state(
+                plan.positions[-1], self.setup.robot_joint_names, result.snapshot.joint_state,
+                stamp if stamp.sec or stamp.nanosec else self.get_clock().now().to_msg()))
         if not self._gate_allows(confidence):
             return
-        plan = make_plan(result.chunk, result.measured, self.setup.times, self.config.safety)
         if plan is None:
             self.stats.count('nonfinite_plans')
             return
@@ -391,8 +413,7 @@ class PolicyNode(LifecycleNode):
         with self._lock:
             if not self.armed:
                 return False
-            self.trajectory_pub.publish(
-                messages.trajectory_msg(plan, self.setup.joint_names, stamp))
+            self.outputs.publish(plan, stamp)
             self._following = (plan, start, start_time)
             self._send_forward_position()  # a hold takes effect now, not a tick later
             if disarm:
@@ -408,7 +429,7 @@ class PolicyNode(LifecycleNode):
         if latest is None or self.setup is None:
             return
         try:
-            measured = joint_positions(latest[0], self.setup.joint_names)
+            measured = joint_positions(latest[0], self.setup.robot_joint_names)
         except ConversionError:
             self.stats.count('hold_unavailable')
             return

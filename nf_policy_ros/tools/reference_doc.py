@@ -12,6 +12,7 @@ from typing import Any
 
 from nf_policy_ros.config import NFPConfig, flatten_config
 from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
+from nf_policy_ros.nodes.routing import group_parameters
 from nf_policy_ros.nodes.sim_config import RecorderConfig, SimRobotConfig
 
 POLICY_INTERFACE = """\
@@ -20,8 +21,9 @@ POLICY_INTERFACE = """\
 | kind | name | type | QoS | meaning |
 | --- | --- | --- | --- | --- |
 | sub | `image` (one per `camera_topics` entry) | sensor_msgs/Image, or sensor_msgs/CompressedImage when the resolved name ends in `/compressed` | sensor data (best effort, depth 5) | camera frames; any size, resized like the training data; rgb8/bgr8/rgba8/bgra8/mono8/mono16/16UC1/32FC1, or jpeg/png (decoded like bag_to_dataset does) |
-| sub | `joint_states` | sensor_msgs/JointState | sensor data | measured joint positions, matched by name (order irrelevant) |
-| pub | `joint_trajectory` | trajectory_msgs/JointTrajectory | reliable, depth 1 | the strided plan: T_a points at (k*S + lead_steps)/fps s after `header.stamp`, velocities by finite differences, 0 at the end; or a one-point hold at the measured position |
+| sub | `joint_states` | sensor_msgs/JointState | sensor data | measured joint positions, matched by name (order irrelevant; robot names, see `joint_name_map`) |
+| pub | `joint_trajectory`, or with `controller_groups` one `groups.<name>.topic` (default `<name>/joint_trajectory`) per group | trajectory_msgs/JointTrajectory | reliable, depth 1 | the strided plan: T_a points at (k*S + lead_steps)/fps s after `header.stamp`, velocities by finite differences, 0 at the end; or a one-point hold at the measured position. Joints by robot name; each group gets its joints' columns with the same stamp and times. Exists from configure to cleanup |
+| pub | `~/planned_joint_states` | sensor_msgs/JointState | reliable, depth 10 | with `publish_planned_joint_states`, every plan (armed or not): its last point (robot names) plus the other joints of the measured JointState as measured; stamped like the plan (now with `stamp_mode: zero`). For a second robot_state_publisher with a `frame_prefix`: a ghost robot in rviz |
 | pub | `~/confidence` | std_msgs/Float32 | reliable, depth 10 | in [0, 1]: empirical CDF of the plan's log p per dimension among held-out demo chunks; 0 outside the demonstrated state range. Published every inference, armed or not |
 | pub | `~/confidence_marker` | visualization_msgs/Marker | reliable, depth 10 | the confidence as a red-to-green text in `marker_frame`, for rviz (config/nf_policy.rviz) |
 | pub | `~/forward_position` | std_msgs/Float64MultiArray | reliable, depth 1 | only with `forward_position_rate_hz` > 0, while armed: the current plan sampled at that rate (linear from the measured position at the control tick to each point, then the last point held), checkpoint joint order; remap to a forward_command_controller's `~/commands`. A hold is sent at once; nothing while disarmed, so the controller keeps the hold |
@@ -101,6 +103,13 @@ def parameter_table(config: Any, prefix: str = '') -> str:
     return '\n'.join(rows)
 
 
+def group_rows() -> str:
+    """The rows of a controller group's parameters, for a group named ``<name>``."""
+    return '\n'.join(
+        f'| `{name}` | {_type_name(value)} | `{list(value) if isinstance(value, tuple) else value!r}'
+        f'` | {text} |' for name, (value, _, text) in group_parameters('<name>').items())
+
+
 def render() -> str:
     return '\n'.join([
         '# Reference: topics, services, parameters',
@@ -113,6 +122,7 @@ def render() -> str:
         '### Parameters of policy_node (config/policy.yaml)',
         '',
         parameter_table(PolicyNodeConfig()),
+        group_rows(),
         '',
         TRAIN_INTERFACE,
         '### Training parameters (config/train.yaml; `--set` in the CLIs)',
