@@ -46,16 +46,10 @@ from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
 from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
-from nf_policy_ros.nodes import messages
+from nf_policy_ros.nodes import messages, outputs
 from nf_policy_ros.nodes.budget import CandidateGovernor
 from nf_policy_ros.nodes.configure import ConfigureError, Setup, configure_policy
 from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
-from nf_policy_ros.nodes.outputs import (
-    TrajectoryOutputs,
-    declare_groups,
-    read_groups,
-    resolve_topic,
-)
 from nf_policy_ros.nodes.params import declare_config, read_config, watch_config
 from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
 from nf_policy_ros.nodes.policy_config import (
@@ -79,7 +73,7 @@ class PolicyNode(LifecycleNode):
         super().__init__(NODE_NAME)
         self.startup_errors = declare_config(self, PolicyNodeConfig(), ranges=PARAMETER_RANGES,
                                              read_only=READ_ONLY_PARAMETERS)
-        self.startup_errors.update(declare_groups(
+        self.startup_errors.update(outputs.declare_groups(
             self, self.get_parameter('controller_groups').value or ()))
         self.stats = RollingStats()
         self.state, self.reason = 'unconfigured', ''
@@ -91,7 +85,7 @@ class PolicyNode(LifecycleNode):
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[object, float]] = {}
         self._inputs: list = []  # subscriptions and timers of the configured node
-        self.outputs: TrajectoryOutputs | None = None  # one per controller group
+        self.trajectories: outputs.TrajectoryOutputs | None = None  # from configure
         self._stale_since: float | None = None
         self._stale_hold_sent = False
         self._gate_hold_sent = False
@@ -180,8 +174,8 @@ class PolicyNode(LifecycleNode):
         try:
             config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
             for topic in config.camera_topics:
-                is_compressed_topic(resolve_topic(self, 'camera_topics', topic))
-            read_groups(self, config.controller_groups)
+                is_compressed_topic(outputs.resolve_topic(self, 'camera_topics', topic))
+            outputs.read_groups(self, config.controller_groups)
         except ValueError as exc:
             errors.append(str(exc))
         for error in errors:
@@ -223,10 +217,10 @@ class PolicyNode(LifecycleNode):
         """Load the model for ``config`` (raises ConfigureError), then subscribe and start
         the worker and the control timers."""
         self.setup = configure_policy(config, self.get_logger(),
-                                      read_groups(self, config.controller_groups))
+                                      outputs.read_groups(self, config.controller_groups))
         self.config = config
-        self.outputs = TrajectoryOutputs(self, self.setup.routes)
-        self.get_logger().info(f'trajectories: {self.outputs.describe()}')
+        self.trajectories = outputs.TrajectoryOutputs(self, self.setup.routes)
+        self.get_logger().info(f'trajectories: {self.trajectories.describe()}')
         self.gate = ConfidenceGate(config.safety.gate_threshold, config.safety.gate_hysteresis)
         self.worker = InferenceWorker(self.setup.runner, self._on_inference, self._on_error)
         self._make_subscriptions()
@@ -247,9 +241,9 @@ class PolicyNode(LifecycleNode):
             else:
                 self.destroy_subscription(entity)
         with self._lock:  # the worker stopped: no plan is being published
-            if self.outputs is not None:
-                self.outputs.destroy()
-            self.outputs = None
+            if self.trajectories is not None:
+                self.trajectories.destroy()
+            self.trajectories = None
         self._inputs, self.worker, self.setup = [], None, None
         self._latest.clear()
         self.state = 'unconfigured'
@@ -413,7 +407,7 @@ class PolicyNode(LifecycleNode):
         with self._lock:
             if not self.armed:
                 return False
-            self.outputs.publish(plan, stamp)
+            self.trajectories.publish(plan, stamp)
             self._following = (plan, start, start_time)
             self._send_forward_position()  # a hold takes effect now, not a tick later
             if disarm:
