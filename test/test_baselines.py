@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 import torch
 
-from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
-from nf_policy_ros.bench.policies import (
+from benchmarks.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
+from benchmarks.policies import (
     CameraOverrideActor,
     DiffusionActor,
     HoldActor,
     NFPActor,
     RandomActor,
 )
-from nf_policy_ros.bench.state_tier import render_page
-from nf_policy_ros.bench.train_baseline import train_diffusion
+from benchmarks.state_tier import render_page
+from benchmarks.train_baseline import train_diffusion
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import WindowDataset
@@ -106,7 +106,7 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
 def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path):
     """Every sampler of a policy shares one training: the first trains and saves it in the
     run directory, the others load it (the checkpoint is not written again)."""
-    from nf_policy_ros.bench.state_tier import train_actor
+    from benchmarks.state_tier import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
@@ -143,7 +143,7 @@ def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path)
 def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
     import argparse
 
-    from nf_policy_ros.bench.state_tier import job_run_dir, tier_config
+    from benchmarks.state_tier import job_run_dir, tier_config
 
     args = argparse.Namespace(run_dir=tmp_path)
     config = tier_config(100, seed=0)
@@ -164,7 +164,7 @@ def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
 def test_ddim_trailing_steps_start_from_pure_noise():
     """Leading DDIM-10 (Diffusion Policy's) starts at t=90, where ~14 % of the signal is
     left; trailing starts at t=99 and ends at 9."""
-    from nf_policy_ros.bench.diffusion import make_scheduler
+    from benchmarks.diffusion import make_scheduler
 
     steps = {}
     for spacing in ('leading', 'trailing'):
@@ -209,7 +209,7 @@ def test_state_tier_page_reports_mean_and_spread_over_seeds():
 
 
 def test_wilson_interval_is_honest_at_the_edges():
-    from nf_policy_ros.bench.report import wilson_interval
+    from benchmarks.report import wilson_interval
 
     low, high = wilson_interval(12, 20)
     assert (round(low, 3), round(high, 3)) == (0.387, 0.781)
@@ -238,7 +238,7 @@ def test_random_floor_stays_in_the_demonstrated_range_and_varies():
 
 
 def test_auroc_counts_ordered_pairs_and_ties_half():
-    from nf_policy_ros.bench.confidence_failure import auroc, episode_rows
+    from benchmarks.confidence_failure import auroc, episode_rows
 
     assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auroc([0.1], [0.9]) == 0.0
@@ -250,7 +250,7 @@ def test_auroc_counts_ordered_pairs_and_ties_half():
 
 
 def test_early_window_auroc_ignores_what_happens_after_the_window():
-    from nf_policy_ros.bench.confidence_failure import EARLY_PLANS, episode_rows
+    from benchmarks.confidence_failure import EARLY_PLANS, episode_rows
 
     early = [0.5] * EARLY_PLANS
     # whole-episode means separate the outcomes only through the failures' long low tail
@@ -266,7 +266,7 @@ def test_early_window_auroc_ignores_what_happens_after_the_window():
 def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeypatch):
     import json
 
-    from nf_policy_ros.bench import confidence_failure, report
+    from benchmarks import confidence_failure, report
 
     def run(task: str, date: str, **extra) -> dict:
         return {'task': task, 'demos': 10, 'policy': 'nfp', 'seed': 0,
@@ -284,7 +284,7 @@ def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeyp
 
 
 def test_run_labels_name_the_training_budget():
-    from nf_policy_ros.bench.confidence_failure import run_label
+    from benchmarks.confidence_failure import run_label
 
     assert run_label({'task': 'assembly', 'demos': 50, 'steps': 6000, 'policy': 'nfp',
                       'seed': 0, 'lr': 1e-3, 'ema_warmup': True, 'servo_omega': 300.0}) == (
@@ -302,7 +302,7 @@ def test_run_labels_name_the_training_budget():
 def test_state_tier_shards_split_the_grid_without_overlap():
     import argparse
 
-    from nf_policy_ros.bench.state_tier import my_jobs, parse_shard
+    from benchmarks.state_tier import my_jobs, parse_shard
 
     grid = dict(tasks=['hammer', 'assembly'], demos=[10, 50], seeds=[0, 1, 2],
                 policies=['nfp', 'dp'])
@@ -320,7 +320,7 @@ def test_state_tier_shards_split_the_grid_without_overlap():
 
 
 def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
-    from nf_policy_ros.bench.confidence_auroc import latest_per_checkpoint
+    from benchmarks.confidence_auroc import latest_per_checkpoint
 
     def rec(task, checkpoint, date, ood=True):
         return {'task': task, 'checkpoint': checkpoint, 'machine': {'date_utc': date},
@@ -333,7 +333,7 @@ def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
 
 
 def test_records_from_before_the_servo_was_recorded_get_the_servo_they_ran_with():
-    from nf_policy_ros.bench.tier_page import servo_omega
+    from benchmarks.tier_page import servo_omega
 
     assert servo_omega({'task': 'assembly'}) == 200.0
     assert servo_omega({'task': 'hammer'}) == 100.0

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from nf_policy_ros.bench import ablations, targets, tier_page
+from benchmarks import ablations, targets, tier_page
 
 
 def _run(task: str, policy: str, wins: int, seed: int = 0, episodes: int = 20,
@@ -122,7 +122,7 @@ def test_ablation_page_checks_that_stride_4_beats_stride_1():
 def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
     import json
 
-    from nf_policy_ros.bench import render, report
+    from benchmarks import render, report
 
     base = {'task': 'hammer', 'demos': 10, 'steps': 2000, 'group': 'stride', 'episodes': 20,
             'paper_beat_block_hammer': 51, 'tick_p50_ms': 30.0,
@@ -137,7 +137,7 @@ def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
 
 
 def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
-    from nf_policy_ros.bench import policy_latency
+    from benchmarks import policy_latency
 
     def record(device: str, ddpm: float, ddim: float, eta1: float | None = None) -> dict:
         rows = [{'policy': 'NF-P best-of-128', 'vs_best_of_128': 1.0},
@@ -166,7 +166,7 @@ def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
 
 
 def test_vision_page_says_what_the_camera_is_worth_and_checks_the_bar():
-    from nf_policy_ros.bench import vision_tier
+    from benchmarks import vision_tier
 
     def camera_runs(task: str, on: list[int], off: list[int], split: str) -> list[dict]:
         extra = {'split': split, 'image': 48, 'episodes': 50}  # config_hash differs per seed

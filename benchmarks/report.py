@@ -27,7 +27,7 @@ import torch
 
 from nf_policy_ros.core.checkpoint import git_sha
 
-DOCS = Path(__file__).resolve().parents[2] / 'docs' / 'benchmarks'
+DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/benchmarks
 
 
 def time_calls(fn: Callable[[], Any], repeats: int, warmup: int,

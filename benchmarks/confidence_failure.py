@@ -3,7 +3,7 @@
 """Does low NF-P confidence predict failure? Episode-level AUROCs of success against
 failure from closed-loop records (state tier, ablations, `make demo` evaluations), over
 whole episodes and over an early window, and the confidence-trace plot. Used by
-bench.confidence_auroc; no torch or simulator here."""
+benchmarks.confidence_auroc; no torch or simulator here."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from nf_policy_ros.bench import report, tier_page
+from benchmarks import report, tier_page
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 from nf_policy_ros.tools import plots
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The success pages of the state and vision tiers, drawn from their records: one row per
 (task, demos, steps, recipe, config), one column per policy, then the head-to-head target
-per budget (bench.targets). No simulator or torch here: pages redraw in milliseconds."""
+per budget (benchmarks.targets). No simulator or torch here: pages redraw in milliseconds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nf_policy_ros.bench import report, targets
+from benchmarks import report, targets
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 # The servo bandwidth [rad/s] of records written before records carried it (assembly moved
