@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.diffusion import DiffusionPolicy
+from benchmarks.baselines.diffusion import DiffusionPolicy
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.sim.rollout import Action, ActionPolicy

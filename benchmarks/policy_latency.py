@@ -21,8 +21,8 @@ from typing import Any
 import torch
 
 from benchmarks import report
-from benchmarks.diffusion import DiffusionConfig, DiffusionPolicy
-from benchmarks.diffusion import compile_for_inference as compile_diffusion
+from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
+from benchmarks.baselines.diffusion import compile_for_inference as compile_diffusion
 from benchmarks.policies import DiffusionActor, NFPActor
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, SamplingConfig
 from nf_policy_ros.core.compiled import compile_for_inference

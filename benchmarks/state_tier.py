@@ -31,10 +31,10 @@ import numpy as np
 import torch
 
 from benchmarks import report, tier_page
-from benchmarks.diffusion import DiffusionConfig
+from benchmarks.baselines.diffusion import DiffusionConfig
+from benchmarks.baselines.diffusion_training import train_diffusion
 from benchmarks.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
 from benchmarks.tier_page import servo_omega
-from benchmarks.train_baseline import train_diffusion
 from nf_policy_ros.config import (
     ActionConfig,
     EncoderConfig,

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 
 from benchmarks import report, state_tier, targets, tier_page
-from benchmarks.diffusion import DiffusionConfig
+from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.policies import CameraOverrideActor
 from benchmarks.state_tier import (
     collect,

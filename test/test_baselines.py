@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
+from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
+from benchmarks.baselines.diffusion_training import train_diffusion
 from benchmarks.policies import (
     CameraOverrideActor,
     DiffusionActor,
@@ -18,7 +19,6 @@ from benchmarks.policies import (
     RandomActor,
 )
 from benchmarks.state_tier import render_page
-from benchmarks.train_baseline import train_diffusion
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import WindowDataset
@@ -164,7 +164,7 @@ def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
 def test_ddim_trailing_steps_start_from_pure_noise():
     """Leading DDIM-10 (Diffusion Policy's) starts at t=90, where ~14 % of the signal is
     left; trailing starts at t=99 and ends at 9."""
-    from benchmarks.diffusion import make_scheduler
+    from benchmarks.baselines.diffusion import make_scheduler
 
     steps = {}
     for spacing in ('leading', 'trailing'):

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
 from benchmarks.confidence_failure import auroc
-from benchmarks.diffusion import DiffusionConfig, DiffusionPolicy
 from nf_policy_ros.config import (
     ActionConfig,
     EncoderConfig,
