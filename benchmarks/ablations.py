@@ -22,16 +22,10 @@ from typing import Any
 
 import torch
 
-from benchmarks import report
+from benchmarks import kinds, report
+from benchmarks.actors import train_actor
 from benchmarks.policies import NFPActor
-from benchmarks.state_tier import (
-    collect,
-    config_hash,
-    evaluate,
-    recipe_fields,
-    tier_config,
-    train_actor,
-)
+from benchmarks.state_tier import collect, config_hash, evaluate, recipe_fields, tier_config
 from benchmarks.tier_page import recipe_label, servo_omega
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.data.windows import WindowDataset
@@ -77,7 +71,7 @@ def run_all(args: argparse.Namespace) -> None:
             continue
         if (stride, horizon) not in models:
             start = time.perf_counter()
-            actor = train_actor('nfp', config, WindowDataset(demos, config.actions))
+            actor = train_actor(kinds.NFP, config, WindowDataset(demos, config.actions))
             models[(stride, horizon)] = (actor.policy, time.perf_counter() - start)
         policy, train_s = models[(stride, horizon)]
         actor = NFPActor(policy, sampling, torch.Generator().manual_seed(args.seed))

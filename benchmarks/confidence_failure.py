@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import report, tier_page
+from benchmarks import kinds, report, tier_page
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 from nf_policy_ros.tools import plots
 
@@ -117,7 +117,7 @@ def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
     re-plans every 4 steps as deployed and has per-plan traces of both a success and a
     failure, and the last `make demo` evaluation given that has both."""
     state = [r for name in ('state_tier', 'ablations') for r in labelled_records(name)
-             if r.get('policy', 'nfp') == 'nfp' and r.get('execute_steps', 4) == 4
+             if r.get('policy', kinds.NFP) == kinds.NFP and r.get('execute_steps', 4) == 4
              and _has_both_outcomes_traced(r)]
     state.sort(key=lambda r: r.get('machine', {}).get('date_utc', ''))  # newest last
     demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]

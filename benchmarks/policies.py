@@ -40,11 +40,12 @@ class DiffusionActor:
 
     def __init__(self, policy: DiffusionPolicy, kind: str = 'ddim', steps: int = 10,
                  generator: torch.Generator | None = None, spacing: str = 'leading',
-                 eta: float = 0.0) -> None:
+                 eta: float = 0.0, name: str = '') -> None:
         self.policy, self.kind, self.steps, self.generator = policy.eval(), kind, steps, generator
         self.spacing, self.eta = spacing, eta
-        self.name = (f'DP {kind.upper()}-{steps}' + (' trailing' if spacing == 'trailing' else '')
-                     + (f' eta {eta:g}' if eta else ''))
+        self.name = name or (f'DP {kind.upper()}-{steps}'
+                             + (' trailing' if spacing == 'trailing' else '')
+                             + (f' eta {eta:g}' if eta else ''))
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0

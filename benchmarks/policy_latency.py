@@ -1,8 +1,8 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Latency per chunk: NF-P (zero_latent, one sample, best-of-128, refine) against the
-Diffusion Policy baseline (DDIM-10 with eta 0 and 1, DDPM-100), same process, same encoder
-and chunk, batch 1.
+"""Latency per chunk: NF-P (best-of-128, one sample, zero latent, refine) against the
+Diffusion Policy baseline (DDIM-10, DDPM-100, DDIM-10 eta 1), same process, same encoder and
+chunk, batch 1. The rows are the kinds marked ``timed`` in benchmarks/kinds.py, and refine.
 
     OMP_NUM_THREADS=1 python -m benchmarks.policy_latency --write-docs
     python -m benchmarks.policy_latency --device cuda --threads 4 --write-docs
@@ -20,8 +20,8 @@ from typing import Any
 
 import torch
 
-from benchmarks import report
-from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
+from benchmarks import kinds, report
+from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig, DiffusionPolicy
 from benchmarks.baselines.diffusion import compile_for_inference as compile_diffusion
 from benchmarks.policies import DiffusionActor, NFPActor
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, SamplingConfig
@@ -29,12 +29,10 @@ from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.structs import Observation
 
-REFERENCE = 'NF-P best-of-128'
-# (scheduler, steps, eta): Diffusion Policy's fast sampler, the same with fresh noise at each
-# step (the state tier's strongest fast DP), and all 100 steps
-DP_SAMPLERS = (('ddim', 10, 0.0), ('ddim', 10, 1.0), ('ddpm', 100, 0.0))
-DP_SIZES = {'DP (published U-Net)': DiffusionConfig(),
-            'DP (small U-Net)': DiffusionConfig(channels=(64, 128, 256), time_dim=64)}
+REFERENCE = kinds.get(kinds.NFP).actor_name  # 'NF-P best-of-128'
+# NF-P's gradient refinement: timed here, not (yet) a kind the tiers evaluate
+REFINE = ('NF-P refine-10', SamplingConfig(mode='refine', refine_steps=10))
+DP_SIZES = {'DP (published U-Net)': DiffusionConfig(), 'DP (small U-Net)': SMALL_UNET}
 
 
 def sim_config(image_size: int) -> NFPConfig:
@@ -58,20 +56,20 @@ def actors(config: NFPConfig, device: torch.device,
                                        SamplingConfig(mode='best_of_n', num_candidates=128))
         if not result.compiled:
             raise RuntimeError(f'NF-P did not compile: {result.reason}')
-    rows = [(f'NF-P {name}', NFPActor(nfp, sampling, gen)) for name, sampling in (
-        ('zero_latent', SamplingConfig(mode='zero_latent')),
-        ('sample std 1', SamplingConfig(mode='sample', latent_std=1.0)),
-        ('best-of-128', SamplingConfig(mode='best_of_n', num_candidates=128)),
-        ('refine-10', SamplingConfig(mode='refine', refine_steps=10)))]
+    timed = kinds.timed()
+    rows = [(name, NFPActor(nfp, sampling, gen, name)) for name, sampling in (
+        *((kind.actor_name, kind.sampler) for kind in timed if kind.network == kinds.NFP),
+        REFINE)]
     for label in dp_sizes:
         dp = DiffusionPolicy(config, DP_SIZES[label]).to(device).eval()
         if compiled:
             compile_diffusion(dp)
         params = sum(p.numel() for p in dp.denoiser.parameters()) / 1e6
-        for kind, steps, eta in DP_SAMPLERS:
-            actor = DiffusionActor(dp, kind, steps, gen, eta=eta)
-            name = actor.name.removeprefix('DP ')
-            rows.append((f'{label} {name} ({params:.0f} M denoiser)', actor))
+        for kind in (kind for kind in timed if kind.network == kinds.DP):
+            sampler = kind.sampler
+            actor = DiffusionActor(dp, sampler.scheduler, sampler.steps, gen, sampler.spacing,
+                                   sampler.eta, kind.actor_name)
+            rows.append((f'{label} {kind.label} ({params:.0f} M denoiser)', actor))
     return rows
 
 

@@ -28,16 +28,11 @@ from typing import Any
 
 import torch
 
-from benchmarks import report, state_tier, targets, tier_page
+from benchmarks import kinds, report, state_tier, targets, tier_page
+from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.policies import CameraOverrideActor
-from benchmarks.state_tier import (
-    collect,
-    config_hash,
-    evaluate,
-    recipe_fields,
-    train_actor,
-)
+from benchmarks.state_tier import collect, config_hash, evaluate, recipe_fields
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.cache import load_dataset, write_dataset
 from nf_policy_ros.data.windows import WindowDataset
@@ -48,14 +43,6 @@ NAME = 'vision_tier'
 IMAGE = 84
 DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
             'published': DiffusionConfig()}
-# kind -> column; '<kind>-camera-off' / '-camera-frozen' evaluate the trained <kind> with
-# its camera blacked out / frozen on the first frame of an episode it is not evaluated on
-CAMERA_MODES = ('off', 'frozen')
-COLUMNS = {'nfp': 'NF-P',
-           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_ALTERNATIVES},
-           'dp': 'DP', **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
-           **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
-              for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
 
 
@@ -125,15 +112,16 @@ def camera_lines(records: list[dict[str, Any]]) -> list[str]:
         place = '' if scale == 1.0 else f', placement x{scale:g}'
         place += f', state noise {noise:g}' if noise else ''
         place += f', crop {crop:g}' if crop != 0.9 else ''
-        for base, label in (('nfp', 'NF-P'), ('dp', 'DP')):
-            for mode in CAMERA_MODES:
-                d = targets.paired_difference(runs, task, f'{base}-camera-{mode}', base)
+        for base in kinds.camera_checked():
+            for mode in kinds.CAMERA_MODES:
+                d = targets.paired_difference(runs, task, kinds.camera_key(base, mode),
+                                              base.key)
                 if d is None:
                     continue
-                lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: {label} '
-                             f'camera on - {mode}: {d.text()} ({d.seeds} training seeds, '
-                             f'{d.episodes} start states; {d.verdict})')
-                if base == 'nfp' and mode == 'off' and split == 'test':
+                lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: '
+                             f'{base.column} camera on - {mode}: {d.text()} ({d.seeds} '
+                             f'training seeds, {d.episodes} start states; {d.verdict})')
+                if base.key == kinds.NFP and mode == 'off' and split == 'test':
                     tested.add(task)
                     if d.seeds >= targets.MIN_SEEDS and d.low * 100 >= LOOKS_MIN_POINTS:
                         passing.add(task)
@@ -166,7 +154,7 @@ def render_tables(records: list[dict[str, Any]]) -> str:
         'evaluated with all-zero frames (out of distribution) / with the first frame of '
         f"seed {FROZEN_FRAME_SEED} every tick (a real scene, but not this episode's), joint "
         'state intact: the success a policy owes to what its camera sees is the difference',
-        COLUMNS, (('hammer', 'assembly'), 2))
+        kinds.VISION, (('hammer', 'assembly'), 2))
 
 
 def finished_runs() -> set[tuple]:
@@ -191,12 +179,11 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
     directory, every DP sampler the DP's."""
     config = run_config(args, seed)
-    trained, _, mode = kind.partition('-camera-')
-    network = state_tier.network_of(trained)
-    run_dir = (args.run_dir / task.config.task /
-               f'{len(demos)}demos_seed{seed}_{config_hash(config)}{range_tag(args)}_{network}')
+    trained, mode = kinds.split_camera(kind)
+    run_dir = (args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_'
+               f'{config_hash(config)}{range_tag(args)}_{trained.run_name}')
     start = time.perf_counter()
-    actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
+    actor = train_actor(trained.key, config, WindowDataset(demos, config.actions), run_dir,
                         DP_SIZES[args.dp_size], args.device, stop)
     if stop.is_set():
         return {}
@@ -242,7 +229,7 @@ def run_all(args: argparse.Namespace) -> None:
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
                               'policy': kind, 'steps': args.steps, 'config_hash': key[4],
                               **recipe_fields(run_config(args, seed)),
-                              'camera': kind.partition('-camera-')[2] or 'on',
+                              'camera': kinds.split_camera(kind)[1] or 'on',
                               'object_range_scale': args.object_range_scale,
                               'image': args.image, 'trunk_stride': args.trunk_stride,
                               'state_noise_std': args.state_noise,
@@ -259,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--tasks', nargs='+', default=['hammer', 'assembly'])
     parser.add_argument('--demos', nargs='+', type=int, default=[50])
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
-    parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'], choices=list(COLUMNS),
+    parser.add_argument('--policies', nargs='+', default=kinds.references(),
+                        choices=kinds.keys(kinds.VISION),
                         help='"<policy>-camera-off" / "-camera-frozen" evaluates the '
                         'trained policy with a blacked-out / frozen camera')
     parser.add_argument('--steps', type=int, default=3000)

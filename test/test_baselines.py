@@ -106,7 +106,7 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
 def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path):
     """Every sampler of a policy shares one training: the first trains and saves it in the
     run directory, the others load it (the checkpoint is not written again)."""
-    from benchmarks.state_tier import train_actor
+    from benchmarks.actors import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
