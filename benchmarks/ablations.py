@@ -22,11 +22,11 @@ from typing import Any
 
 import torch
 
-from benchmarks import kinds, report
+from benchmarks import kinds, records, report
 from benchmarks.actors import train_actor
 from benchmarks.policies import NFPActor
 from benchmarks.state_tier import collect, config_hash, evaluate, recipe_fields, tier_config
-from benchmarks.tier_page import recipe_label, servo_omega
+from benchmarks.tier_page import recipe_label
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.task import JointTask, TaskConfig
@@ -54,9 +54,8 @@ VARIANTS = [
 def done(task: str, demos: int, steps: int) -> set[tuple[str, str, str, float]]:
     """(group, variant, config hash, servo rad/s) of the variants already in ablations.json
     for this task, demo count and budget: a new recipe or servo runs them again."""
-    path = report.DOCS / f'{NAME}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    return {(r['group'], r['variant'], r['config_hash'], servo_omega(r)) for r in records
+    return {(r['group'], r['variant'], r['config_hash'], r['servo_omega'])
+            for r in records.load(NAME)
             if (r['task'], r['demos'], r['steps']) == (task, demos, steps)}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import kinds, report, tier_page
+from benchmarks import kinds, records, tier_page
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 from nf_policy_ros.tools import plots
 
@@ -64,11 +64,10 @@ def episode_rows(records: list[dict[str, Any]], source: str) -> list[dict[str, A
 
 def labelled_records(name: str) -> list[dict[str, Any]]:
     """The closed-loop records of docs/benchmarks/<name>.json, each with a 'label'."""
-    path = report.DOCS / f'{name}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    for r in records:
+    loaded = records.load(name)
+    for r in loaded:
         r['label'] = run_label(r)
-    return records
+    return loaded
 
 
 def run_label(record: dict[str, Any]) -> str:
@@ -79,7 +78,7 @@ def run_label(record: dict[str, Any]) -> str:
     parts = [record['task']] + [text.format(**record) for key, text in formats.items()
                                 if key in record]
     recipe = tier_page.recipe_label(record)
-    today = {'task': record['task'], 'ema_warmup': True,
+    today = {'task': record['task'], 'lr': 1e-3, 'ema_warmup': True,
              'servo_omega': TASK_OMEGA.get(record['task'], DEFAULT_OMEGA)}
     if recipe != tier_page.recipe_label(today):
         parts.insert(3, recipe)

@@ -148,6 +148,7 @@ def bench_one(args: argparse.Namespace, backend: str, size: int, compile_mode: s
         entry['compiled_vs_eager_rel_error'] = result.max_rel_error
     entry['modes'] = bench_modes(policy, device, size, args.repeats, peak, flops or None)
     flops.update({m['mode']: m['gflop'] * 1e9 for m in entry['modes']})
+    entry['training'] = []
     if not args.skip_training and backend == 'fast' and compile_mode == 'eager':
         entry['training'] = [bench_training(NFPolicy(paper_config(size, backend)).to(device),
                                             device, size, precision=p)
@@ -162,7 +163,7 @@ def render_run(entry: dict[str, Any]) -> str:
         rows.append([m['mode'], m['tick']['p50_ms'], m['tick']['p95_ms'], m['flow']['p50_ms'],
                      m['flow']['p95_ms'], m['tick']['p50_ms'] / zero, m['gflop'],
                      f"{100 * m['peak_fraction']:.0f}%"])
-    compiled = entry.get('compile', 'eager')
+    compiled = entry['compile']
     if entry.get('compile_error'):
         compiled += f" (fell back to eager: {entry['compile_error']})"
     head = (f"backend `{entry['backend']}`, {entry['image_size']}x{entry['image_size']} "
@@ -172,9 +173,8 @@ def render_run(entry: dict[str, Any]) -> str:
         ['mode', 'tick p50 [ms]', 'tick p95 [ms]', 'flow p50 [ms]', 'flow p95 [ms]',
          'x zero_latent', 'GFLOP/tick', 'of matmul peak'], rows)
     text = f'{head}\n\n{table}\n'
-    trainings = entry.get('training', [])
-    for t in trainings if isinstance(trainings, list) else [trainings]:
-        text += (f"\nTraining step at batch {t['batch']} ({t.get('precision', 'fp32')}): "
+    for t in entry['training']:
+        text += (f"\nTraining step at batch {t['batch']} ({t['precision']}): "
                  f"{t['step_ms']:.0f} ms p50 = {t['samples_per_s']:.0f} samples/s.\n")
     return text
 

@@ -40,7 +40,7 @@ from nf_policy_ros.core.policy import NFPolicy
 
 JOINTS = tuple(f'joint{i}' for i in range(14))
 SIZES = {'96x96': (96, 96), '640x480': (480, 640)}
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the repository (benchmarks/ is at its root)
 EXECUTABLE = ROOT / 'install' / 'nf_policy_ros' / 'lib' / 'nf_policy_ros' / 'policy_node'
 
 
@@ -171,10 +171,15 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
             'rss_end_mb': rss1}
 
 
+def _blank(value: Any) -> Any:
+    """'' for a value the run did not measure (None), else the value."""
+    return '' if value is None else value
+
+
 def render_page(records: list[dict[str, Any]]) -> str:
     record = records[-1]
-    rows = [[r['camera'], r['mode'], r.get('compile', 'eager'), r.get('num_candidates_end', ''),
-             r.get('degraded_ticks', ''), r['duration_s'], r['plan_rate_hz'],
+    rows = [[r['camera'], r['mode'], r['compile'], _blank(r['num_candidates_end']),
+             _blank(r['degraded_ticks']), r['duration_s'], r['plan_rate_hz'],
              r['camera_rate_hz'],
              r['joint_rate_hz'], r['e2e_p50_ms'], r['e2e_p95_ms'], r['model_p50_ms'],
              r['overhead_p50_ms'], r['overhead_p95_ms_worst_window'], r['overruns'],

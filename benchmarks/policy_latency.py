@@ -99,7 +99,7 @@ def render_page(records: list[dict[str, Any]]) -> str:
         rows = [[x['policy'], x['p50_ms'], x['p95_ms'], x['n'], f"{x['vs_best_of_128']:.1f}x"]
                 for x in r['rows']]
         sections += [f"## {report.describe_machine(r['machine'])}, {r['image_size']}x"
-                     f"{r['image_size']} image, {r.get('compile', 'eager')}\n",
+                     f"{r['image_size']} image, {r['compile']}\n",
                      report.markdown_table(['policy', 'p50 [ms]', 'p95 [ms]', 'calls',
                                             'time / NF-P best-of-128'], rows), '']
     return '\n'.join([
@@ -120,7 +120,7 @@ TARGET_SPEEDUP = {'DDPM-100': (30.0, True), 'DDIM-10': (1.0, False),
 def target_lines(records: list[dict[str, Any]]) -> list[str]:
     """One line per (device, DP size, DP sampler) of the newest record per device and
     inference path (eager / inductor: both policies compiled alike)."""
-    newest = {(r['machine']['device'], r.get('compile', 'eager')): r for r in records}
+    newest = {(r['machine']['device'], r['compile']): r for r in records}
     lines = []
     for (device, path), record in newest.items():
         for size in DP_SIZES:

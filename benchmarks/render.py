@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from benchmarks import report
+from benchmarks import records, report
 
 # page name (docs/benchmarks/<name>.json) -> the module whose render_page draws it
 PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor',
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.pages:
         module = importlib.import_module(f'benchmarks.{PAGES[name]}')
         report.rerender(name, module.render_page)
-        print(f'rendered {report.DOCS / name}.md', flush=True)
+        print(f'rendered {records.DOCS / name}.md', flush=True)
     return 0
 
 

@@ -36,7 +36,7 @@ from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
 from nf_policy_ros.sim.task import JointTask, TaskConfig
 
-EVAL_SEED0 = 10_000
+EVAL_SEED0 = 10_000  # the tuning split's first start state (benchmarks.state_tier)
 
 
 def collect(task: JointTask, count: int) -> tuple[list, int]:
@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         'machine': report.machine_info(torch.device('cpu')), 'task': args.task,
         'demos': len(episodes), 'demo_seeds_tried': tried, 'image_size': args.image_size,
         'train_steps': args.steps, 'train_s': train_s, 'final_nll': result.train_loss,
-        'episodes': args.episodes, 'candidates': args.candidates,
+        'episodes': args.episodes, 'split': 'tune', 'eval_seed0': EVAL_SEED0,
+        'candidates': args.candidates,
         'successes': sum(r.success for r in rollouts), 'do_nothing_successes': baseline,
         'mean_steps': float(np.mean([r.steps for r in rollouts])),
         'tick_p50_ms': float(np.percentile(np.concatenate([r.tick_ms for r in rollouts]), 50)),

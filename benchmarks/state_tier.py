@@ -28,10 +28,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmarks import kinds, report, tier_page
+from benchmarks import kinds, records, report, tier_page
 from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import SMALL_UNET
-from benchmarks.tier_page import servo_omega
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
@@ -125,10 +124,8 @@ def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
 
 
 def done_runs() -> set[tuple]:
-    path = report.DOCS / f'{NAME}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
     return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
-             servo_omega(r)) for r in records}
+             r['servo_omega']) for r in records.load(NAME)}
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -168,6 +165,7 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
     """Train (or load the finished training of) and evaluate one (task, demos, seed,
     policy); the record to publish."""
     task_name, count, seed, kind = job
+    split = 'tune'  # the state tier has evaluated on the tuning split only, so far
     if len(demos) < count:
         record: dict[str, Any] = {'error': f'only {len(demos)} joint-space demos'}
     else:
@@ -175,8 +173,9 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
                             job_run_dir(args, job, config, task.omega))
         record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
-                  **evaluate(task, actor, args.episodes)}
+                  **evaluate(task, actor, args.episodes, split=split)}
     record.update(task=task_name, demos=count, seed=seed, policy=kind, steps=args.steps,
+                  split=split,
                   **recipe_fields(config), servo_omega=task.omega,
                   config_hash=config_hash(config),
                   machine=report.machine_info(torch.device('cpu')))

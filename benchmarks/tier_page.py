@@ -15,29 +15,17 @@ import numpy as np
 from benchmarks import kinds, report, targets
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
-# The servo bandwidth [rad/s] of records written before records carried it (assembly moved
-# to 300 rad/s afterwards; every other task kept its value).
-SERVO_BEFORE_RECORDED = {'assembly': 200.0}
-
-
-def servo_omega(record: dict[str, Any]) -> float:
-    """The simulated robot's servo bandwidth a record was evaluated with [rad/s]."""
-    if 'servo_omega' in record:
-        return float(record['servo_omega'])
-    return SERVO_BEFORE_RECORDED.get(record['task'], TASK_OMEGA.get(record['task'],
-                                                                    DEFAULT_OMEGA))
-
 
 def training_label(record: dict[str, Any]) -> str:
-    """'lr 0.001, EMA warm-up' (records from before the EMA warm-up had a fixed decay)."""
-    ema = 'EMA warm-up' if record.get('ema_warmup', False) else 'EMA fixed 0.999'
-    return f"lr {record.get('lr', 1e-3):g}, {ema}"
+    """'lr 0.001, EMA warm-up' (or 'EMA fixed 0.999': a constant decay)."""
+    ema = 'EMA warm-up' if record['ema_warmup'] else 'EMA fixed 0.999'
+    return f"lr {record['lr']:g}, {ema}"
 
 
 def recipe_label(record: dict[str, Any]) -> str:
     """'lr 0.001, EMA warm-up, servo 300': the servo bandwidth [rad/s] is the simulated
     robot's, for both policies."""
-    return f'{training_label(record)}, servo {servo_omega(record):g}'
+    return f"{training_label(record)}, servo {record['servo_omega']:g}"
 
 
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
@@ -58,7 +46,7 @@ def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
     2000 steps, lr 0.001, EMA warm-up')."""
     budgets: dict[str, list] = {}
     for r in records:
-        if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
+        if 'successes' in r and r['servo_omega'] == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
             label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
             budgets.setdefault(label, []).append(r)
     return budgets

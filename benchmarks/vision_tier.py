@@ -20,7 +20,6 @@ and renders vision_tier.md (same table layout as the state tier).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 import threading
 import time
@@ -28,7 +27,7 @@ from typing import Any
 
 import torch
 
-from benchmarks import kinds, report, state_tier, targets, tier_page
+from benchmarks import kinds, records, report, state_tier, targets, tier_page
 from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.policies import CameraOverrideActor
@@ -93,11 +92,11 @@ def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
     the key): task, demos, image px, trunk stride, steps, lr, split, placement scale."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in records:
-        if 'camera' in r:
-            key = (r['task'], r['demos'], r.get('image', IMAGE),
-                   (r.get('trunk_stride', 0), r['steps'], r.get('lr'),
-                    r.get('state_noise_std', 0.0), r.get('crop_fraction', 0.9)),
-                   r.get('split', 'tune'), r.get('object_range_scale', 1.0))
+        if r['camera'] is not None:
+            key = (r['task'], r['demos'], r['image'],
+                   (r['trunk_stride'], r['steps'], r['lr'], r['state_noise_std'],
+                    r['crop_fraction']),
+                   r['split'], r['object_range_scale'])
             groups.setdefault(key, []).append(r)
     return groups
 
@@ -158,10 +157,8 @@ def render_tables(records: list[dict[str, Any]]) -> str:
 
 
 def finished_runs() -> set[tuple]:
-    path = report.DOCS / f'{NAME}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
-             r.get('split', 'tune'), r.get('object_range_scale', 1.0)) for r in records}
+    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'], r['split'],
+             r['object_range_scale']) for r in records.load(NAME)}
 
 
 def stop_after(minutes: float) -> threading.Event:

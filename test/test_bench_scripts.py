@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks import conversion, core_latency, node_latency, report
+from benchmarks import conversion, core_latency, node_latency, records, report
 
 
 def test_core_latency_script_runs(capsys):
@@ -90,7 +90,7 @@ def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
            'variant': '4', 'config_hash': 'from-fixed-ema'}
     new = dict(old, variant='1', config_hash=state_tier.config_hash(config), servo_omega=100.0)
     (tmp_path / 'ablations.json').write_text(json.dumps([old, new]))
-    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    monkeypatch.setattr(records, 'DOCS', tmp_path)
     finished = ablations.done('drawer-open', 20, 2000)
     assert ('stride', '1', state_tier.config_hash(config), 100.0) in finished
     assert ('stride', '4', state_tier.config_hash(config), 100.0) not in finished
@@ -137,7 +137,7 @@ def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypa
     episodes = [{'success': s, 'confidence': [0.5] * n} for s, n in ((True, 12), (False, 30))]
     (tmp_path / 'eval').mkdir()
     (tmp_path / 'eval' / 'eval_nfp.json').write_text(json.dumps({'episodes': episodes}))
-    monkeypatch.setattr(report, 'DOCS', tmp_path / 'docs')
+    monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
     assert confidence_auroc.main(['--eval-json', str(tmp_path / 'eval' / 'eval_nfp.json'),
                                   '--write-docs']) == 0
     page = (tmp_path / 'docs' / 'confidence_auroc.md').read_text()

@@ -11,7 +11,7 @@ from conftest import sine_episode, small_config
 import pytest
 import torch
 
-from benchmarks import kinds, policy_latency, state_tier, tier_page, vision_tier
+from benchmarks import kinds, policy_latency, records, state_tier, tier_page, vision_tier
 from nf_policy_ros.data.windows import WindowDataset
 
 MACHINE = {'git_sha': 'abcdef1234', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
@@ -30,13 +30,15 @@ def fake_kinds(monkeypatch):
         monkeypatch.setitem(kinds.KINDS, kind.key, kind)
 
 
-def _runs(policy: str, wins: list[int], **extra) -> list[dict]:
-    """One finished state-tier run per seed whose first ``wins[seed]`` of 20 succeeded."""
-    return [{'task': 'hammer', 'demos': 10, 'steps': 2000, 'seed': seed, 'policy': policy,
-             'config_hash': f'h{seed}', 'successes': w, 'episodes': 20,
-             'episode_success': [i < w for i in range(20)], 'lr': 1e-3, 'ema_warmup': True,
-             'servo_omega': 100.0, 'split': 'tune', 'machine': MACHINE, **extra}
-            for seed, w in enumerate(wins)]
+def _runs(policy: str, wins: list[int], page: str = 'state_tier', episodes: int = 20,
+          **extra) -> list[dict]:
+    """One finished run of ``page`` per seed whose first ``wins[seed]`` start states
+    succeeded, loaded (in the current record format)."""
+    return [records.migrate(page, {
+        'task': 'hammer', 'demos': 10, 'steps': 2000, 'seed': seed, 'policy': policy,
+        'config_hash': f'h{seed}', 'successes': w, 'episodes': episodes,
+        'episode_success': [i < w for i in range(episodes)], 'lr': 1e-3, 'ema_warmup': True,
+        'servo_omega': 100.0, 'machine': MACHINE, **extra}) for seed, w in enumerate(wins)]
 
 
 def test_the_registry_reproduces_the_tables_it_replaced():
@@ -72,9 +74,9 @@ def test_unknown_kinds_and_camera_modes_are_named():
 
 
 def test_a_kind_added_to_the_registry_shows_on_the_state_page(fake_kinds):
-    records = (_runs('nfp', [12, 13, 11]) + _runs('dp', [4, 5, 3]) +
-               _runs('dp-fake', [6, 7, 5]) + _runs('nfp-fake', [15, 16, 14]))
-    page = state_tier.render_page(records)
+    runs = (_runs('nfp', [12, 13, 11]) + _runs('dp', [4, 5, 3]) +
+            _runs('dp-fake', [6, 7, 5]) + _runs('nfp-fake', [15, 16, 14]))
+    page = state_tier.render_page(runs)
     header = next(line for line in page.splitlines() if line.startswith('| task |'))
     assert ('| NF-P success [%] | NF-P fake noise success [%] | DP success [%] | '
             'DP DDIM-7 fake success [%] |') in header
@@ -86,15 +88,11 @@ def test_a_kind_added_to_the_registry_shows_on_the_state_page(fake_kinds):
 
 
 def test_a_kind_added_to_the_registry_shows_on_the_vision_page(fake_kinds):
-    camera = {'split': 'test', 'image': 84, 'trunk_stride': 0, 'state_noise_std': 0.0,
-              'crop_fraction': 0.9, 'object_range_scale': 1.0}
-    records = (_runs('nfp-fake', [40, 42, 38], camera='on', **camera) +
-               _runs('nfp-fake-camera-off', [5, 6, 4], camera='off', **camera) +
-               _runs('dp-fake', [9, 9, 9], camera='on', **camera))
-    for r in records:
-        r['episodes'] = 50
-        r['episode_success'] = [i < r['successes'] for i in range(50)]
-    page = vision_tier.render_page(records)
+    test = {'split': 'test', 'episodes': 50, 'page': 'vision_tier'}
+    runs = (_runs('nfp-fake', [40, 42, 38], camera='on', **test) +
+            _runs('nfp-fake-camera-off', [5, 6, 4], camera='off', **test) +
+            _runs('dp-fake', [9, 9, 9], camera='on', **test))
+    page = vision_tier.render_page(runs)
     header = next(line for line in page.splitlines() if line.startswith('| task |'))
     assert ('| NF-P fake noise success [%] | DP DDIM-7 fake success [%] | '
             'NF-P fake noise camera off success [%] |') in header
