@@ -13,7 +13,7 @@ lint:
 
 bench-core:  ## NF-P core latency / throughput benchmark -> docs/benchmarks/core.md
 	bash scripts/setup.sh && . scripts/env.sh && OMP_NUM_THREADS=1 \
-	  python -m nf_policy_ros.bench.core_latency --write-docs
+	  python -m benchmarks.core_latency --write-docs
 
 demo:  ## the whole story on the simulated robot (~20 min on a 2-core CPU): see README
 	bash scripts/demo.sh

@@ -25,7 +25,7 @@ case "${1:-run}" in
   run)
     "$PY" -m pip install -q --no-index --no-deps --find-links .whl "${WHEELS[@]}"
     export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
-    timeout "${CORE_GPU_TIMEOUT_S:-540}" "$PY" -m nf_policy_ros.bench.core_latency \
+    timeout "${CORE_GPU_TIMEOUT_S:-540}" "$PY" -m benchmarks.core_latency \
       --device cuda --backends fast --image-sizes 96 224 --repeats 40 \
       --compile eager inductor reduce-overhead --train-precision fp32 bf16 --write-docs \
       || echo "core_latency stopped early (exit $?): nothing recorded; lower --repeats"

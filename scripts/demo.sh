@@ -83,7 +83,7 @@ log "5/5 do-nothing baseline on the same seeds"
 
 WRITE_DOCS=()
 [ "${DEMO_WRITE_DOCS:-0}" = 1 ] && WRITE_DOCS=(--write-docs)
-python -m nf_policy_ros.bench.demo_report "$OUT" --seconds "$SECONDS" "${WRITE_DOCS[@]}" \
+python -m benchmarks.demo_report "$OUT" --seconds "$SECONDS" "${WRITE_DOCS[@]}" \
   --setting task="$TASK" --setting train_steps="$TRAIN_STEPS" --setting image="$IMAGE" \
   --setting episodes="$EPISODES" --setting object_range_scale="$RANGE"
 echo "plot: $OUT/eval_nfp.png"

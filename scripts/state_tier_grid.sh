@@ -18,7 +18,7 @@ logs=runs/state_tier_grid
 mkdir -p "$logs"
 pids=()
 for ((k = 0; k < shards; k++)); do
-  python -m nf_policy_ros.bench.state_tier --shard "$k/$shards" --write-docs "$@" \
+  python -m benchmarks.state_tier --shard "$k/$shards" --write-docs "$@" \
     > "$logs/shard_$k.log" 2>&1 &
   pids+=($!)
 done

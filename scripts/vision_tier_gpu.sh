@@ -30,7 +30,7 @@ case "${1:-run}" in
     export MUJOCO_GL=${MUJOCO_GL:-egl} PYTHONPATH=$PWD
     # issue 18's camera tasks: blind floor <= 20 % at twice Meta-World's placement range
     # (docs/benchmarks/blind_floor.md); camera on / off / frozen on the test split
-    "$PY" -m nf_policy_ros.bench.vision_tier --device cuda --threads 4 \
+    "$PY" -m benchmarks.vision_tier --device cuda --threads 4 \
       --tasks drawer-open button-press-topdown --object-range-scale 2 --split test \
       --demos 50 --seeds 0 1 2 --steps "${VT_STEPS:-8000}" --dp-size published \
       --policies nfp nfp-camera-off nfp-camera-frozen dp dp-camera-off dp-camera-frozen \

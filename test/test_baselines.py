@@ -9,16 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
-from nf_policy_ros.bench.policies import (
+from benchmarks import records
+from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
+from benchmarks.baselines.diffusion_training import train_diffusion
+from benchmarks.policies import (
     CameraOverrideActor,
     DiffusionActor,
     HoldActor,
     NFPActor,
     RandomActor,
 )
-from nf_policy_ros.bench.state_tier import render_page
-from nf_policy_ros.bench.train_baseline import train_diffusion
+from benchmarks.state_tier import render_page
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import WindowDataset
@@ -106,7 +107,7 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
 def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path):
     """Every sampler of a policy shares one training: the first trains and saves it in the
     run directory, the others load it (the checkpoint is not written again)."""
-    from nf_policy_ros.bench.state_tier import train_actor
+    from benchmarks.actors import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
@@ -143,7 +144,7 @@ def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path)
 def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
     import argparse
 
-    from nf_policy_ros.bench.state_tier import job_run_dir, tier_config
+    from benchmarks.state_tier import job_run_dir, tier_config
 
     args = argparse.Namespace(run_dir=tmp_path)
     config = tier_config(100, seed=0)
@@ -164,7 +165,7 @@ def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
 def test_ddim_trailing_steps_start_from_pure_noise():
     """Leading DDIM-10 (Diffusion Policy's) starts at t=90, where ~14 % of the signal is
     left; trailing starts at t=99 and ends at 9."""
-    from nf_policy_ros.bench.diffusion import make_scheduler
+    from benchmarks.baselines.diffusion import make_scheduler
 
     steps = {}
     for spacing in ('leading', 'trailing'):
@@ -199,17 +200,19 @@ def test_state_tier_page_reports_mean_and_spread_over_seeds():
                'torch_threads': 1, 'torch': 'x', 'device': 'cpu'}
 
     def rec(policy, seed, wins):
-        # as in real records, the training seed is part of the config (and of its hash)
-        return {'task': 'hammer', 'demos': 10, 'steps': 100, 'config_hash': f'h{seed}',
-                'policy': policy, 'seed': seed, 'successes': wins, 'episodes': 20,
-                'machine': machine}
+        # as in real records, the training seed is part of the config (and of its hash);
+        # a format-1 record: no recipe or servo recorded (loaded: EMA fixed, servo 100)
+        return records.migrate('state_tier', {
+            'task': 'hammer', 'demos': 10, 'steps': 100, 'config_hash': f'h{seed}',
+            'policy': policy, 'seed': seed, 'successes': wins, 'episodes': 20,
+            'machine': machine})
     page = render_page([rec('nfp', 0, 10), rec('nfp', 1, 20), rec('dp', 0, 4)])
     assert ('| hammer | 10 | 100 | lr 0.001, EMA fixed 0.999, servo 100 '
             '| 75 ± 25 (n=2; 30/40, CI 60-86) | 20 ± 0 (n=1; 4/20, CI 8-42) | h0, h1 |') in page
 
 
 def test_wilson_interval_is_honest_at_the_edges():
-    from nf_policy_ros.bench.report import wilson_interval
+    from benchmarks.report import wilson_interval
 
     low, high = wilson_interval(12, 20)
     assert (round(low, 3), round(high, 3)) == (0.387, 0.781)
@@ -238,7 +241,7 @@ def test_random_floor_stays_in_the_demonstrated_range_and_varies():
 
 
 def test_auroc_counts_ordered_pairs_and_ties_half():
-    from nf_policy_ros.bench.confidence_failure import auroc, episode_rows
+    from benchmarks.confidence_failure import auroc, episode_rows
 
     assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auroc([0.1], [0.9]) == 0.0
@@ -250,7 +253,7 @@ def test_auroc_counts_ordered_pairs_and_ties_half():
 
 
 def test_early_window_auroc_ignores_what_happens_after_the_window():
-    from nf_policy_ros.bench.confidence_failure import EARLY_PLANS, episode_rows
+    from benchmarks.confidence_failure import EARLY_PLANS, episode_rows
 
     early = [0.5] * EARLY_PLANS
     # whole-episode means separate the outcomes only through the failures' long low tail
@@ -266,14 +269,14 @@ def test_early_window_auroc_ignores_what_happens_after_the_window():
 def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeypatch):
     import json
 
-    from nf_policy_ros.bench import confidence_failure, report
+    from benchmarks import confidence_failure
 
     def run(task: str, date: str, **extra) -> dict:
         return {'task': task, 'demos': 10, 'policy': 'nfp', 'seed': 0,
                 'machine': {'date_utc': date}, 'episode_success': [True, False],
                 'episode_confidence_trace': [[0.9], [0.1]], **extra}
 
-    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    monkeypatch.setattr(records, 'DOCS', tmp_path)
     (tmp_path / 'state_tier.json').write_text(json.dumps([
         run('hammer', '2026-11-27T01:00:00'), run('assembly', '2026-11-27T03:00:00'),
         run('basketball', '2026-11-27T04:00:00', policy='dp')]))
@@ -284,25 +287,27 @@ def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeyp
 
 
 def test_run_labels_name_the_training_budget():
-    from nf_policy_ros.bench.confidence_failure import run_label
+    from benchmarks.confidence_failure import run_label
 
-    assert run_label({'task': 'assembly', 'demos': 50, 'steps': 6000, 'policy': 'nfp',
-                      'seed': 0, 'lr': 1e-3, 'ema_warmup': True, 'servo_omega': 300.0}) == (
+    def label(page: str, **record) -> str:
+        return run_label(records.migrate(page, record))
+
+    assert label('state_tier', task='assembly', demos=50, steps=6000, policy='nfp', seed=0,
+                 lr=1e-3, ema_warmup=True, servo_omega=300.0) == (
         'assembly, 50 demos, 6000 steps, nfp, seed 0')
-    assert run_label({'task': 'hammer', 'demos': 50, 'steps': 2000, 'group': 'stride',
-                      'variant': 4, 'seed': 1, 'ema_warmup': True}) == (
-        'hammer, 50 demos, 2000 steps, stride 4, seed 1')
-    assert run_label({'task': 'hammer', 'demos': 10, 'steps': 2000, 'policy': 'nfp',
-                      'seed': 0, 'lr': 1e-4, 'ema_warmup': False}) == (
+    assert label('ablations', task='hammer', demos=50, steps=2000, group='stride', variant=4,
+                 seed=1, ema_warmup=True) == 'hammer, 50 demos, 2000 steps, stride 4, seed 1'
+    assert label('state_tier', task='hammer', demos=10, steps=2000, policy='nfp', seed=0,
+                 lr=1e-4, ema_warmup=False) == (
         'hammer, 10 demos, 2000 steps, lr 0.0001, EMA fixed 0.999, servo 100, nfp, seed 0')
-    assert 'servo 200' in run_label({'task': 'assembly', 'demos': 10, 'steps': 2000,
-                                     'ema_warmup': True, 'servo_omega': 200.0})
+    assert 'servo 200' in label('state_tier', task='assembly', demos=10, steps=2000,
+                                ema_warmup=True)  # before servos were recorded
 
 
 def test_state_tier_shards_split_the_grid_without_overlap():
     import argparse
 
-    from nf_policy_ros.bench.state_tier import my_jobs, parse_shard
+    from benchmarks.state_tier import my_jobs, parse_shard
 
     grid = dict(tasks=['hammer', 'assembly'], demos=[10, 50], seeds=[0, 1, 2],
                 policies=['nfp', 'dp'])
@@ -320,7 +325,7 @@ def test_state_tier_shards_split_the_grid_without_overlap():
 
 
 def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
-    from nf_policy_ros.bench.confidence_auroc import latest_per_checkpoint
+    from benchmarks.confidence_auroc import latest_per_checkpoint
 
     def rec(task, checkpoint, date, ood=True):
         return {'task': task, 'checkpoint': checkpoint, 'machine': {'date_utc': date},
@@ -330,11 +335,3 @@ def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
     latest = latest_per_checkpoint(records)
     assert [(r['checkpoint'], r['machine']['date_utc']) for r in latest] == [('b.pt', '2'),
                                                                               ('a.pt', '3')]
-
-
-def test_records_from_before_the_servo_was_recorded_get_the_servo_they_ran_with():
-    from nf_policy_ros.bench.tier_page import servo_omega
-
-    assert servo_omega({'task': 'assembly'}) == 200.0
-    assert servo_omega({'task': 'hammer'}) == 100.0
-    assert servo_omega({'task': 'assembly', 'servo_omega': 300.0}) == 300.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from nf_policy_ros.bench import conversion, core_latency, node_latency, report
+from benchmarks import conversion, core_latency, node_latency, records, report
 
 
 def test_core_latency_script_runs(capsys):
@@ -41,7 +41,7 @@ def test_records_carry_machine_and_commit():
 
 
 def test_sim_success_script_runs(capsys):
-    from nf_policy_ros.bench import sim_success
+    from benchmarks import sim_success
 
     assert sim_success.main(['--demos', '1', '--steps', '2', '--episodes', '1',
                              '--image-size', '32', '--candidates', '2']) == 0
@@ -49,7 +49,7 @@ def test_sim_success_script_runs(capsys):
 
 
 def test_policy_latency_script_runs(capsys):
-    from nf_policy_ros.bench import policy_latency
+    from benchmarks import policy_latency
 
     assert policy_latency.main(['--image-size', '32', '--repeats', '4',
                                 '--dp-sizes', 'small']) == 0
@@ -60,7 +60,7 @@ def test_policy_latency_script_runs(capsys):
 
 
 def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
-    from nf_policy_ros.bench import ablations, state_tier
+    from benchmarks import ablations, state_tier
 
     kinds = ('nfp', 'dp', 'dp-ddim-trailing', 'hold', 'random')
     assert state_tier.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
@@ -83,14 +83,14 @@ def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
 def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
     import json
 
-    from nf_policy_ros.bench import ablations, state_tier
+    from benchmarks import ablations, state_tier
 
     config = state_tier.tier_config(2000, 0)
     old = {'task': 'drawer-open', 'demos': 20, 'steps': 2000, 'group': 'stride',
            'variant': '4', 'config_hash': 'from-fixed-ema'}
     new = dict(old, variant='1', config_hash=state_tier.config_hash(config), servo_omega=100.0)
     (tmp_path / 'ablations.json').write_text(json.dumps([old, new]))
-    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    monkeypatch.setattr(records, 'DOCS', tmp_path)
     finished = ablations.done('drawer-open', 20, 2000)
     assert ('stride', '1', state_tier.config_hash(config), 100.0) in finished
     assert ('stride', '4', state_tier.config_hash(config), 100.0) not in finished
@@ -98,7 +98,7 @@ def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
 
 
 def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
-    from nf_policy_ros.bench import vision_tier
+    from benchmarks import vision_tier
 
     monkeypatch.setattr(vision_tier, 'IMAGE', 32)
     args = ['--tasks', 'drawer-open', '--demos', '1', '--steps', '3', '--episodes', '1',
@@ -120,7 +120,7 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
 
 
 def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, capsys):
-    from nf_policy_ros.bench import confidence_auroc
+    from benchmarks import confidence_auroc
 
     assert confidence_auroc.main(['--state-task', 'drawer-open', '--state-demos', '1',
                                   '--state-steps', '2', '--starts', '3',
@@ -132,12 +132,12 @@ def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, ca
 
 
 def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypatch):
-    from nf_policy_ros.bench import confidence_auroc
+    from benchmarks import confidence_auroc
 
     episodes = [{'success': s, 'confidence': [0.5] * n} for s, n in ((True, 12), (False, 30))]
     (tmp_path / 'eval').mkdir()
     (tmp_path / 'eval' / 'eval_nfp.json').write_text(json.dumps({'episodes': episodes}))
-    monkeypatch.setattr(report, 'DOCS', tmp_path / 'docs')
+    monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
     assert confidence_auroc.main(['--eval-json', str(tmp_path / 'eval' / 'eval_nfp.json'),
                                   '--write-docs']) == 0
     page = (tmp_path / 'docs' / 'confidence_auroc.md').read_text()
@@ -147,7 +147,7 @@ def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypa
 
 
 def test_demo_page_shows_each_runs_load_where_recorded():
-    from nf_policy_ros.bench import demo_report
+    from benchmarks import demo_report
 
     machine = {'git_sha': 'abcdef1234567', 'date_utc': 'today', 'host_cpu': 'cpu',
                'cpu_count': 2, 'torch': 'x', 'torch_threads': 1, 'device': 'cpu'}

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from nf_policy_ros.bench.confidence_failure import auroc
-from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy
+from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
+from benchmarks.confidence_failure import auroc
 from nf_policy_ros.config import (
     ActionConfig,
     EncoderConfig,

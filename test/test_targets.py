@@ -4,16 +4,19 @@
 
 from __future__ import annotations
 
-from nf_policy_ros.bench import ablations, targets, tier_page
+from benchmarks import ablations, records, targets, tier_page
+from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 
 def _run(task: str, policy: str, wins: int, seed: int = 0, episodes: int = 20,
-         **extra) -> dict:
-    """A finished run whose first ``wins`` start states succeeded."""
+         page: str = 'state_tier', **extra) -> dict:
+    """A finished run of ``page`` whose first ``wins`` start states succeeded, at the task's
+    current servo, as the page code reads it (loaded: in the current record format)."""
     outcomes = [i < wins for i in range(episodes)]
-    return {'task': task, 'policy': policy, 'successes': wins, 'episodes': episodes,
-            'seed': seed, 'episode_success': outcomes, 'demos': 10, 'steps': 2000,
-            'lr': 1e-3, 'ema_warmup': True, **extra}
+    return records.migrate(page, {
+        'task': task, 'policy': policy, 'successes': wins, 'episodes': episodes,
+        'seed': seed, 'episode_success': outcomes, 'demos': 10, 'steps': 2000, 'lr': 1e-3,
+        'ema_warmup': True, 'servo_omega': TASK_OMEGA.get(task, DEFAULT_OMEGA), **extra})
 
 
 def _seeds(task: str, policy: str, wins: list[int], **extra) -> list[dict]:
@@ -122,22 +125,22 @@ def test_ablation_page_checks_that_stride_4_beats_stride_1():
 def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
     import json
 
-    from nf_policy_ros.bench import render, report
+    from benchmarks import render
 
     base = {'task': 'hammer', 'demos': 10, 'steps': 2000, 'group': 'stride', 'episodes': 20,
             'paper_beat_block_hammer': 51, 'tick_p50_ms': 30.0,
             'machine': {'git_sha': 'abc', 'date_utc': 'today', 'host_cpu': 'cpu',
                         'cpu_count': 2, 'torch': 'x', 'torch_threads': 1, 'device': 'cpu'}}
-    records = [dict(base, variant='1', successes=4), dict(base, variant='4', successes=9)]
-    (tmp_path / 'ablations.json').write_text(json.dumps(records))
-    monkeypatch.setattr(report, 'DOCS', tmp_path)
+    written = [dict(base, variant='1', successes=4), dict(base, variant='4', successes=9)]
+    (tmp_path / 'ablations.json').write_text(json.dumps(written))  # format 1: no 'format'
+    monkeypatch.setattr(records, 'DOCS', tmp_path)
     assert render.main(['ablations']) == 0
     page = (tmp_path / 'ablations.md').read_text()
     assert 'stride 4 45 % vs stride 1 20 %' in page and '**met**' in page
 
 
 def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
-    from nf_policy_ros.bench import policy_latency
+    from benchmarks import policy_latency
 
     def record(device: str, ddpm: float, ddim: float, eta1: float | None = None) -> dict:
         rows = [{'policy': 'NF-P best-of-128', 'vs_best_of_128': 1.0},
@@ -146,7 +149,8 @@ def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
         if eta1 is not None:  # listed first: the DDIM-10 line must not take this row
             rows.insert(1, {'policy': 'DP (small U-Net) DDIM-10 eta 1 (5 M denoiser)',
                             'vs_best_of_128': eta1})
-        return {'machine': {'device': device}, 'image_size': 84, 'rows': rows}
+        return records.migrate('policy_latency', {'machine': {'device': device},
+                                                  'image_size': 84, 'rows': rows})
 
     lines = policy_latency.target_lines([record('cpu', 50.0, 2.0),
                                          record('cpu', 30.0, 0.9, eta1=1.2),
@@ -166,10 +170,11 @@ def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
 
 
 def test_vision_page_says_what_the_camera_is_worth_and_checks_the_bar():
-    from nf_policy_ros.bench import vision_tier
+    from benchmarks import vision_tier
 
     def camera_runs(task: str, on: list[int], off: list[int], split: str) -> list[dict]:
-        extra = {'split': split, 'image': 48, 'episodes': 50}  # config_hash differs per seed
+        # config_hash differs per seed
+        extra = {'split': split, 'image': 48, 'episodes': 50, 'page': 'vision_tier'}
         runs = (_seeds(task, 'nfp', on, camera='on', **extra) +
                 _seeds(task, 'nfp-camera-off', off, camera='off', **extra))
         return [dict(r, config_hash=f"h{r['seed']}") for r in runs]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import time
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -19,6 +20,27 @@ from nf_policy_ros.data.windows import Episode
 from nf_policy_ros.sim.experts import run_expert
 from nf_policy_ros.sim.task import JointTask
 from nf_policy_ros.structs import Observation
+
+
+@dataclass(frozen=True)
+class Action:
+    """:param chunk: (B, T_a, D_a) robot units at offsets 0, S, 2S, ... policy ticks.
+    :param confidence: (B,) in [0, 1], or None when the policy has no likelihood."""
+
+    chunk: torch.Tensor
+    confidence: torch.Tensor | None
+
+
+class ActionPolicy(Protocol):
+    """What ``run_policy`` drives: ``act(obs)`` -> a chunk of ``stride``-spaced targets;
+    ``observes_images``: whether ``act`` needs the camera (else the state only)."""
+
+    name: str
+    stride: int
+    device: torch.device
+    observes_images: bool
+
+    def act(self, obs: Observation) -> Action: ...
 
 
 def task_state(task: JointTask, low_dim: bool) -> np.ndarray:
@@ -84,10 +106,9 @@ def observe(task: JointTask, with_image: bool, low_dim: bool,
     return Observation(frame[None, None].to(device).float() / 255.0, state)
 
 
-def run_policy(task: JointTask, actor, seed: int, execute_steps: int = 4,
+def run_policy(task: JointTask, actor: ActionPolicy, seed: int, execute_steps: int = 4,
                max_steps: int | None = None, low_dim: bool = False) -> Rollout:
-    """Reset to ``seed``; every ``execute_steps`` steps observe, ask ``actor`` (any
-    ``bench.policies.ActionPolicy``: ``act(obs)``, ``stride``, ``device``) for a chunk and
+    """Reset to ``seed``; every ``execute_steps`` steps observe, ask ``actor`` for a chunk and
     follow its interpolated targets; stop at success, at ``max_steps`` (default: the
     task's), or as a failure when the physics diverges (``Rollout.diverged``)."""
     max_steps = max_steps or task.config.max_steps

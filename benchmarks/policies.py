@@ -2,41 +2,20 @@
 # SPDX-License-Identifier: Apache-2.0
 """One interface for every policy the benchmarks compare: ``act(obs)`` -> a strided chunk.
 
-``sim.rollout.run_policy`` drives any ``ActionPolicy``; NF-P and the Diffusion Policy
-baseline plug in through the adapters below (same observation, same chunk layout).
+``nf_policy_ros.sim.rollout.run_policy`` drives any ``ActionPolicy`` (defined there); NF-P
+and the Diffusion Policy baseline plug in through the adapters below (same observation, same
+chunk layout).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 import torch
 
-from nf_policy_ros.bench.diffusion import DiffusionPolicy
+from benchmarks.baselines.diffusion import DiffusionPolicy
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.sim.rollout import Action, ActionPolicy
 from nf_policy_ros.structs import Observation
-
-
-@dataclass(frozen=True)
-class Action:
-    """:param chunk: (B, T_a, D_a) robot units at offsets 0, S, 2S, ... policy ticks.
-    :param confidence: (B,) in [0, 1], or None when the policy has no likelihood."""
-
-    chunk: torch.Tensor
-    confidence: torch.Tensor | None
-
-
-class ActionPolicy(Protocol):
-    """``observes_images``: whether ``act`` needs the camera (else the state only)."""
-
-    name: str
-    stride: int
-    device: torch.device
-    observes_images: bool
-
-    def act(self, obs: Observation) -> Action: ...
 
 
 class NFPActor:
@@ -61,11 +40,12 @@ class DiffusionActor:
 
     def __init__(self, policy: DiffusionPolicy, kind: str = 'ddim', steps: int = 10,
                  generator: torch.Generator | None = None, spacing: str = 'leading',
-                 eta: float = 0.0) -> None:
+                 eta: float = 0.0, name: str = '') -> None:
         self.policy, self.kind, self.steps, self.generator = policy.eval(), kind, steps, generator
         self.spacing, self.eta = spacing, eta
-        self.name = (f'DP {kind.upper()}-{steps}' + (' trailing' if spacing == 'trailing' else '')
-                     + (f' eta {eta:g}' if eta else ''))
+        self.name = name or (f'DP {kind.upper()}-{steps}'
+                             + (' trailing' if spacing == 'trailing' else '')
+                             + (f' eta {eta:g}' if eta else ''))
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0

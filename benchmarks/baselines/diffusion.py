@@ -37,6 +37,10 @@ class DiffusionConfig:
     groups: int = 8
 
 
+# the denoiser the state and vision tiers train on CPUs (~5 M parameters)
+SMALL_UNET = DiffusionConfig(channels=(64, 128, 256), time_dim=64)
+
+
 class SinusoidalTime(nn.Module):
     """Diffusion step t (B,) -> (B, dim) sin/cos features."""
 

@@ -3,7 +3,7 @@
 """Redraw benchmark pages from their JSON records, without running anything: after a change
 to how a page is rendered, or to bring a page written by an older worker up to date.
 
-    python -m nf_policy_ros.bench.render state_tier ablations vision_tier
+    python -m benchmarks.render state_tier ablations vision_tier
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from nf_policy_ros.bench import report
+from benchmarks import records, report
 
 # page name (docs/benchmarks/<name>.json) -> the module whose render_page draws it
-PAGES = {'ablations': 'ablations', 'confidence_auroc': 'confidence_auroc',
+PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor',
+         'confidence_auroc': 'confidence_auroc',
          'conversion': 'conversion', 'core': 'core_latency', 'demo': 'demo_report',
          'node': 'node_latency', 'policy_latency': 'policy_latency',
          'sim_success': 'sim_success', 'state_tier': 'state_tier',
@@ -26,9 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('pages', nargs='+', choices=sorted(PAGES))
     args = parser.parse_args(argv)
     for name in args.pages:
-        module = importlib.import_module(f'nf_policy_ros.bench.{PAGES[name]}')
+        module = importlib.import_module(f'benchmarks.{PAGES[name]}')
         report.rerender(name, module.render_page)
-        print(f'rendered {report.DOCS / name}.md', flush=True)
+        print(f'rendered {records.DOCS / name}.md', flush=True)
     return 0
 
 

@@ -1,11 +1,11 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Latency per chunk: NF-P (zero_latent, one sample, best-of-128, refine) against the
-Diffusion Policy baseline (DDIM-10 with eta 0 and 1, DDPM-100), same process, same encoder
-and chunk, batch 1.
+"""Latency per chunk: NF-P (best-of-128, one sample, zero latent, refine) against the
+Diffusion Policy baseline (DDIM-10, DDPM-100, DDIM-10 eta 1), same process, same encoder and
+chunk, batch 1. The rows are the kinds marked ``timed`` in benchmarks/kinds.py, and refine.
 
-    OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.policy_latency --write-docs
-    python -m nf_policy_ros.bench.policy_latency --device cuda --threads 4 --write-docs
+    OMP_NUM_THREADS=1 python -m benchmarks.policy_latency --write-docs
+    python -m benchmarks.policy_latency --device cuda --threads 4 --write-docs
 
 The setup of the simulated robot: one 84x84 camera, 9 joints, horizon 8, stride 4. Two
 Diffusion Policy sizes: the published U-Net (channels 256/512/1024) and a small one
@@ -20,21 +20,19 @@ from typing import Any
 
 import torch
 
-from nf_policy_ros.bench import report
-from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy
-from nf_policy_ros.bench.diffusion import compile_for_inference as compile_diffusion
-from nf_policy_ros.bench.policies import DiffusionActor, NFPActor
+from benchmarks import kinds, report
+from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig, DiffusionPolicy
+from benchmarks.baselines.diffusion import compile_for_inference as compile_diffusion
+from benchmarks.policies import DiffusionActor, NFPActor
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, SamplingConfig
 from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.structs import Observation
 
-REFERENCE = 'NF-P best-of-128'
-# (scheduler, steps, eta): Diffusion Policy's fast sampler, the same with fresh noise at each
-# step (the state tier's strongest fast DP), and all 100 steps
-DP_SAMPLERS = (('ddim', 10, 0.0), ('ddim', 10, 1.0), ('ddpm', 100, 0.0))
-DP_SIZES = {'DP (published U-Net)': DiffusionConfig(),
-            'DP (small U-Net)': DiffusionConfig(channels=(64, 128, 256), time_dim=64)}
+REFERENCE = kinds.get(kinds.NFP).actor_name  # 'NF-P best-of-128'
+# NF-P's gradient refinement: timed here, not (yet) a kind the tiers evaluate
+REFINE = ('NF-P refine-10', SamplingConfig(mode='refine', refine_steps=10))
+DP_SIZES = {'DP (published U-Net)': DiffusionConfig(), 'DP (small U-Net)': SMALL_UNET}
 
 
 def sim_config(image_size: int) -> NFPConfig:
@@ -58,20 +56,20 @@ def actors(config: NFPConfig, device: torch.device,
                                        SamplingConfig(mode='best_of_n', num_candidates=128))
         if not result.compiled:
             raise RuntimeError(f'NF-P did not compile: {result.reason}')
-    rows = [(f'NF-P {name}', NFPActor(nfp, sampling, gen)) for name, sampling in (
-        ('zero_latent', SamplingConfig(mode='zero_latent')),
-        ('sample std 1', SamplingConfig(mode='sample', latent_std=1.0)),
-        ('best-of-128', SamplingConfig(mode='best_of_n', num_candidates=128)),
-        ('refine-10', SamplingConfig(mode='refine', refine_steps=10)))]
+    timed = kinds.timed()
+    rows = [(name, NFPActor(nfp, sampling, gen, name)) for name, sampling in (
+        *((kind.actor_name, kind.sampler) for kind in timed if kind.network == kinds.NFP),
+        REFINE)]
     for label in dp_sizes:
         dp = DiffusionPolicy(config, DP_SIZES[label]).to(device).eval()
         if compiled:
             compile_diffusion(dp)
         params = sum(p.numel() for p in dp.denoiser.parameters()) / 1e6
-        for kind, steps, eta in DP_SAMPLERS:
-            actor = DiffusionActor(dp, kind, steps, gen, eta=eta)
-            name = actor.name.removeprefix('DP ')
-            rows.append((f'{label} {name} ({params:.0f} M denoiser)', actor))
+        for kind in (kind for kind in timed if kind.network == kinds.DP):
+            sampler = kind.sampler
+            actor = DiffusionActor(dp, sampler.scheduler, sampler.steps, gen, sampler.spacing,
+                                   sampler.eta, kind.actor_name)
+            rows.append((f'{label} {kind.label} ({params:.0f} M denoiser)', actor))
     return rows
 
 
@@ -101,12 +99,12 @@ def render_page(records: list[dict[str, Any]]) -> str:
         rows = [[x['policy'], x['p50_ms'], x['p95_ms'], x['n'], f"{x['vs_best_of_128']:.1f}x"]
                 for x in r['rows']]
         sections += [f"## {report.describe_machine(r['machine'])}, {r['image_size']}x"
-                     f"{r['image_size']} image, {r.get('compile', 'eager')}\n",
+                     f"{r['image_size']} image, {r['compile']}\n",
                      report.markdown_table(['policy', 'p50 [ms]', 'p95 [ms]', 'calls',
                                             'time / NF-P best-of-128'], rows), '']
     return '\n'.join([
         '# Latency per chunk: NF-P against Diffusion Policy (generated by '
-        '`nf_policy_ros.bench.policy_latency`)\n',
+        '`python -m benchmarks.policy_latency`)\n',
         'Batch 1, same process and thread count, one camera + 9 joints, chunk 8 x 9 (stride '
         '4), encoder included, warm-up excluded. Every run appended, newest last. The state '
         'and vision tiers train the small U-Net.\n',
@@ -122,7 +120,7 @@ TARGET_SPEEDUP = {'DDPM-100': (30.0, True), 'DDIM-10': (1.0, False),
 def target_lines(records: list[dict[str, Any]]) -> list[str]:
     """One line per (device, DP size, DP sampler) of the newest record per device and
     inference path (eager / inductor: both policies compiled alike)."""
-    newest = {(r['machine']['device'], r.get('compile', 'eager')): r for r in records}
+    newest = {(r['machine']['device'], r['compile']): r for r in records}
     lines = []
     for (device, path), record in newest.items():
         for size in DP_SIZES:

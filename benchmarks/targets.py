@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import stats
 
+from benchmarks import kinds
+
 BETTER, NO_DIFFERENCE, WORSE, TOO_FEW = ('better', 'no detectable difference', 'worse',
                                          'too few seeds')
 MIN_SEEDS = 3
@@ -61,14 +63,14 @@ def _outcomes(records: list[dict[str, Any]], task: str, policy: str) -> dict[int
 
 
 def paired_seeds(records: list[dict[str, Any]], task: str, opponent: str,
-                 mine: str = 'nfp') -> set[int]:
+                 mine: str = kinds.NFP) -> set[int]:
     """Training seeds of ``task`` with per-episode outcomes of both ``mine`` and
     ``opponent``."""
     return set(_outcomes(records, task, mine)) & set(_outcomes(records, task, opponent))
 
 
 def paired_difference(records: list[dict[str, Any]], task: str, opponent: str,
-                      mine: str = 'nfp') -> Difference | None:
+                      mine: str = kinds.NFP) -> Difference | None:
     """``mine`` minus ``opponent`` on the seeds and start states both ran; None if none.
 
     The statistic is the mean of D[s, e] = success_mine - success_opponent over a resampled
@@ -99,7 +101,7 @@ def paired_difference(records: list[dict[str, Any]], task: str, opponent: str,
 
 
 def verdicts(records: list[dict[str, Any]], tasks: Sequence[str],
-             opponent: str = 'dp', mine: str = 'nfp') -> dict[str, Difference]:
+             opponent: str = kinds.DP, mine: str = kinds.NFP) -> dict[str, Difference]:
     """task -> paired difference of ``mine`` against ``opponent`` (its ``.verdict``), for
     tasks with at least one seed both ran with per-episode outcomes."""
     out = {}
@@ -119,8 +121,8 @@ def status(at_least: int, measured: int, tasks: int, need: int) -> str:
 
 
 def head_to_head_line(budget: str, records: list[dict[str, Any]], tasks: Sequence[str],
-                      need: int, opponent: str = 'dp', label: str = 'DP',
-                      mine: tuple[str, str] = ('nfp', 'NF-P')) -> str:
+                      need: int, opponent: str = kinds.DP, label: str = 'DP',
+                      mine: tuple[str, str] = (kinds.NFP, 'NF-P')) -> str:
     """One Markdown bullet: per task, ``mine`` (kind, label) minus ``opponent`` (shown as
     ``label``) with its interval, grouped by verdict, and whether the target (``mine``
     better on >= ``need`` of ``tasks``) is met."""

@@ -3,7 +3,7 @@
 """Does low NF-P confidence predict failure? Episode-level AUROCs of success against
 failure from closed-loop records (state tier, ablations, `make demo` evaluations), over
 whole episodes and over an early window, and the confidence-trace plot. Used by
-bench.confidence_auroc; no torch or simulator here."""
+benchmarks.confidence_auroc; no torch or simulator here."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from nf_policy_ros.bench import report, tier_page
+from benchmarks import kinds, records, tier_page
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 from nf_policy_ros.tools import plots
 
@@ -64,11 +64,10 @@ def episode_rows(records: list[dict[str, Any]], source: str) -> list[dict[str, A
 
 def labelled_records(name: str) -> list[dict[str, Any]]:
     """The closed-loop records of docs/benchmarks/<name>.json, each with a 'label'."""
-    path = report.DOCS / f'{name}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    for r in records:
+    loaded = records.load(name)
+    for r in loaded:
         r['label'] = run_label(r)
-    return records
+    return loaded
 
 
 def run_label(record: dict[str, Any]) -> str:
@@ -79,7 +78,7 @@ def run_label(record: dict[str, Any]) -> str:
     parts = [record['task']] + [text.format(**record) for key, text in formats.items()
                                 if key in record]
     recipe = tier_page.recipe_label(record)
-    today = {'task': record['task'], 'ema_warmup': True,
+    today = {'task': record['task'], 'lr': 1e-3, 'ema_warmup': True,
              'servo_omega': TASK_OMEGA.get(record['task'], DEFAULT_OMEGA)}
     if recipe != tier_page.recipe_label(today):
         parts.insert(3, recipe)
@@ -117,7 +116,7 @@ def traced_runs(eval_json: list[Path]) -> list[dict[str, Any]]:
     re-plans every 4 steps as deployed and has per-plan traces of both a success and a
     failure, and the last `make demo` evaluation given that has both."""
     state = [r for name in ('state_tier', 'ablations') for r in labelled_records(name)
-             if r.get('policy', 'nfp') == 'nfp' and r.get('execute_steps', 4) == 4
+             if r.get('policy', kinds.NFP) == kinds.NFP and r.get('execute_steps', 4) == 4
              and _has_both_outcomes_traced(r)]
     state.sort(key=lambda r: r.get('machine', {}).get('date_utc', ''))  # newest last
     demo = [r for r in map(eval_record, eval_json) if _has_both_outcomes_traced(r)]

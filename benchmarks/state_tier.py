@@ -3,7 +3,7 @@
 """State tier: NF-P against Diffusion Policy on Meta-World tasks from low-dimensional
 observations, same demos, same training recipe and steps, same evaluation seeds.
 
-    OMP_NUM_THREADS=1 python -m nf_policy_ros.bench.state_tier --tasks hammer assembly \
+    OMP_NUM_THREADS=1 python -m benchmarks.state_tier --tasks hammer assembly \
         --demos 10 50 --seeds 0 1 2 --write-docs
     # the grid over 16 cores: --shard 0/16 ... --shard 15/16, one process each
 
@@ -18,40 +18,23 @@ finished ones are skipped); state_tier.md is rendered from all of them.
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, replace
+from dataclasses import asdict
 import hashlib
 import json
 from pathlib import Path
-import tempfile
-import threading
 import time
 from typing import Any
 
 import numpy as np
 import torch
 
-from nf_policy_ros.bench import report, tier_page
-from nf_policy_ros.bench.diffusion import DiffusionConfig
-from nf_policy_ros.bench.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
-from nf_policy_ros.bench.tier_page import servo_omega
-from nf_policy_ros.bench.train_baseline import train_diffusion
-from nf_policy_ros.config import (
-    ActionConfig,
-    EncoderConfig,
-    NFPConfig,
-    SamplingConfig,
-    TrainConfig,
-)
-from nf_policy_ros.core.checkpoint import load_policy
-from nf_policy_ros.core.training import run_training
+from benchmarks import kinds, records, report, tier_page
+from benchmarks.actors import train_actor
+from benchmarks.baselines.diffusion import SMALL_UNET
+from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
-from nf_policy_ros.sim.task import (
-    ARM_JOINTS,
-    JointTask,
-    TaskConfig,
-    finger_setpoints,
-)
+from nf_policy_ros.sim.task import JointTask, TaskConfig
 
 NAME = 'state_tier'
 EVAL_SEED0 = 10_000
@@ -61,7 +44,7 @@ SPLIT_SEED0 = {'tune': EVAL_SEED0, 'test': 20_000}
 SPLIT_EPISODES = {'tune': 20, 'test': 50}
 TASKS = ('hammer', 'assembly', 'basketball', 'lever-pull', 'peg-insert-side', 'bin-picking')
 STATE_DIM = 9 + 39
-DP_SIZE = DiffusionConfig(channels=(64, 128, 256), time_dim=64)
+DP_SIZE = SMALL_UNET
 
 
 def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8, lr: float = 1e-3,
@@ -118,85 +101,6 @@ def collect(task: JointTask, count: int, images: bool = False) -> list:
     return episodes
 
 
-# How each DP kind samples the one DP network trained per (task, demos, seed), as
-# (scheduler, steps, spacing, eta): the compared DP is Diffusion Policy's own fast setting
-# (deterministic DDIM-10, leading steps); the others show how much of DP's result is its
-# sampler's: all 100 steps (DDPM), trailing steps, more steps, fresh noise at each step.
-DP_SAMPLERS = {'dp': ('ddim', 10, 'leading', 0.0), 'dp-ddpm': ('ddpm', 100, 'leading', 0.0),
-               'dp-ddim-trailing': ('ddim', 10, 'trailing', 0.0),
-               'dp-ddim50': ('ddim', 50, 'leading', 0.0),
-               'dp-ddim-eta1': ('ddim', 10, 'leading', 1.0)}
-# How each NF-P kind samples the one NF-P network trained per (task, demos, seed): the
-# compared NF-P is the paper's best-of-128 at latent std 0.5 (mode-seeking); the others are
-# its stochastic counterpart (one exact sample of the learned density) and its
-# deterministic one (the latent's mode).
-NFP_SAMPLERS = {'nfp': SamplingConfig(mode='best_of_n', num_candidates=128),
-                'nfp-sample': SamplingConfig(mode='sample', latent_std=1.0),
-                'nfp-zero': SamplingConfig(mode='zero_latent')}
-# NF-P trained otherwise (its own network), sampled best-of-128: kind -> TrainConfig changes.
-# Action noise: what we tried where NF-P trails DP with 10 demos (one value, fixed before
-# its results, on every task). Records name only the kind: once a kind has records its
-# settings stay as they are (a new setting is a new kind).
-NFP_TRAINING_VARIANTS = {'nfp-noise': {'action_noise_std': 0.1}}
-POLICIES = (*NFP_SAMPLERS, *NFP_TRAINING_VARIANTS, *DP_SAMPLERS, 'hold', 'random')
-COLUMNS = {'nfp': 'NF-P',
-           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_ALTERNATIVES},
-           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_VARIANTS},
-           'dp': 'DP', **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
-           'hold': 'hold', 'random': 'random'}
-
-
-def network_of(kind: str) -> str:
-    """The trained network a policy kind samples: every DP kind shares the 'dp' run, every
-    NF-P kind the 'nfp' run."""
-    if kind in DP_SAMPLERS:
-        return 'dp'
-    return 'nfp' if kind in NFP_SAMPLERS else kind
-
-
-def variant_config(config: NFPConfig, kind: str) -> NFPConfig:
-    """``config`` with the training changes of ``NFP_TRAINING_VARIANTS[kind]``."""
-    return replace(config, train=replace(config.train, **NFP_TRAINING_VARIANTS[kind]))
-
-
-def train_actor(kind: str, config: NFPConfig, data: WindowDataset, run_dir: Path | None = None,
-                dp_size: DiffusionConfig = DP_SIZE, device: str = 'cpu',
-                stop: threading.Event | None = None):
-    """A trained ActionPolicy: NF-P sampled as ``NFP_SAMPLERS[kind]``, NF-P trained as
-    ``NFP_TRAINING_VARIANTS[kind]`` (best-of-128), DP sampled as ``DP_SAMPLERS[kind]`` (one
-    training for every sampler of a policy), or a floor that needs no training (``hold``,
-    ``random``). With ``run_dir`` the training checkpoints live there: an interrupted run
-    resumes and a finished one loads (so a policy's samplers share one training)."""
-    gen = torch.Generator(device=device).manual_seed(config.train.seed)
-    if kind in ('hold', 'random'):
-        return floor_actor(kind, config, data, gen)
-    if kind in NFP_SAMPLERS or kind in NFP_TRAINING_VARIANTS:
-        trained = variant_config(config, kind) if kind in NFP_TRAINING_VARIANTS else config
-        with tempfile.TemporaryDirectory() as tmp:
-            out = run_dir / 'nfp' if run_dir else Path(tmp)
-            result = run_training(trained, data, None, out, {}, device=device,
-                                  progress=False, resume=run_dir is not None, stop=stop)
-            policy, _ = load_policy(result.policy_path, device)
-        names = dict(tier_page.NFP_ALTERNATIVES, **dict(tier_page.NFP_VARIANTS),
-                     nfp=tier_page.SAMPLER_STUDIES['nfp'][1])
-        return NFPActor(policy, NFP_SAMPLERS.get(kind, NFP_SAMPLERS['nfp']), gen,
-                        name=f'NF-P {names[kind]}')
-    checkpoint = run_dir / 'dp.pt' if run_dir else None
-    policy, _ = train_diffusion(config, data, dp_size, device, checkpoint, stop=stop)
-    sampler, steps, spacing, eta = DP_SAMPLERS[kind]
-    return DiffusionActor(policy, sampler, steps, gen, spacing, eta)
-
-
-def floor_actor(kind: str, config: NFPConfig, data: WindowDataset, gen: torch.Generator):
-    """``hold`` (arm still, gripper open) or ``random`` (uniform in the demos' range)."""
-    horizon, stride = config.actions.horizon, config.actions.stride
-    if kind == 'hold':
-        open_fingers = torch.as_tensor(finger_setpoints(-1.0), dtype=torch.float32)
-        return HoldActor(len(ARM_JOINTS), open_fingers, horizon, stride)
-    low, high = torch.from_numpy(data.actions.min(0)), torch.from_numpy(data.actions.max(0))
-    return RandomActor(low, high, horizon, stride, gen)
-
-
 def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
              low_dim: bool = True, split: str = 'tune') -> dict[str, Any]:
     """Success over the first ``episodes`` start states of ``split`` (SPLIT_SEED0),
@@ -220,10 +124,8 @@ def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
 
 
 def done_runs() -> set[tuple]:
-    path = report.DOCS / f'{NAME}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
     return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
-             servo_omega(r)) for r in records}
+             r['servo_omega']) for r in records.load(NAME)}
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -253,7 +155,8 @@ def job_run_dir(args: argparse.Namespace, job: tuple, config: NFPConfig,
     if args.run_dir is None:
         return None
     task_name, count, seed, kind = job
-    name = f'{count}demos_seed{seed}_{config_hash(config)}_servo{omega:g}_{network_of(kind)}'
+    run = kinds.get(kind).run_name
+    name = f'{count}demos_seed{seed}_{config_hash(config)}_servo{omega:g}_{run}'
     return args.run_dir / task_name / name
 
 
@@ -262,6 +165,7 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
     """Train (or load the finished training of) and evaluate one (task, demos, seed,
     policy); the record to publish."""
     task_name, count, seed, kind = job
+    split = 'tune'  # the state tier has evaluated on the tuning split only, so far
     if len(demos) < count:
         record: dict[str, Any] = {'error': f'only {len(demos)} joint-space demos'}
     else:
@@ -269,8 +173,9 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
                             job_run_dir(args, job, config, task.omega))
         record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
-                  **evaluate(task, actor, args.episodes)}
+                  **evaluate(task, actor, args.episodes, split=split)}
     record.update(task=task_name, demos=count, seed=seed, policy=kind, steps=args.steps,
+                  split=split,
                   **recipe_fields(config), servo_omega=task.omega,
                   config_hash=config_hash(config),
                   machine=report.machine_info(torch.device('cpu')))
@@ -297,7 +202,7 @@ def run_all(args: argparse.Namespace) -> None:
 
 
 STATE_TITLE = ('# State tier: NF-P vs Diffusion Policy (generated by '
-               '`nf_policy_ros.bench.state_tier`)')
+               '`python -m benchmarks.state_tier`)')
 STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 joint positions + '
                "Meta-World's 39-D state; action = chunk of 8 joint targets, stride 4; NF-P "
                'best-of-128 vs DP DDIM-10 (1-D U-Net 64/128/256, DDIM steps placed as '
@@ -311,7 +216,7 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
 
 
 def render_page(records: list[dict[str, Any]]) -> str:
-    return tier_page.render_page(records, STATE_TITLE, STATE_SETUP, COLUMNS, (TASKS, 4))
+    return tier_page.render_page(records, STATE_TITLE, STATE_SETUP, kinds.STATE, (TASKS, 4))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--tasks', nargs='+', default=list(TASKS))
     parser.add_argument('--demos', nargs='+', type=int, default=[10, 50])
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'], choices=POLICIES,
-                        help='hold and random are floors that need no training')
+    parser.add_argument('--policies', nargs='+', default=kinds.references(),
+                        choices=kinds.keys(kinds.STATE),
+                        help='kinds of benchmarks/kinds.py; hold and random are floors that '
+                        'need no training')
     parser.add_argument('--steps', type=int, default=2000)
     parser.add_argument('--lr', type=float, default=1e-3)
     parser.add_argument('--ema-warmup', action=argparse.BooleanOptionalAction, default=True)

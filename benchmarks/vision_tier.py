@@ -6,11 +6,11 @@ and both trainings checkpoint in ``--run-dir`` and resume; ``--max-minutes`` sto
 cleanly (evaluation waits for a finished run).
 
     # this CPU, reduced budget, resumable:
-    OMP_NUM_THREADS=2 python -m nf_policy_ros.bench.vision_tier --tasks hammer assembly \
+    OMP_NUM_THREADS=2 python -m benchmarks.vision_tier --tasks hammer assembly \
         --demos 50 --steps 3000 --run-dir runs/vision_tier --max-minutes 60 --write-docs
     # the full protocol on a GPU machine: scripts/vision_tier_gpu.sh
     # does the trained policy use its camera? evaluate it blindfolded (no retraining):
-    python -m nf_policy_ros.bench.vision_tier --tasks hammer --policies nfp-camera-off \
+    python -m benchmarks.vision_tier --tasks hammer --policies nfp-camera-off \
         dp-camera-off nfp-camera-frozen dp-camera-frozen --write-docs
 
 Appends each finished (task, demos, seed, policy) run to docs/benchmarks/vision_tier.json
@@ -20,7 +20,6 @@ and renders vision_tier.md (same table layout as the state tier).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 import threading
 import time
@@ -28,16 +27,11 @@ from typing import Any
 
 import torch
 
-from nf_policy_ros.bench import report, state_tier, targets, tier_page
-from nf_policy_ros.bench.diffusion import DiffusionConfig
-from nf_policy_ros.bench.policies import CameraOverrideActor
-from nf_policy_ros.bench.state_tier import (
-    collect,
-    config_hash,
-    evaluate,
-    recipe_fields,
-    train_actor,
-)
+from benchmarks import kinds, records, report, state_tier, targets, tier_page
+from benchmarks.actors import train_actor
+from benchmarks.baselines.diffusion import DiffusionConfig
+from benchmarks.policies import CameraOverrideActor
+from benchmarks.state_tier import collect, config_hash, evaluate, recipe_fields
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.cache import load_dataset, write_dataset
 from nf_policy_ros.data.windows import WindowDataset
@@ -48,14 +42,6 @@ NAME = 'vision_tier'
 IMAGE = 84
 DP_SIZES = {'small': DiffusionConfig(channels=(64, 128, 256), time_dim=64),
             'published': DiffusionConfig()}
-# kind -> column; '<kind>-camera-off' / '-camera-frozen' evaluate the trained <kind> with
-# its camera blacked out / frozen on the first frame of an episode it is not evaluated on
-CAMERA_MODES = ('off', 'frozen')
-COLUMNS = {'nfp': 'NF-P',
-           **{kind: f'NF-P {name}' for kind, name in tier_page.NFP_ALTERNATIVES},
-           'dp': 'DP', **{kind: f'DP {name}' for kind, name in tier_page.DP_ALTERNATIVES},
-           **{f'{kind}-camera-{mode}': f'{label} camera {mode}' for mode in CAMERA_MODES
-              for kind, label in (('nfp', 'NF-P'), ('dp', 'DP'))}}
 FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluated
 
 
@@ -106,11 +92,11 @@ def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
     the key): task, demos, image px, trunk stride, steps, lr, split, placement scale."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in records:
-        if 'camera' in r:
-            key = (r['task'], r['demos'], r.get('image', IMAGE),
-                   (r.get('trunk_stride', 0), r['steps'], r.get('lr'),
-                    r.get('state_noise_std', 0.0), r.get('crop_fraction', 0.9)),
-                   r.get('split', 'tune'), r.get('object_range_scale', 1.0))
+        if r['camera'] is not None:
+            key = (r['task'], r['demos'], r['image'],
+                   (r['trunk_stride'], r['steps'], r['lr'], r['state_noise_std'],
+                    r['crop_fraction']),
+                   r['split'], r['object_range_scale'])
             groups.setdefault(key, []).append(r)
     return groups
 
@@ -125,15 +111,16 @@ def camera_lines(records: list[dict[str, Any]]) -> list[str]:
         place = '' if scale == 1.0 else f', placement x{scale:g}'
         place += f', state noise {noise:g}' if noise else ''
         place += f', crop {crop:g}' if crop != 0.9 else ''
-        for base, label in (('nfp', 'NF-P'), ('dp', 'DP')):
-            for mode in CAMERA_MODES:
-                d = targets.paired_difference(runs, task, f'{base}-camera-{mode}', base)
+        for base in kinds.camera_checked():
+            for mode in kinds.CAMERA_MODES:
+                d = targets.paired_difference(runs, task, kinds.camera_key(base, mode),
+                                              base.key)
                 if d is None:
                     continue
-                lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: {label} '
-                             f'camera on - {mode}: {d.text()} ({d.seeds} training seeds, '
-                             f'{d.episodes} start states; {d.verdict})')
-                if base == 'nfp' and mode == 'off' and split == 'test':
+                lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: '
+                             f'{base.column} camera on - {mode}: {d.text()} ({d.seeds} '
+                             f'training seeds, {d.episodes} start states; {d.verdict})')
+                if base.key == kinds.NFP and mode == 'off' and split == 'test':
                     tested.add(task)
                     if d.seeds >= targets.MIN_SEEDS and d.low * 100 >= LOOKS_MIN_POINTS:
                         passing.add(task)
@@ -157,7 +144,7 @@ def render_page(records: list[dict[str, Any]]) -> str:
 def render_tables(records: list[dict[str, Any]]) -> str:
     return tier_page.render_page(
         records, '# Vision tier: NF-P vs Diffusion Policy (generated by '
-        '`nf_policy_ros.bench.vision_tier`)',
+        '`python -m benchmarks.vision_tier`)',
         'Meta-World v3 under joint-position control; observation = one 84x84 camera '
         '(ResNet18) + 9 joint positions; action = chunk of 8 joint targets, stride 4; NF-P '
         'best-of-128 vs DP DDIM-10 (the other NF-P and DP columns: the same trained '
@@ -166,14 +153,12 @@ def render_tables(records: list[dict[str, Any]]) -> str:
         'evaluated with all-zero frames (out of distribution) / with the first frame of '
         f"seed {FROZEN_FRAME_SEED} every tick (a real scene, but not this episode's), joint "
         'state intact: the success a policy owes to what its camera sees is the difference',
-        COLUMNS, (('hammer', 'assembly'), 2))
+        kinds.VISION, (('hammer', 'assembly'), 2))
 
 
 def finished_runs() -> set[tuple]:
-    path = report.DOCS / f'{NAME}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
-             r.get('split', 'tune'), r.get('object_range_scale', 1.0)) for r in records}
+    return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'], r['split'],
+             r['object_range_scale']) for r in records.load(NAME)}
 
 
 def stop_after(minutes: float) -> threading.Event:
@@ -191,12 +176,11 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
     directory, every DP sampler the DP's."""
     config = run_config(args, seed)
-    trained, _, mode = kind.partition('-camera-')
-    network = state_tier.network_of(trained)
-    run_dir = (args.run_dir / task.config.task /
-               f'{len(demos)}demos_seed{seed}_{config_hash(config)}{range_tag(args)}_{network}')
+    trained, mode = kinds.split_camera(kind)
+    run_dir = (args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_'
+               f'{config_hash(config)}{range_tag(args)}_{trained.run_name}')
     start = time.perf_counter()
-    actor = train_actor(trained, config, WindowDataset(demos, config.actions), run_dir,
+    actor = train_actor(trained.key, config, WindowDataset(demos, config.actions), run_dir,
                         DP_SIZES[args.dp_size], args.device, stop)
     if stop.is_set():
         return {}
@@ -242,7 +226,7 @@ def run_all(args: argparse.Namespace) -> None:
                     record = {**result, 'task': task_name, 'demos': len(demos), 'seed': seed,
                               'policy': kind, 'steps': args.steps, 'config_hash': key[4],
                               **recipe_fields(run_config(args, seed)),
-                              'camera': kind.partition('-camera-')[2] or 'on',
+                              'camera': kinds.split_camera(kind)[1] or 'on',
                               'object_range_scale': args.object_range_scale,
                               'image': args.image, 'trunk_stride': args.trunk_stride,
                               'state_noise_std': args.state_noise,
@@ -259,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--tasks', nargs='+', default=['hammer', 'assembly'])
     parser.add_argument('--demos', nargs='+', type=int, default=[50])
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
-    parser.add_argument('--policies', nargs='+', default=['nfp', 'dp'], choices=list(COLUMNS),
+    parser.add_argument('--policies', nargs='+', default=kinds.references(),
+                        choices=kinds.keys(kinds.VISION),
                         help='"<policy>-camera-off" / "-camera-frozen" evaluates the '
                         'trained policy with a blacked-out / frozen camera')
     parser.add_argument('--steps', type=int, default=3000)

@@ -4,17 +4,15 @@
 
 Timings: warm-up calls excluded, ``perf_counter`` around each call, CUDA synchronized, and
 p50/p95 reported. Results: one JSON record per run appended to ``docs/benchmarks/<name>.json``
-with the machine, library versions, thread count and git SHA; the Markdown page beside it is
-regenerated from all records by the script, never edited by hand.
+(benchmarks.records: versioned) with the machine, library versions, thread count and git
+SHA; the Markdown page beside it is regenerated from all records by the script, never
+edited by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-import contextlib
+from collections.abc import Callable
 from datetime import datetime, timezone
-import fcntl
-import json
 import os
 from pathlib import Path
 import platform
@@ -25,9 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks import records
 from nf_policy_ros.core.checkpoint import git_sha
-
-DOCS = Path(__file__).resolve().parents[2] / 'docs' / 'benchmarks'
 
 
 def time_calls(fn: Callable[[], Any], repeats: int, warmup: int,
@@ -86,45 +83,24 @@ def matmul_peak_gflops(device: torch.device, size: int = 1024, repeats: int = 20
     return 2 * size ** 3 / (timing['p50_ms'] * 1e-3) / 1e9
 
 
-@contextlib.contextmanager
-def _results_lock(name: str) -> Iterator[None]:
-    """Serialise writers of docs/benchmarks/<name>.* (parallel benchmark workers)."""
-    DOCS.mkdir(parents=True, exist_ok=True)
-    with open(DOCS / f'.{name}.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-def _append(name: str, record: dict[str, Any]) -> list[dict[str, Any]]:
-    path = DOCS / f'{name}.json'
-    records = json.loads(path.read_text()) if path.exists() else []
-    records.append(record)
-    _write_atomic(path, json.dumps(records, indent=1) + '\n')
-    return records
-
-
 def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) -> None:
     """Print the page for ``record``; with ``write_docs`` also append it to
     docs/benchmarks/<name>.json and regenerate <name>.md from all records (under one lock,
-    so parallel workers never lose a record or leave a stale page)."""
+    so parallel workers never lose a record or leave a stale page). The file's older
+    records are rewritten in the current format (``records.migrate``)."""
+    record = records.stamp(record)
     print(render_page([record]))
     if write_docs:
-        with _results_lock(name):
-            records = _append(name, record)
-            _write_atomic(DOCS / f'{name}.md', render_page(records))
+        with records.locked(name):
+            every = [*records.load(name), record]
+            records.save(name, every)
+            records.write_text(records.DOCS / f'{name}.md', render_page(every))
 
 
 def rerender(name: str, render_page) -> None:
     """Regenerate docs/benchmarks/<name>.md from its JSON records (under the writers' lock)."""
-    with _results_lock(name):
-        records = json.loads((DOCS / f'{name}.json').read_text())
-        _write_atomic(DOCS / f'{name}.md', render_page(records))
+    with records.locked(name):
+        records.write_text(records.DOCS / f'{name}.md', render_page(records.load(name)))
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import threading
 
 import torch
 
-from nf_policy_ros.bench.diffusion import DiffusionConfig, DiffusionPolicy
+from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.schedule import stage_at

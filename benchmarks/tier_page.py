@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The success pages of the state and vision tiers, drawn from their records: one row per
 (task, demos, steps, recipe, config), one column per policy, then the head-to-head target
-per budget (bench.targets). No simulator or torch here: pages redraw in milliseconds."""
+per budget (benchmarks.targets); columns, studies and targets come from benchmarks.kinds.
+No simulator or torch here: pages redraw in milliseconds."""
 
 from __future__ import annotations
 
@@ -11,58 +12,32 @@ from typing import Any
 
 import numpy as np
 
-from nf_policy_ros.bench import report, targets
+from benchmarks import kinds, report, targets
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
-
-# The servo bandwidth [rad/s] of records written before records carried it (assembly moved
-# to 300 rad/s afterwards; every other task kept its value).
-SERVO_BEFORE_RECORDED = {'assembly': 200.0}
-
-
-def servo_omega(record: dict[str, Any]) -> float:
-    """The simulated robot's servo bandwidth a record was evaluated with [rad/s]."""
-    if 'servo_omega' in record:
-        return float(record['servo_omega'])
-    return SERVO_BEFORE_RECORDED.get(record['task'], TASK_OMEGA.get(record['task'],
-                                                                    DEFAULT_OMEGA))
 
 
 def training_label(record: dict[str, Any]) -> str:
-    """'lr 0.001, EMA warm-up' (records from before the EMA warm-up had a fixed decay)."""
-    ema = 'EMA warm-up' if record.get('ema_warmup', False) else 'EMA fixed 0.999'
-    return f"lr {record.get('lr', 1e-3):g}, {ema}"
+    """'lr 0.001, EMA warm-up' (or 'EMA fixed 0.999': a constant decay)."""
+    ema = 'EMA warm-up' if record['ema_warmup'] else 'EMA fixed 0.999'
+    return f"lr {record['lr']:g}, {ema}"
 
 
 def recipe_label(record: dict[str, Any]) -> str:
     """'lr 0.001, EMA warm-up, servo 300': the servo bandwidth [rad/s] is the simulated
     robot's, for both policies."""
-    return f'{training_label(record)}, servo {servo_omega(record):g}'
-
-
-# DP's alternative samplers, each compared with DDIM-10 on the same trained networks
-DP_ALTERNATIVES = (('dp-ddpm', 'DDPM-100'), ('dp-ddim-trailing', 'DDIM-10 trailing'),
-                   ('dp-ddim50', 'DDIM-50'), ('dp-ddim-eta1', 'DDIM-10 eta 1'))
-# NF-P's alternative samplers, each compared with best-of-128 on the same trained networks
-NFP_ALTERNATIVES = (('nfp-sample', 'sample std 1'), ('nfp-zero', 'zero latent'))
-# NF-P trained otherwise (its own network, best-of-128), each compared with NF-P on the same
-# data and seeds
-NFP_VARIANTS = (('nfp-noise', 'action noise 0.1'),)
-# base kind -> (policy label, base sampler label, alternatives (kind, sampler label))
-SAMPLER_STUDIES = {'dp': ('DP', 'DDIM-10', DP_ALTERNATIVES),
-                   'nfp': ('NF-P', 'best-of-128', NFP_ALTERNATIVES)}
+    return f"{training_label(record)}, servo {record['servo_omega']:g}"
 
 
 def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int) -> list[str]:
-    """The head-to-head target per budget (demos, steps, lr, EMA), against DP as compared
-    (DDIM-10) and, where measured, the same DP sampled by each of ``DP_ALTERNATIVES``; for
-    NF-P and, where measured, each of ``NFP_VARIANTS``; on finished runs at each task's
-    current servo bandwidth."""
+    """The head-to-head target per budget (demos, steps, lr, EMA) for each (mine, opponent)
+    of ``kinds.head_to_head`` both measured, on finished runs at each task's current servo
+    bandwidth."""
     budgets = current_budgets(records)
-    opponents = (('dp', 'DP'), *((kind, f'DP {name}') for kind, name in DP_ALTERNATIVES))
-    mines = (('nfp', 'NF-P'), *((kind, f'NF-P {name}') for kind, name in NFP_VARIANTS))
-    lines = [targets.head_to_head_line(label, runs, tasks, need, kind, name, mine)
-             for label, runs in sorted(budgets.items()) for mine in mines
-             for kind, name in opponents if targets.verdicts(runs, tasks, kind, mine[0])]
+    lines = [targets.head_to_head_line(label, runs, tasks, need, opponent.key, opponent.column,
+                                       (mine.key, mine.column))
+             for label, runs in sorted(budgets.items())
+             for mine, opponent in kinds.head_to_head()
+             if targets.verdicts(runs, tasks, opponent.key, mine.key)]
     return lines or ['- No budget with both NF-P and DP measured yet.']
 
 
@@ -71,46 +46,40 @@ def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
     2000 steps, lr 0.001, EMA warm-up')."""
     budgets: dict[str, list] = {}
     for r in records:
-        if 'successes' in r and servo_omega(r) == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
+        if 'successes' in r and r['servo_omega'] == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
             label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
             budgets.setdefault(label, []).append(r)
     return budgets
 
 
 def sampler_lines(records: list[dict[str, Any]]) -> list[str]:
-    """Per budget, policy and alternative sampler (``SAMPLER_STUDIES``): the policy's
-    success with its compared sampler and with the alternative, pooled over the trainings
-    (task, seed) sampled both ways. One training serves every sampler of a policy, so the
-    difference is the sampler's alone."""
-    studies = [(policy, (base, base_name), other, f'{policy} training')
-               for base, (policy, base_name, alternatives) in SAMPLER_STUDIES.items()
-               for other in alternatives]
-    studies += [('NF-P', ('nfp', SAMPLER_STUDIES['nfp'][1]), other, 'demos and seed')
-                for other in NFP_VARIANTS]
+    """Per budget and study of ``kinds.sampler_studies``: the policy's success with its
+    reference kind and with the other kind, pooled over the trainings (task, seed) run both
+    ways. One training serves every sampler of a policy, so there the difference is the
+    sampler's alone."""
     lines = []
     for label, runs in sorted(current_budgets(records).items()):
         by_kind = {(r['task'], r['seed'], r['policy']): r for r in runs}
-        for policy, base, other, same in studies:
+        for study in kinds.sampler_studies():
             both = sorted((task, seed) for task, seed, p in by_kind
-                          if p == other[0] and (task, seed, base[0]) in by_kind)
+                          if p == study.other.key and (task, seed, study.base.key) in by_kind)
             if both:
-                lines.append(_sampler_line(label, policy, base, other, both, by_kind, same))
+                lines.append(_sampler_line(label, study, both, by_kind))
     return lines
 
 
-def _sampler_line(label: str, policy: str, base: tuple[str, str], other: tuple[str, str],
-                  both: list[tuple[str, int]], by_kind: dict[tuple, dict[str, Any]],
-                  same: str) -> str:
+def _sampler_line(label: str, study: kinds.Study, both: list[tuple[str, int]],
+                  by_kind: dict[tuple, dict[str, Any]]) -> str:
     """'- budget: DP DDIM-10 12/40, CI .. vs DP DDPM-100 24/40, CI .. on the same 2 DP
-    trainings (hammer, lever-pull).' for the (task, seed) pairs ``both``; ``same`` names what
-    the two share ('DP training', or 'demos and seed' for NF-P trained otherwise)."""
+    trainings (hammer, lever-pull).' for the (task, seed) pairs ``both``."""
     pooled = [report.successes_with_interval(
-        sum(by_kind[(*t, kind)]['successes'] for t in both),
-        sum(by_kind[(*t, kind)]['episodes'] for t in both)) for kind, _ in (base, other)]
+        sum(by_kind[(*t, kind.key)]['successes'] for t in both),
+        sum(by_kind[(*t, kind.key)]['episodes'] for t in both))
+        for kind in (study.base, study.other)]
     tasks = ', '.join(dict.fromkeys(task for task, _ in both))
     plural = 's' if len(both) > 1 else ''
-    return (f'- {label}: {policy} {base[1]} {pooled[0]} vs {policy} {other[1]} {pooled[1]} on '
-            f'the same {len(both)} {same}{plural} ({tasks}).')
+    return (f'- {label}: {study.base.actor_name} {pooled[0]} vs {study.other.actor_name} '
+            f'{pooled[1]} on the same {len(both)} {study.same}{plural} ({tasks}).')
 
 
 def _cell(records: list[dict[str, Any]]) -> str:
@@ -123,18 +92,19 @@ def _cell(records: list[dict[str, Any]]) -> str:
     return f'{np.mean(rates):.0f} ± {np.std(rates):.0f} (n={len(rates)}; {pooled})'
 
 
-def render_page(records: list[dict[str, Any]], title: str, setup: str,
-                columns: dict[str, str], target: tuple[Sequence[str], int]) -> str:
-    """One row per (task, demos, steps, recipe, config), one column per policy in
-    ``columns`` (kind -> label, in order) that has a record; then the head-to-head target
-    (NF-P >= DP on at least ``target[1]`` of the tasks ``target[0]``) per budget."""
+def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str,
+                target: tuple[Sequence[str], int]) -> str:
+    """One row per (task, demos, steps, recipe, config), one column per kind of ``tier``
+    (``kinds.columns``, in order) that has a record; then the head-to-head target (NF-P
+    better than DP on at least ``target[1]`` of the tasks ``target[0]``) per budget."""
+    columns = kinds.columns(tier)
     groups: dict[tuple, dict[str, list]] = {}
     for r in records:
         # one row pools the training seeds (each seed has its own config hash)
         key = (r['task'], r['demos'], r['steps'], recipe_label(r))
         groups.setdefault(key, {}).setdefault(r['policy'], []).append(r)
-    kinds = [k for k in columns if any(r['policy'] == k for r in records)]
-    rows = [[task, demos, steps, recipe, *[_cell(by.get(k, [])) for k in kinds],
+    shown = [k for k in columns if any(r['policy'] == k for r in records)]
+    rows = [[task, demos, steps, recipe, *[_cell(by.get(k, [])) for k in shown],
              ', '.join(sorted({r['config_hash'] for runs in by.values() for r in runs}))]
             for (task, demos, steps, recipe), by in sorted(groups.items())]
     return '\n'.join([
@@ -145,7 +115,7 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str,
         'selection.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
         report.markdown_table(['task', 'demos', 'train steps', 'recipe',
-                               *[f'{columns[k]} success [%]' for k in kinds],
+                               *[f'{columns[k]} success [%]' for k in shown],
                                'configs (one per seed)'], rows),
         '',
         '## Targets, checked by this script\n',

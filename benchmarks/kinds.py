@@ -1,0 +1,231 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Every policy kind the benchmarks run, declared once.
+
+A kind is what a record's ``policy`` field names: a network (NF-P, the Diffusion Policy
+baseline, or a floor that needs no training), trained with the tier's recipe changed by
+``training``, and sampled one way. Kinds of one network without training changes share one
+training (their run directory is the network's); a kind with training changes trains its
+own. Each network has one reference kind, keyed by the network's name: the policy as
+compared, whose column is the policy's name.
+
+Everything else is derived here, so adding a kind is one entry in ``KINDS``: the table
+columns and CLI choices of each tier (``columns``, ``keys``), the vision tier's camera
+checks (``camera_columns``), the sampler studies (``sampler_studies``), the head-to-head
+targets (``head_to_head``) and the rows of the latency page (``timed``). No torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from nf_policy_ros.config import NFPConfig, SamplingConfig
+
+NFP, DP, FLOOR = 'nfp', 'dp', 'floor'
+NETWORKS = (NFP, DP, FLOOR)  # the order of the columns: NF-P's kinds, DP's, the floors
+POLICY_NAMES = {NFP: 'NF-P', DP: 'DP'}
+STATE, VISION = 'state', 'vision'
+# the vision tier's camera checks of a trained policy: its camera blacked out ('off') or
+# frozen on one frame of another episode ('frozen')
+CAMERA_MODES = ('off', 'frozen')
+CAMERA_SEPARATOR = '-camera-'
+
+
+@dataclass(frozen=True)
+class DPSampler:
+    """How Diffusion Policy denoises: ``scheduler`` 'ddim' or 'ddpm' over ``steps`` steps
+    placed 'leading' (Diffusion Policy's) or 'trailing'; DDIM noise ``eta`` (0 =
+    deterministic)."""
+
+    scheduler: str
+    steps: int
+    spacing: str = 'leading'
+    eta: float = 0.0
+
+
+@dataclass(frozen=True)
+class Kind:
+    """:param key: the records' and the CLI's name, e.g. 'dp-ddim-eta1'.
+    :param network: NFP, DP (the baseline) or FLOOR.
+    :param label: what follows the policy name in a column and an actor name
+        ('DDIM-10 eta 1' -> 'DP DDIM-10 eta 1'); a floor's column and name are its key.
+    :param sampler: SamplingConfig (NF-P), DPSampler (DP) or None (floor).
+    :param training: TrainConfig fields changed from the tier's recipe (a network of its own).
+    :param tiers: the tiers that run it (STATE, VISION).
+    :param camera_checks: the vision tier also evaluates it with its camera off / frozen.
+    :param timed: a row of the latency page (policy_latency)."""
+
+    key: str
+    network: str
+    label: str
+    sampler: SamplingConfig | DPSampler | None = None
+    training: Mapping[str, Any] = field(default_factory=dict)
+    tiers: tuple[str, ...] = (STATE, VISION)
+    camera_checks: bool = False
+    timed: bool = False
+
+    @property
+    def baseline(self) -> bool:
+        """A kind of the policy NF-P is compared against."""
+        return self.network == DP
+
+    @property
+    def reference(self) -> bool:
+        """The policy as compared: the network's own kind."""
+        return self.key == self.network
+
+    @property
+    def policy(self) -> str:
+        """'NF-P', 'DP', or a floor's key."""
+        return POLICY_NAMES.get(self.network, self.key)
+
+    @property
+    def column(self) -> str:
+        """The table column: 'NF-P', 'DP DDIM-10 eta 1', 'hold'."""
+        if self.reference or self.network == FLOOR:
+            return self.policy
+        return f'{self.policy} {self.label}'
+
+    @property
+    def actor_name(self) -> str:
+        """'NF-P best-of-128', 'DP DDIM-10 eta 1', 'hold'."""
+        return self.policy if self.network == FLOOR else f'{self.policy} {self.label}'
+
+    @property
+    def run_name(self) -> str:
+        """The training a kind evaluates: the network's for a sampler of it, the kind's own
+        for a kind trained otherwise (and for a floor, which trains nothing)."""
+        return self.key if self.training or self.network == FLOOR else self.network
+
+
+BEST_OF_128 = SamplingConfig(mode='best_of_n', num_candidates=128)
+
+KINDS: dict[str, Kind] = {kind.key: kind for kind in (
+    # NF-P as compared: the paper's best-of-128 at latent std 0.5 (mode-seeking)
+    Kind(NFP, NFP, 'best-of-128', BEST_OF_128, camera_checks=True, timed=True),
+    # the same NF-P network, sampled by its stochastic counterpart (one exact sample of the
+    # learned density) and its deterministic one (the latent's mode)
+    Kind('nfp-sample', NFP, 'sample std 1', SamplingConfig(mode='sample', latent_std=1.0),
+         timed=True),
+    Kind('nfp-zero', NFP, 'zero latent', SamplingConfig(mode='zero_latent'), timed=True),
+    # NF-P trained otherwise: what we tried where NF-P trails DP with 10 demos (one value,
+    # fixed before its results, on every task). Once a kind has records its settings stay
+    # as they are (a new setting is a new kind).
+    Kind('nfp-noise', NFP, 'action noise 0.1', BEST_OF_128, {'action_noise_std': 0.1},
+         tiers=(STATE,)),
+    # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading)
+    Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True),
+    # the same DP network sampled otherwise: how much of DP's result is its sampler's
+    Kind('dp-ddpm', DP, 'DDPM-100', DPSampler('ddpm', 100), timed=True),
+    Kind('dp-ddim-trailing', DP, 'DDIM-10 trailing', DPSampler('ddim', 10, 'trailing')),
+    Kind('dp-ddim50', DP, 'DDIM-50', DPSampler('ddim', 50)),
+    Kind('dp-ddim-eta1', DP, 'DDIM-10 eta 1', DPSampler('ddim', 10, eta=1.0), timed=True),
+    # floors (no label: the column is the key): the arm held still with the gripper open;
+    # each target uniform in the demonstrated range of its joint
+    Kind('hold', FLOOR, '', tiers=(STATE,)),
+    Kind('random', FLOOR, '', tiers=(STATE,)),
+)}
+
+
+def get(key: str) -> Kind:
+    """The kind ``key``; a ValueError naming the known ones otherwise."""
+    if key not in KINDS:
+        raise ValueError(f'policy={key!r}: expected one of {", ".join(KINDS)}')
+    return KINDS[key]
+
+
+def of_tier(tier: str) -> list[Kind]:
+    """The kinds ``tier`` runs, by network (``NETWORKS``), then in declaration order."""
+    return sorted((kind for kind in KINDS.values() if tier in kind.tiers),
+                  key=lambda kind: NETWORKS.index(kind.network))
+
+
+def keys(tier: str) -> list[str]:
+    """The ``--policies`` choices of ``tier`` (the vision tier's camera checks included)."""
+    return list(columns(tier))
+
+
+def references() -> list[str]:
+    """The reference kinds (the default ``--policies``): NF-P and DP as compared."""
+    return [kind.key for kind in KINDS.values() if kind.reference]
+
+
+def camera_key(kind: Kind, mode: str) -> str:
+    """'nfp-camera-off': ``kind`` evaluated with its camera ``mode``."""
+    return f'{kind.key}{CAMERA_SEPARATOR}{mode}'
+
+
+def split_camera(key: str) -> tuple[Kind, str]:
+    """'dp-camera-frozen' -> (the 'dp' kind, 'frozen'); 'dp' -> (the 'dp' kind, '')."""
+    trained, _, mode = key.partition(CAMERA_SEPARATOR)
+    if mode and mode not in CAMERA_MODES:
+        raise ValueError(f'policy={key!r}: camera mode {mode!r} is not one of '
+                         f'{", ".join(CAMERA_MODES)}')
+    return get(trained), mode
+
+
+def camera_checked() -> list[Kind]:
+    """The vision tier's kinds that are also evaluated with their camera off / frozen."""
+    return [kind for kind in of_tier(VISION) if kind.camera_checks]
+
+
+def camera_columns() -> dict[str, str]:
+    """'<kind>-camera-<mode>' -> 'NF-P camera off', every mode, then every kind with
+    camera checks."""
+    return {camera_key(kind, mode): f'{kind.column} camera {mode}' for mode in CAMERA_MODES
+            for kind in camera_checked()}
+
+
+def columns(tier: str) -> dict[str, str]:
+    """kind key -> column label of ``tier``'s table, in column order."""
+    out = {kind.key: kind.column for kind in of_tier(tier)}
+    return {**out, **camera_columns()} if tier == VISION else out
+
+
+def reference_of(kind: Kind) -> Kind:
+    """The reference kind of ``kind``'s network."""
+    return KINDS[kind.network]
+
+
+@dataclass(frozen=True)
+class Study:
+    """Two kinds of one policy on the same data and seeds that differ in one thing: the
+    sampler of one training, or (``other`` has training changes) the training."""
+
+    base: Kind
+    other: Kind
+
+    @property
+    def same(self) -> str:
+        """What the two share: 'DP training', or 'demos and seed'."""
+        return 'demos and seed' if self.other.training else f'{self.other.policy} training'
+
+
+def sampler_studies() -> list[Study]:
+    """Every trained kind but the references against its reference: first the baseline's
+    other samplers, then NF-P's, then the kinds trained otherwise."""
+    others = [kind for kind in KINDS.values()
+              if kind.network != FLOOR and not kind.reference]
+    others.sort(key=lambda kind: (bool(kind.training), not kind.baseline))
+    return [Study(reference_of(kind), kind) for kind in others]
+
+
+def head_to_head() -> list[tuple[Kind, Kind]]:
+    """(mine, opponent) pairs of the head-to-head targets: NF-P as compared and each NF-P
+    trained otherwise (sampled as compared), against every DP kind."""
+    mines = [kind for kind in KINDS.values() if kind.network == NFP
+             and (kind.reference or kind.training)]
+    opponents = [kind for kind in KINDS.values() if kind.baseline]
+    return [(mine, opponent) for mine in mines for opponent in opponents]
+
+
+def timed() -> list[Kind]:
+    """The kinds the latency page times, NF-P's first."""
+    return [kind for kind in KINDS.values() if kind.timed]
+
+
+def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:
+    """``config`` with ``kind``'s training changes."""
+    return replace(config, train=replace(config.train, **kind.training))

@@ -1,0 +1,195 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The benchmark records: docs/benchmarks/<page>.json, one JSON list per page, versioned.
+
+Every record carries ``"format"`` (``FORMAT`` when written by this code). ``load`` brings
+older records to the current format in one step (``migrate``), so page code reads every
+field it needs directly and never sees an old format; files written by runs that started
+before a format change are migrated as they are read. ``python -m benchmarks.records
+<page> ...`` rewrites files in the current format (``--all``: every page).
+
+Format 1 (no "format" field): the records before versioning. Format 2 fills what they
+left out with the values those runs used: the evaluation split (every evaluation before the
+test split existed ran on the tuning split, start states 10000+), the training recipe (lr
+1e-3; EMA with a fixed decay before ``ema_warmup`` was recorded), the servo bandwidth, the
+vision tier's image size, trunk stride, crop, state noise, placement scale and camera
+condition (None: a run of the earlier, blind encoder), the compile path of the latency
+pages, and the fields later added to confidence and latency rows (None: not measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+import contextlib
+import fcntl
+import json
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/...
+FORMAT = 2
+TUNE_SEED0 = 10_000  # the tuning split's first start state: every evaluation before format 2
+# [rad/s] the simulated servo of records from before records carried it (sim.task's
+# TASK_OMEGA then; assembly moved to 300 rad/s afterwards)
+SERVO_BEFORE_RECORDED = {'assembly': 200.0, 'basketball': 200.0, 'bin-picking': 200.0,
+                         'drawer-open': 100.0, 'hammer': 100.0, 'lever-pull': 300.0,
+                         'peg-insert-side': 300.0}
+# the vision tier's settings before records carried them
+VISION_BEFORE_RECORDED = {'image': 84, 'trunk_stride': 0, 'crop_fraction': 0.9,
+                          'state_noise_std': 0.0, 'object_range_scale': 1.0, 'camera': None}
+
+Record = dict[str, Any]
+
+
+def _servo(name: str, record: Record) -> float:
+    if record['task'] not in SERVO_BEFORE_RECORDED:
+        raise ValueError(f"{name}.json: record of task={record['task']!r} has no servo_omega "
+                         'and no servo is known for it before servos were recorded')
+    return SERVO_BEFORE_RECORDED[record['task']]
+
+
+def _closed_loop(name: str, record: Record) -> Record:
+    """The state tier's and the ablations' fields of format 2."""
+    out = {'split': 'tune', 'lr': 1e-3, 'ema_warmup': False}
+    if 'servo_omega' not in record:
+        out['servo_omega'] = _servo(name, record)
+    if 'successes' in record:
+        out['eval_seed0'] = TUNE_SEED0
+    return out
+
+
+def _vision(name: str, record: Record) -> Record:
+    return {'split': 'tune', 'eval_seed0': TUNE_SEED0, **VISION_BEFORE_RECORDED}
+
+
+def _sim_success(name: str, record: Record) -> Record:
+    return {'split': 'tune', 'eval_seed0': TUNE_SEED0}
+
+
+def _latency(name: str, record: Record) -> Record:
+    return {'compile': 'eager'}
+
+
+def _core(name: str, record: Record) -> Record:
+    """Per run: the compile path, training as a list (one dict before precisions), fp32."""
+    runs = []
+    for run in record['runs']:
+        training = run.get('training', [])
+        training = [training] if isinstance(training, dict) else training
+        runs.append({**run, 'compile': run.get('compile', 'eager'),
+                     'training': [{**t, 'precision': t.get('precision', 'fp32')}
+                                  for t in training]})
+    return {'runs': runs}
+
+
+def _node(name: str, record: Record) -> Record:
+    fill = {'compile': 'eager', 'num_candidates_end': None, 'degraded_ticks': None}
+    return {'runs': [_fill(run, fill) for run in record['runs']]}
+
+
+def _confidence(name: str, record: Record) -> Record:
+    fill = {'auroc_early': None, 'plans_success': None, 'plans_failure': None}
+    return {'traces_plotted': [], 'failure': [_fill(row, fill) for row in record['failure']]}
+
+
+def _fill(row: Record, defaults: Record) -> Record:
+    """``row`` with the ``defaults`` it lacks, after its own fields."""
+    return {**row, **{k: v for k, v in defaults.items() if k not in row}}
+
+
+# page -> the fields format 2 adds to a format-1 record of it (kept where the record has
+# them, except the nested lists these return whole)
+TO_FORMAT_2: dict[str, Callable[[str, Record], Record]] = {
+    'state_tier': _closed_loop, 'ablations': _closed_loop, 'vision_tier': _vision,
+    'sim_success': _sim_success, 'policy_latency': _latency, 'core': _core, 'node': _node,
+    'confidence_auroc': _confidence}
+NESTED = ('runs', 'failure')
+
+
+def _to_format_2(name: str, record: Record) -> Record:
+    added = TO_FORMAT_2.get(name, lambda *_: {})(name, record)
+    return {**_fill(record, added), **{k: v for k, v in added.items() if k in NESTED}}
+
+
+# format n -> n + 1. A change of what a record holds: FORMAT + 1 and a step here that fills
+# the new fields of older records with the values their runs used.
+UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2}
+
+
+def migrate(name: str, record: Record) -> Record:
+    """``record`` of docs/benchmarks/<name>.json in format ``FORMAT``: the record itself when
+    it is current, else a new dict with the record's fields in their order, ``format``
+    first and the added fields last."""
+    version = record.get('format', 1)
+    if version == FORMAT:
+        return record
+    if version not in UPGRADES:
+        raise ValueError(f'{name}.json: record format={version!r}: expected 1 to {FORMAT} '
+                         '(written by newer code?)')
+    out = {'format': FORMAT, **record}
+    for step in range(version, FORMAT):
+        out = UPGRADES[step](name, out)
+    out['format'] = FORMAT
+    return out
+
+
+def stamp(record: Record) -> Record:
+    """A record written now: ``format`` first."""
+    return {'format': FORMAT, **record}
+
+
+def load(name: str) -> list[Record]:
+    """The records of docs/benchmarks/<name>.json in the current format ([] without any)."""
+    path = DOCS / f'{name}.json'
+    return [migrate(name, r) for r in json.loads(path.read_text())] if path.exists() else []
+
+
+@contextlib.contextmanager
+def locked(name: str) -> Iterator[None]:
+    """Serialise writers of docs/benchmarks/<name>.* (parallel benchmark workers)."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    with open(DOCS / f'.{name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace ``path`` atomically (a reader never sees half a file)."""
+    tmp = path.with_name(path.name + '.tmp')
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def save(name: str, records: list[Record]) -> None:
+    """Write docs/benchmarks/<name>.json (call under ``locked(name)``)."""
+    write_text(DOCS / f'{name}.json', json.dumps(records, indent=1) + '\n')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description='Rewrite docs/benchmarks/<page>.json in the current record format.')
+    parser.add_argument('pages', nargs='*', help='page names (<page>.json)')
+    parser.add_argument('--all', action='store_true', help='every page in docs/benchmarks')
+    args = parser.parse_args(argv)
+    pages = sorted(p.stem for p in DOCS.glob('*.json')) if args.all else args.pages
+    missing = [p for p in pages if not (DOCS / f'{p}.json').exists()]
+    if missing or not pages:
+        parser.error(f'pages={missing or pages}: expected pages with a '
+                     f'{DOCS}/<page>.json file')
+    with contextlib.ExitStack() as stack:
+        for name in pages:
+            stack.enter_context(locked(name))
+        try:  # all or nothing: a record that cannot be migrated stops before any write
+            migrated = {name: load(name) for name in pages}
+        except ValueError as error:
+            parser.error(str(error))
+        for name, records in migrated.items():
+            save(name, records)
+            print(f'{DOCS / name}.json: {len(records)} records in format {FORMAT}',
+                  flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
