@@ -47,6 +47,15 @@ TINY_TRAINING = {'my_train.yaml': {
 BLOCK_TIMEOUT_S = 180
 
 
+def settings(params: dict) -> dict:
+    """The config sections of a params file (inside ``node: {ros__parameters: ...}``)."""
+    if len(params) == 1:
+        (inner,) = params.values()
+        if isinstance(inner, dict) and 'ros__parameters' in inner:
+            return inner['ros__parameters']
+    return params
+
+
 def merged(base: dict, extra: dict) -> dict:
     """``base`` with ``extra``'s keys set, nested mappings merged."""
     out = dict(base)
@@ -169,7 +178,10 @@ class GuideRun:
         path = self.workdir / name
         path.write_text(text)
         if name in TINY_TRAINING:
-            path.write_text(yaml.safe_dump(merged(yaml.safe_load(text), TINY_TRAINING[name])))
+            params = yaml.safe_load(text)
+            sections = settings(params)
+            sections.update(merged(sections, TINY_TRAINING[name]))
+            path.write_text(yaml.safe_dump(params))
 
     def run_to_completion(self, block: Block) -> None:
         done = subprocess.run(['bash', '-e', '-u', '-o', 'pipefail', '-c', block.text],
@@ -241,14 +253,14 @@ def test_the_guide_runs_as_written_from_demos_to_a_trajectory(tmp_path):
         for block in blocks:
             run.run(block)
             if robot is None and (tmp_path / 'my_train.yaml').exists():
-                joints = yaml.safe_load((tmp_path / 'my_train.yaml').read_text())
-                robot = PlayedRobot(list(joints['data']['joint_names']))
+                config = settings(yaml.safe_load((tmp_path / 'my_train.yaml').read_text()))
+                robot = PlayedRobot(list(config['data']['joint_names']))
         assert robot is not None and run.background, 'the guide starts no node'
         wait_for(lambda: len(robot.plans()) >= 2, 60,
                  'JointTrajectory plans from the node the guide started and armed\n'
                  + run.log())
         policy = yaml.safe_load((tmp_path / 'my_policy.yaml').read_text())
-        safety = policy['/**/nf_policy']['ros__parameters']['safety']
+        safety = settings(policy)['safety']
         for plan in robot.plans():
             assert list(plan.joint_names) == robot.joints
             for point in plan.points:
