@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / 'requirements'
 PACKAGE = 'nf_policy_ros'
 SIMULATOR_PACKAGES = ('nf_policy_ros.sim', 'nf_policy_ros.bench')  # requirements/sim.txt
+BENCHMARKS = 'benchmarks'  # benchmark scripts outside the package, where they live there
 ROBOT_FILES = ('robot.txt', 'ros.txt')
 EVERYTHING = 'dev.txt'  # what scripts/setup.sh installs
 # rosdep keys of the Python packages the robot modules import, as in ros/rosdistro
@@ -167,15 +168,20 @@ def module_imports(module: str, path: Path) -> list[Import]:
     return found
 
 
-@cache
-def package_modules() -> dict[str, tuple[Import, ...]]:
-    """Every module of the package (dotted name) -> its imports."""
+def walk(folder: str) -> dict[str, tuple[Import, ...]]:
+    """Every module under ROOT/``folder`` (dotted name) -> its imports."""
     modules = {}
-    for path in sorted((ROOT / PACKAGE).rglob('*.py')):
+    for path in sorted((ROOT / folder).rglob('*.py')):
         parts = path.relative_to(ROOT).with_suffix('').parts
         name = '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
         modules[name] = tuple(module_imports(name, path))
     return modules
+
+
+@cache
+def package_modules() -> dict[str, tuple[Import, ...]]:
+    """Every module of the installed package -> its imports."""
+    return walk(PACKAGE)
 
 
 def _within(name: str, modules: set[str]) -> bool:
@@ -203,7 +209,7 @@ def robot_modules() -> list[str]:
 
 
 def third_party(imports) -> list[Import]:
-    return [i for i in imports if i.top and i.top != PACKAGE and i.top != '__future__'
+    return [i for i in imports if i.top and i.top not in (PACKAGE, BENCHMARKS, '__future__')
             and i.top not in sys.stdlib_module_names]
 
 
@@ -248,9 +254,10 @@ def test_the_robot_files_pull_no_simulator_package():
     assert {'mujoco', 'gymnasium'} & closure('sim.txt'), 'sim.txt no longer pulls MuJoCo?'
 
 
-def test_every_import_of_the_package_has_a_requirement():
+def test_every_import_of_the_package_and_the_benchmarks_has_a_requirement():
     everything = closure(EVERYTHING)
-    problems = [p for module, imports in package_modules().items()
+    scripts = walk(BENCHMARKS) if (ROOT / BENCHMARKS).is_dir() else {}
+    problems = [p for module, imports in {**package_modules(), **scripts}.items()
                 for p in unsatisfied(module, imports, everything)]
     assert not problems, 'imports no requirement file provides:\n' + '\n'.join(problems)
 
