@@ -3,8 +3,12 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # One-command setup on a fresh Debian 12 machine without ROS: Debian packages for off-screen
-# rendering, a hidden venv (.venv/) with the pinned requirements, and a colcon build of this
-# package. Re-running when nothing changed takes seconds (stamps skip finished steps).
+# rendering, a hidden venv (.venv/) with everything pinned in requirements/ (robot run time,
+# ROS 2 wheels, simulator and benchmarks, test tools), and a colcon build of this package.
+# Re-running when nothing changed takes seconds (stamps skip finished steps).
+#
+# NF_POLICY_PROFILE=robot: a robot computer's venv instead: requirements/robot.txt and
+# requirements/ros.txt only (no simulator, benchmarks or test tools, no Debian packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +18,13 @@ PYTHON=${PYTHON:-python3}
 APT_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libosmesa6)
 
 log() { printf '[setup] %s\n' "$*"; }
+
+PROFILE=${NF_POLICY_PROFILE:-dev}
+case "$PROFILE" in
+  dev) REQUIREMENTS=(requirements/dev.txt) ;;
+  robot) REQUIREMENTS=(requirements/robot.txt requirements/ros.txt) ;;
+  *) log "NF_POLICY_PROFILE=$PROFILE: expected dev (everything) or robot"; exit 2 ;;
+esac
 
 install_debian_packages() {
   local missing=()
@@ -31,13 +42,20 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# requirements/dev.txt includes robot.txt, ros.txt and sim.txt: the stamp covers the profile
+# and every file under requirements/ (names and contents), so a change to any reinstalls.
+requirements_digest() {
+  { echo "profile $PROFILE"; sha256sum requirements/*.txt; } | sha256sum | cut -d' ' -f1
+}
+
 install_python_packages() {
   local stamp="$VENV/.requirements.sha256"
-  local want; want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  local want; want=$(requirements_digest)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
-  log 'installing pinned requirements (first run: a few minutes)'
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
+  local args=(); for file in "${REQUIREMENTS[@]}"; do args+=(-r "$file"); done
+  log "installing pinned ${REQUIREMENTS[*]} (first run: a few minutes)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
   echo "$want" > "$stamp"
 }
 
@@ -50,7 +68,7 @@ colcon_build() {
     >"$COLCON_LOG" 2>&1 || { cat "$COLCON_LOG"; exit 1; }
 }
 
-install_debian_packages
+if [ "$PROFILE" = dev ]; then install_debian_packages; fi  # the simulator's rendering
 install_python_packages
 colcon_build
 log "done: source scripts/env.sh to use the package"

@@ -59,29 +59,101 @@ def write_dataset(out_dir: Path, episodes: list[Episode], meta: dict[str, Any],
     (out_dir / META).write_text(json.dumps(full, indent=1) + '\n')
 
 
-def read_meta(data_dir: Path) -> dict[str, Any]:
+WRITTEN_BY = 'as bag_to_dataset writes it (convert the bags again)'
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# meta.json fields training reads: (check, what is expected)
+META_FIELDS: dict[str, tuple[Any, str]] = {
+    'fps': (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+            'a number > 0 [Hz]'),
+    'joint_names': (lambda v: _is_names(v) and len(v) > 0, 'a non-empty list of names'),
+    'camera_topics': (_is_names, 'a list of topic names'),
+    'image_size': (lambda v: isinstance(v, list) and len(v) == 2 and all(
+        isinstance(n, int) and n > 0 for n in v), '[height, width] in pixels'),
+    'episodes': (_is_names, 'a list of episode names'),
+    'bags': (lambda v: isinstance(v, list) and all(
+        isinstance(b, dict) and 'path' in b and 'sha256' in b for b in v),
+        'a list of {path, sha256, ...}'),
+}
+TRAINING_FIELDS = tuple(META_FIELDS)  # what tools/train.py reads
+
+
+def read_meta(data_dir: Path, required: tuple[str, ...] = ('episodes',)) -> dict[str, Any]:
+    """meta.json of a dataset directory, checked: the format, the ``required`` fields, and
+    the type of every field of META_FIELDS it has. Missing, unreadable or malformed: a
+    DatasetError, one line naming the file, the field and what is expected."""
     path = data_dir / META
     if not path.exists():
         raise DatasetError(f'{str(data_dir)!r} has no {META}: expected a directory written '
                            'by bag_to_dataset')
-    meta = json.loads(path.read_text())
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError(f'{str(path)!r} cannot be read ({" ".join(str(exc).split())}): '
+                           f'expected JSON, {WRITTEN_BY}') from exc
+    if not isinstance(meta, dict):
+        raise DatasetError(f'{str(path)!r}: top level is a {type(meta).__name__}: expected a '
+                           'JSON object')
     if meta.get('format') != FORMAT or meta.get('format_version') != FORMAT_VERSION:
         raise DatasetError(f'{str(path)!r}: format {meta.get("format")!r} version '
                            f'{meta.get("format_version")!r}; expected {FORMAT} {FORMAT_VERSION}')
+    for name, (check, expected) in META_FIELDS.items():
+        if name not in meta and name in required:
+            raise DatasetError(f'{str(path)!r} has no field {name!r}: expected {expected}')
+        if name in meta and not check(meta[name]):
+            raise DatasetError(f'{str(path)!r}: field {name!r} is {meta[name]!r}: expected '
+                               f'{expected}')
     return meta
 
 
-def load_dataset(data_dir: str | Path) -> tuple[list[Episode], dict[str, Any]]:
-    """All episodes and the meta of a dataset directory."""
-    data_dir = Path(data_dir)
-    meta = read_meta(data_dir)
-    episodes = []
-    for i, name in enumerate(meta['episodes']):
-        path = data_dir / 'episodes' / f'{i:06d}.npz'
-        if not path.exists():
-            raise DatasetError(f'{str(path)!r} is missing: the dataset is incomplete')
+def _expected_shapes(meta: dict[str, Any], length: int) -> dict[str, tuple]:
+    """Shapes of an episode's arrays as far as ``meta`` says (None = any size)."""
+    height, width = meta.get('image_size', (None, None))
+    cameras = len(meta['camera_topics']) if 'camera_topics' in meta else None
+    joints = len(meta['joint_names']) if 'joint_names' in meta else None
+    return {'images': (length, cameras, 3, height, width), 'state': (length, joints),
+            'actions': (length, joints)}
+
+
+def read_episode(path: Path, name: str, meta: dict[str, Any]) -> Episode:
+    """One episode file, checked against ``meta``: images (L, N_c, 3, H, W) uint8, state and
+    actions (L, D), with N_c cameras, (H, W) = image_size and D joints where meta has them."""
+    if not path.exists():
+        raise DatasetError(f'{str(path)!r} is missing: the dataset is incomplete; expected '
+                           f'every episode {META} lists, {WRITTEN_BY}')
+    try:
         with np.load(path) as data:
-            episodes.append(Episode(data['images'], data['state'], data['actions'], name))
+            arrays = {key: data[key] for key in ('images', 'state', 'actions')}
+    except Exception as exc:  # zipfile, EOF, pickle and key errors all mean a broken file
+        raise DatasetError(f'{str(path)!r} cannot be read ({type(exc).__name__}: '
+                           f'{" ".join(str(exc).split())}): expected an .npz with images, '
+                           f'state and actions, {WRITTEN_BY}') from exc
+    for key, shape in _expected_shapes(meta, len(arrays['state'])).items():
+        have = arrays[key].shape
+        if len(have) != len(shape) or any(w is not None and h != w for h, w in zip(have,
+                                                                                  shape)):
+            wanted = '(' + ', '.join('any' if w is None else str(w) for w in shape) + ')'
+            raise DatasetError(f'{str(path)!r}: {key} has shape {have}: expected {wanted} '
+                               f'(episode length; cameras, image_size, joints of {META})')
+    if arrays['images'].dtype != np.uint8:
+        raise DatasetError(f'{str(path)!r}: images are {arrays["images"].dtype}: expected '
+                           'uint8')
+    return Episode(arrays['images'], arrays['state'], arrays['actions'], name)
+
+
+def load_dataset(data_dir: str | Path, required: tuple[str, ...] = ('episodes',)
+                 ) -> tuple[list[Episode], dict[str, Any]]:
+    """All episodes and the meta of a dataset directory (``required``: meta fields that
+    must be there, TRAINING_FIELDS for training). A missing or corrupt part is a
+    DatasetError naming the file and what was expected."""
+    data_dir = Path(data_dir)
+    meta = read_meta(data_dir, required)
+    episodes = [read_episode(data_dir / 'episodes' / f'{i:06d}.npz', name, meta)
+                for i, name in enumerate(meta['episodes'])]
     return episodes, meta
 
 

@@ -88,3 +88,54 @@ def moving_robot(seconds: float, camera_hz: float, joint_hz: float, joints: tupl
         values = [np.sin(s + phase + i) for i in range(len(joints))]
         messages.append(('/joint_states', t, joint_state(t, joints[::-1], values[::-1])))
     return messages
+
+
+def marker(text: str):
+    """std_msgs/String, as an episode marker (``data.episode_split: topic``)."""
+    return TYPES['std_msgs/msg/String'](data=text)
+
+
+def arm_pose(seconds: float, num_joints: int, phase: float) -> np.ndarray:
+    """(D,) joint positions [rad] of a synthetic arm ``seconds`` into a demonstration."""
+    return np.array([0.5 * np.sin(0.8 * seconds + phase + 0.7 * i) for i in range(num_joints)])
+
+
+def camera_view(pose: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) uint8 picture of ``pose``: a bright square whose place follows the first
+    two joints, on a gray background (so the image carries the state, as a camera would)."""
+    height, width = shape
+    pixels = np.full((height, width, 3), 60, np.uint8)
+    side = max(2, min(height, width) // 4)
+    x = int((0.5 + 0.4 * np.tanh(pose[0])) * (width - side))
+    y = int((0.5 + 0.4 * np.tanh(pose[min(1, len(pose) - 1)])) * (height - side))
+    pixels[y:y + side, x:x + side] = (230, 200, 40)
+    return pixels
+
+
+def robot_demo(joints: tuple[str, ...], camera_topics: tuple[str, ...], joint_topic: str,
+               seconds: float, start_ns: int, phase: float = 0.0, action_topic: str = '',
+               image_shape: tuple[int, int] = (48, 64), camera_hz: float = 15.0,
+               joint_hz: float = 50.0):
+    """(topic, receive time [ns], message) of one demonstration shaped like a robot's
+    recording: JointState on ``joint_topic`` at ``joint_hz``, each camera at ``camera_hz``
+    (sensor_msgs/CompressedImage as jpeg for a topic ending in /compressed, else rgb8
+    sensor_msgs/Image), and, with ``action_topic``, the commanded positions 0.1 s ahead
+    (a leader arm's JointState)."""
+    messages = []
+    for k in range(int(seconds * joint_hz)):
+        s = k / joint_hz
+        t = start_ns + int(s * 1e9)
+        messages.append((joint_topic, t, joint_state(t, joints, arm_pose(s, len(joints),
+                                                                         phase))))
+        if action_topic:
+            ahead = arm_pose(s + 0.1, len(joints), phase)
+            messages.append((action_topic, t + 500, joint_state(t + 500, joints, ahead)))
+    for k in range(int(seconds * camera_hz)):
+        s = k / camera_hz
+        t = start_ns + int(s * 1e9) + 2000
+        pixels = camera_view(arm_pose(s, len(joints), phase), image_shape)
+        for topic in camera_topics:
+            msg = (compressed_image(t, pixels, 'jpeg') if topic.endswith('/compressed')
+                   else image(t, pixels))
+            messages.append((topic, t, msg))
+    return messages

@@ -31,6 +31,17 @@ POLICY_INTERFACE = """\
 | pub | `/diagnostics` | diagnostic_msgs/DiagnosticArray | reliable, depth 10 | 1 Hz: state, armed, device, warm-up, input ages (`age_s.*`), plan rate, p50/p95 of `inference` (conversion + model), `model` and `overhead` (tick to publish minus model) [ms], counts (plans, overruns, stale ticks, malformed inputs, holds, gate) |
 | srv | `~/enable_output` | std_srvs/SetBool | | arm (true) or disarm (false, publishes a hold) the trajectory output |
 | srv | `~/reset` | std_srvs/Trigger | | reopen the confidence gate, clear counters and hold state (between episodes) |
+| srv | `~/change_state` | lifecycle_msgs/ChangeState | | lifecycle transition: configure (validate parameters, load the checkpoint), activate (hold, then plans), deactivate (hold, then silence), cleanup (free the model), shutdown; what `ros2 lifecycle set` and `policy_ctl` call |
+| srv | `~/get_state` | lifecycle_msgs/GetState | | lifecycle state: unconfigured, inactive, active or finalized |
+| srv | `~/get_available_states` | lifecycle_msgs/GetAvailableStates | | every state of the lifecycle state machine |
+| srv | `~/get_available_transitions` | lifecycle_msgs/GetAvailableTransitions | | the transitions allowed from the current state |
+| srv | `~/get_transition_graph` | lifecycle_msgs/GetAvailableTransitions | | every transition of the state machine |
+| pub | `~/transition_event` | lifecycle_msgs/TransitionEvent | reliable, volatile (rcl's default) | one message per transition: the transition, start and goal state |
+
+Plus the parameter services every node has (`~/get_parameters`, `~/set_parameters`,
+`~/describe_parameters`, ...), `/rosout` and `/parameter_events`. The lifecycle services and
+`~/transition_event` come from rclpy's LifecycleNode, as launch_ros, nav2's lifecycle manager
+and `ros2 lifecycle` expect.
 
 Rules: no plan while disarmed, while any input is older than its max age, or while the
 `hold` gate is closed. A stale input for `safety.hold_after_s` publishes one hold at the last

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.data.cache import META, DatasetError, load_dataset, split_episodes
+from nf_policy_ros.data.cache import TRAINING_FIELDS, DatasetError, load_dataset, split_episodes
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.tools.cli import CliError, StopOnSignal, check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
@@ -81,11 +80,7 @@ class Prepared(NamedTuple):
 def prepare(config: NFPConfig, dataset: str | Path) -> Prepared:
     """Load the dataset, fit the config to it and split it by episode."""
     dataset = Path(dataset)
-    try:
-        episodes, meta = load_dataset(dataset)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f'{str(dataset / META)!r} is not valid JSON ({exc}): expected the '
-                           f'{META} bag_to_dataset writes') from exc
+    episodes, meta = load_dataset(dataset, required=TRAINING_FIELDS)
     config = fit_config_to_dataset(config, meta)
     train_eps, val_eps = split_episodes(episodes, config.train.val_fraction, config.train.seed)
     train_set = WindowDataset(train_eps, config.actions)
