@@ -10,8 +10,8 @@ ends in ``/compressed`` is subscribed as sensor_msgs/CompressedImage, any other 
 sensor_msgs/Image; both are decoded by data/convert.py's ``camera_frame``, as in training.
 A control timer checks that the inputs are fresh and hands a snapshot to the inference worker
 (never waiting for it); the worker publishes the plan (one JointTrajectory per controller
-group, joints by robot name: nodes/routing.py), ``~/confidence``, ``~/log_likelihood`` and
-``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz).
+group, joints by robot name: node_config/routing.py), ``~/confidence``, ``~/log_likelihood``
+and ``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz).
 
 A managed (lifecycle) node: configure validates the parameters and loads the checkpoint
 (failure: the reason is logged, the node stays unconfigured), activate starts the control
@@ -46,20 +46,25 @@ from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
 from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
-from nf_policy_ros.nodes import messages, outputs
-from nf_policy_ros.nodes.budget import CandidateGovernor
-from nf_policy_ros.nodes.configure import ConfigureError, Setup, configure_policy
-from nf_policy_ros.nodes.inference import Inference, InferenceWorker, MalformedInputError, Snapshot
-from nf_policy_ros.nodes.params import declare_config, read_config, watch_config
-from nf_policy_ros.nodes.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
-from nf_policy_ros.nodes.policy_config import (
+from nf_policy_ros.node_config.policy import (
     PARAMETER_RANGES,
     READ_ONLY_PARAMETERS,
     PolicyNodeConfig,
     is_compressed_topic,
 )
-from nf_policy_ros.nodes.spin import spin_node
-from nf_policy_ros.nodes.stats import RollingStats
+from nf_policy_ros.nodes.common.params import declare_config, read_config, watch_config
+from nf_policy_ros.nodes.common.spin import spin_node
+from nf_policy_ros.nodes.policy import messages, outputs
+from nf_policy_ros.nodes.policy.budget import CandidateGovernor
+from nf_policy_ros.nodes.policy.configure import ConfigureError, Setup, configure_policy
+from nf_policy_ros.nodes.policy.inference import (
+    Inference,
+    InferenceWorker,
+    MalformedInputError,
+    Snapshot,
+)
+from nf_policy_ros.nodes.policy.plan import ConfidenceGate, Plan, hold_plan, make_plan, sample_plan
+from nf_policy_ros.nodes.policy.stats import RollingStats
 
 NODE_NAME = 'nf_policy'
 HOLD_TIME_S = 0.1

@@ -11,8 +11,8 @@ from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from visualization_msgs.msg import Marker
 
-from nf_policy_ros.nodes.plan import Plan
-from nf_policy_ros.nodes.routing import Route
+from nf_policy_ros.node_config.routing import Route
+from nf_policy_ros.nodes.policy.plan import Plan
 
 
 def duration(seconds: float) -> Duration:
