@@ -9,15 +9,15 @@ from setuptools import find_packages, setup
 PACKAGE = 'nf_policy_ros'
 
 CONSOLE_SCRIPTS = [
-    'policy_node = nf_policy_ros.nodes.policy_node:main',
-    'train_node = nf_policy_ros.nodes.train_node:main',
+    'policy_node = nf_policy_ros.nodes.policy.node:main',
+    'train_node = nf_policy_ros.nodes.training.train_node:main',
     'bag_to_dataset = nf_policy_ros.tools.bag_to_dataset:main',
     'train = nf_policy_ros.tools.train:main',
-    'sim_robot_node = nf_policy_ros.nodes.sim_robot_node:main',
-    'demo_recorder = nf_policy_ros.nodes.demo_recorder:main',
-    'collect_demos = nf_policy_ros.nodes.collect_demos:main',
-    'evaluate = nf_policy_ros.nodes.evaluate:main',
-    'policy_ctl = nf_policy_ros.nodes.client:main',
+    'sim_robot_node = nf_policy_ros.nodes.sim.robot_node:main',
+    'demo_recorder = nf_policy_ros.nodes.recording.demo_recorder:main',
+    'collect_demos = nf_policy_ros.nodes.sim.collect_demos:main',
+    'evaluate = nf_policy_ros.nodes.sim.evaluate:main',
+    'policy_ctl = nf_policy_ros.nodes.clients.policy_ctl:main',
 ]
 
 setup(

@@ -91,7 +91,7 @@ def records_from_docs() -> list[dict[str, Any]]:
 
 
 def eval_record(path: Path) -> dict[str, Any]:
-    """A `make demo` evaluation (nodes/evaluate.py JSON) as a closed-loop record."""
+    """A `make demo` evaluation (nodes/sim/evaluate.py JSON) as a closed-loop record."""
     episodes = json.loads(path.read_text())['episodes']
     return {'label': str(path.parent.name),
             'episode_success': [bool(e['success']) for e in episodes],

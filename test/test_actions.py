@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nf_policy_ros.config import ActionConfig
-from nf_policy_ros.core.actions import (
+from nf_policy_ros.chunks import (
     time_from_start,
     window_indices,
     window_offsets,
     window_starts,
 )
+from nf_policy_ros.config import ActionConfig
 from nf_policy_ros.data.windows import Episode, WindowDataset
 
 # Episode of 10 steps, horizon 3, stride 4: the chunk at t is a(t), a(t+4), a(t+8).

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from nf_policy_ros.nodes.budget import RECOVER_AFTER_TICKS, CandidateGovernor
+from nf_policy_ros.nodes.policy.budget import RECOVER_AFTER_TICKS, CandidateGovernor
 
 
 def test_halves_on_a_late_tick_down_to_the_floor():

@@ -1,19 +1,19 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""From a predicted chunk to what the robot is told (nodes/plan.py, no ROS)."""
+"""From a predicted chunk to what the robot is told (nodes/policy/plan.py, no ROS)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nf_policy_ros.nodes.plan import (
+from nf_policy_ros.node_config.policy import SafetyConfig
+from nf_policy_ros.nodes.policy.plan import (
     ConfidenceGate,
     hold_plan,
     make_plan,
     sample_plan,
 )
-from nf_policy_ros.nodes.policy_config import SafetyConfig
 
 TIMES = np.array([0.1, 0.5, 0.9])
 CHUNK = np.array([[1.0, 0.0], [2.0, -1.0], [4.0, -1.0]])

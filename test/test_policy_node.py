@@ -24,7 +24,7 @@ from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
 import yaml
 
-from nf_policy_ros.nodes.policy_config import is_compressed_topic
+from nf_policy_ros.node_config.policy import is_compressed_topic
 
 
 @pytest.fixture(scope='module')

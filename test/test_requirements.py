@@ -4,7 +4,7 @@
 
 A robot install is requirements/robot.txt + requirements/ros.txt (the ROS 2 wheels stand in
 for /opt/ros). Every module of the package is walked (none is listed by hand); the modules
-that need the simulator are nf_policy_ros.sim, nf_policy_ros.bench and whatever imports them
+that need the simulator are nf_policy_ros.sim and whatever imports them
 when it is imported (e.g. sim_robot_node). Every other module, the robot modules, must
 import with only the robot requirements installed: checked on the source (AST) and by
 importing each one in a fresh interpreter where every other distribution is absent.
@@ -30,7 +30,7 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / 'requirements'
 PACKAGE = 'nf_policy_ros'
-SIMULATOR_PACKAGES = ('nf_policy_ros.sim', 'nf_policy_ros.bench')  # requirements/sim.txt
+SIMULATOR_PACKAGES = ('nf_policy_ros.sim',)  # requirements/sim.txt
 BENCHMARKS = 'benchmarks'  # benchmark scripts outside the package, where they live there
 ROBOT_FILES = ('robot.txt', 'ros.txt')
 EVERYTHING = 'dev.txt'  # what scripts/setup.sh installs

@@ -1,6 +1,6 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Joint-name map and controller groups (nodes/routing.py, no ROS)."""
+"""Joint-name map and controller groups (node_config/routing.py, no ROS)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from nf_policy_ros.config import ConfigError
-from nf_policy_ros.nodes.plan import Plan
-from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
-from nf_policy_ros.nodes.routing import (
+from nf_policy_ros.node_config.policy import PolicyNodeConfig
+from nf_policy_ros.node_config.routing import (
     GroupSpec,
     check_distinct_topics,
     group_parameters,
     make_routes,
     robot_joint_names,
 )
+from nf_policy_ros.nodes.policy.plan import Plan
 
 LEADER = ('leader_joint1', 'leader_joint2', 'leader_gripper')
 ROBOT = ('joint1', 'joint2', 'gripper')
@@ -132,7 +132,7 @@ def test_the_node_config_checks_what_needs_no_checkpoint(field, value, message):
 def test_a_route_trajectory_keeps_the_plan_times_and_stamp():
     from builtin_interfaces.msg import Time
 
-    from nf_policy_ros.nodes.messages import route_trajectory
+    from nf_policy_ros.nodes.policy.messages import route_trajectory
 
     positions = np.arange(12.0).reshape(4, 3)
     plan = Plan(positions, positions * 10, np.array([0.1, 0.3, 0.5, 0.7]))
@@ -152,7 +152,7 @@ def test_the_planned_state_keeps_the_measured_joints_outside_the_policy():
     from builtin_interfaces.msg import Time
     from sensor_msgs.msg import JointState
 
-    from nf_policy_ros.nodes.messages import planned_joint_state
+    from nf_policy_ros.nodes.policy.messages import planned_joint_state
 
     measured = JointState(name=['base_yaw', 'gripper', 'joint1', 'joint2'],
                           position=[0.7, 0.0, 0.0, 0.0])

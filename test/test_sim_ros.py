@@ -19,7 +19,7 @@ import yaml
 
 from nf_policy_ros.config import DataConfig, EncoderConfig, NFPConfig
 from nf_policy_ros.data.bag import open_reader
-from nf_policy_ros.nodes.messages import duration
+from nf_policy_ros.nodes.common.time_msgs import duration
 from nf_policy_ros.tools.bag_to_dataset import convert
 
 TOPICS = ('/image', '/joint_states', '/sim_robot/reference')

@@ -3,7 +3,7 @@
 """Training windows over episodes resampled onto the policy clock (NumPy only).
 
 A window at tick t of an episode pairs the observation at t with the strided chunk
-a(t), a(t+S), ... (core/actions.py defines the indices and the end-of-episode rule).
+a(t), a(t+S), ... (chunks.py defines the indices and the end-of-episode rule).
 Batches are gathered with vectorized indexing: no per-item Python loop, no DataLoader.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nf_policy_ros.chunks import window_indices, window_starts
 from nf_policy_ros.config import ActionConfig
-from nf_policy_ros.core.actions import window_indices, window_starts
 
 
 @dataclass(frozen=True)

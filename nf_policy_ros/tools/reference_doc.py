@@ -11,9 +11,9 @@ import sys
 from typing import Any
 
 from nf_policy_ros.config import NFPConfig, flatten_config
-from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
-from nf_policy_ros.nodes.routing import group_parameters
-from nf_policy_ros.nodes.sim_config import RecorderConfig, SimRobotConfig
+from nf_policy_ros.node_config.policy import PolicyNodeConfig
+from nf_policy_ros.node_config.routing import group_parameters
+from nf_policy_ros.node_config.sim import RecorderConfig, SimRobotConfig
 
 POLICY_INTERFACE = """\
 ## policy_node (node name `nf_policy`)

@@ -23,8 +23,8 @@ import time
 from std_srvs.srv import SetBool, Trigger
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from nf_policy_ros.nodes.client import RosClient
-from nf_policy_ros.nodes.messages import duration
+from nf_policy_ros.nodes.clients.ros_client import RosClient
+from nf_policy_ros.nodes.common.time_msgs import duration
 from nf_policy_ros.sim.experts import JointDemo, run_expert
 from nf_policy_ros.sim.task import JointTask, TaskConfig
 

@@ -1,7 +1,7 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
 """Parameters of ``sim_robot_node`` and ``demo_recorder`` (ROS-free dataclasses; declared as
-ROS parameters by nodes/params.py, documented in docs/reference.md)."""
+ROS parameters by nodes/common/params.py, documented in docs/reference.md)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nf_policy_ros.nodes.policy_config import SafetyConfig
+from nf_policy_ros.node_config.policy import SafetyConfig
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Runtime parameters of the policy node (ROS-free dataclasses; declared by nodes/params.py).
+"""Runtime parameters of the policy node (ROS-free dataclasses; declared as ROS parameters by
+nodes/common/params.py).
 
 Only runtime knobs live here: the architecture, joint names, fps and stride come from the
 checkpoint. Where a parameter repeats a checkpoint fact (``joint_names``, ``fps``), a
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nf_policy_ros.config import SamplingConfig, param, require, require_choice
-from nf_policy_ros.nodes.routing import check_group_names, parse_name_map
+from nf_policy_ros.node_config.routing import check_group_names, parse_name_map
 
 DEVICES = ('auto', 'cpu', 'cuda')
 STAMP_MODES = ('observation', 'zero')

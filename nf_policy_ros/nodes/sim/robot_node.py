@@ -31,9 +31,9 @@ from sensor_msgs.msg import Image, JointState
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from nf_policy_ros.nodes.params import declare_config, read_config
-from nf_policy_ros.nodes.sim_config import SimRobotConfig
-from nf_policy_ros.nodes.spin import spin_node
+from nf_policy_ros.node_config.sim import SimRobotConfig
+from nf_policy_ros.nodes.common.params import declare_config, read_config
+from nf_policy_ros.nodes.common.spin import spin_node
 from nf_policy_ros.sim.task import JointTask, TaskConfig
 from nf_policy_ros.sim.trajectory import TrajectoryError, TrajectoryFollower
 

@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from nf_policy_ros.chunks import time_from_start
 from nf_policy_ros.config import ConfigError
-from nf_policy_ros.core.actions import time_from_start
 from nf_policy_ros.core.checkpoint import CheckpointError, load_policy
 from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.train_state import pick_device
-from nf_policy_ros.nodes.budget import CandidateGovernor
-from nf_policy_ros.nodes.inference import PolicyRunner
-from nf_policy_ros.nodes.policy_config import PolicyNodeConfig
-from nf_policy_ros.nodes.routing import GroupSpec, Route, make_routes, robot_joint_names
+from nf_policy_ros.node_config.policy import PolicyNodeConfig
+from nf_policy_ros.node_config.routing import GroupSpec, Route, make_routes, robot_joint_names
+from nf_policy_ros.nodes.policy.budget import CandidateGovernor
+from nf_policy_ros.nodes.policy.inference import PolicyRunner
 
 
 class ConfigureError(RuntimeError):

@@ -28,7 +28,7 @@ import numpy as np
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool, Trigger
 
-from nf_policy_ros.nodes.client import RosClient
+from nf_policy_ros.nodes.clients.ros_client import RosClient
 from nf_policy_ros.tools import plots
 
 POLL_S = 0.05

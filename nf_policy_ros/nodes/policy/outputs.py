@@ -1,7 +1,7 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
 """The policy node's trajectory outputs on ROS: the controller-group parameters and one
-JointTrajectory publisher per route. Which joints go where: nodes/routing.py (no ROS)."""
+JointTrajectory publisher per route. Which joints go where: node_config/routing.py (no ROS)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from trajectory_msgs.msg import JointTrajectory
 
 from nf_policy_ros.config import ConfigError
-from nf_policy_ros.nodes import messages
-from nf_policy_ros.nodes.params import declare_parameters
-from nf_policy_ros.nodes.plan import Plan
-from nf_policy_ros.nodes.routing import (
+from nf_policy_ros.node_config.routing import (
     GROUP_NAME,
     GroupSpec,
     Route,
     check_distinct_topics,
     group_parameters,
 )
+from nf_policy_ros.nodes.common.params import declare_parameters
+from nf_policy_ros.nodes.policy import messages
+from nf_policy_ros.nodes.policy.plan import Plan
 
 TRAJECTORY_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
 

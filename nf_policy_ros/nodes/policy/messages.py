@@ -4,20 +4,15 @@
 
 from __future__ import annotations
 
-from builtin_interfaces.msg import Duration
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 import numpy as np
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from visualization_msgs.msg import Marker
 
-from nf_policy_ros.nodes.plan import Plan
-from nf_policy_ros.nodes.routing import Route
-
-
-def duration(seconds: float) -> Duration:
-    whole = int(seconds)
-    return Duration(sec=whole, nanosec=int(round((seconds - whole) * 1e9)))
+from nf_policy_ros.node_config.routing import Route
+from nf_policy_ros.nodes.common.time_msgs import duration
+from nf_policy_ros.nodes.policy.plan import Plan
 
 
 def trajectory_msg(plan: Plan, joint_names: tuple[str, ...], stamp) -> JointTrajectory:

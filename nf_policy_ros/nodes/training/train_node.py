@@ -25,8 +25,8 @@ from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.nodes.params import declare_config, read_config
-from nf_policy_ros.nodes.spin import spin_node
+from nf_policy_ros.nodes.common.params import declare_config, read_config
+from nf_policy_ros.nodes.common.spin import spin_node
 
 NODE_NAME = 'nf_policy_train'
 STATUS_PERIOD_S = 0.5

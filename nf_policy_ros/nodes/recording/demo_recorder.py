@@ -41,9 +41,9 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 from std_srvs.srv import SetBool, Trigger
 
-from nf_policy_ros.nodes.params import declare_config, read_config
-from nf_policy_ros.nodes.sim_config import RecorderConfig
-from nf_policy_ros.nodes.spin import spin_node
+from nf_policy_ros.node_config.sim import RecorderConfig
+from nf_policy_ros.nodes.common.params import declare_config, read_config
+from nf_policy_ros.nodes.common.spin import spin_node
 
 NODE_NAME = 'demo_recorder'
 OUTCOME_KEY = 'nf_policy_ros.outcome'

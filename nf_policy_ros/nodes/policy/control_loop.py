@@ -1,0 +1,323 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The configured policy node's control loop: inputs -> control tick -> inference -> plan.
+
+``PolicyNode`` (nodes/policy/node.py) creates one ``ControlLoop`` at configure and destroys
+it at cleanup; activate arms it, deactivate disarms it.
+
+Subscriptions check each message as it arrives (its fields and, for a CompressedImage, the
+JPEG/PNG header; no pixels decoded) and cache the latest good one; a malformed message is
+counted (``malformed_image`` / ``malformed_joint_state``), logged and dropped there, so the
+input goes stale and the stale rules below hold the robot. A camera topic whose resolved name
+ends in ``/compressed`` is subscribed as sensor_msgs/CompressedImage, any other as
+sensor_msgs/Image; both are decoded by data/convert.py's ``camera_frame``, as in training.
+A control timer checks that the inputs are fresh and hands a snapshot to the inference worker
+(never waiting for it); the worker publishes the plan (one JointTrajectory per controller
+group, joints by robot name: node_config/routing.py), ``~/confidence``, ``~/log_likelihood``
+and ``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz).
+
+Input ages, ``hold_after_s`` and the ~/forward_position sampling are judged on the node's
+control clock (``PolicyNode.control_now``); latencies in monotonic wall time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from builtin_interfaces.msg import Time
+import numpy as np
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.qos import qos_profile_sensor_data
+from rclpy.timer import Timer
+from sensor_msgs.msg import CompressedImage, Image, JointState
+from std_msgs.msg import Float32, Float64MultiArray
+
+from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
+from nf_policy_ros.node_config.policy import is_compressed_topic
+from nf_policy_ros.nodes.policy import messages, outputs
+from nf_policy_ros.nodes.policy.configure import Setup
+from nf_policy_ros.nodes.policy.inference import (
+    Inference,
+    InferenceWorker,
+    MalformedInputError,
+    Snapshot,
+)
+from nf_policy_ros.nodes.policy.plan import Plan, hold_plan, make_plan, sample_plan
+
+if TYPE_CHECKING:
+    from nf_policy_ros.nodes.policy.node import PolicyNode
+
+HOLD_TIME_S = 0.1
+
+
+class ControlLoop:
+    """Subscriptions, control timers, inference worker, trajectory outputs and the armed
+    state of a configured node. ``node`` gives the live config, the confidence gate, the
+    statistics, the lifecycle state and the publishers that exist in every state."""
+
+    def __init__(self, node: PolicyNode, setup: Setup) -> None:
+        self.node, self.setup = node, setup
+        self.armed = False
+        self.lock = threading.Lock()  # armed, _following and the trajectory publishers
+        self._latest: dict[str, tuple[object, float]] = {}  # key -> (msg, control-clock s)
+        self._entities: list = []  # subscriptions and timers
+        self._stale_since: float | None = None
+        self._stale_hold_sent = False
+        self._gate_hold_sent = False
+        # the plan a position controller follows: (plan, start position, control-clock s)
+        self._following: tuple[Plan, np.ndarray, float] | None = None
+        self.trajectories = outputs.TrajectoryOutputs(node, setup.routes)
+        node.get_logger().info(f'trajectories: {self.trajectories.describe()}')
+        self.worker = InferenceWorker(setup.runner, self._on_inference, self._on_error)
+        self._subscribe()
+        self._start_timers()
+
+    # ---- life ---------------------------------------------------------------------------
+    def _subscribe(self) -> None:
+        """One subscription per camera (Image, or CompressedImage for a resolved name ending
+        in /compressed; checked when the parameters were read) and one for joint states."""
+        node, group = self.node, ReentrantCallbackGroup()
+        for topic in node.config.camera_topics:
+            resolved = node.resolve_topic_name(topic)
+            msg_type = CompressedImage if is_compressed_topic(resolved) else Image
+            self._entities.append(node.create_subscription(
+                msg_type, topic, self._image_callback(topic, resolved),
+                qos_profile_sensor_data, callback_group=group))
+        self._joint_topic = node.resolve_topic_name('joint_states')
+        self._entities.append(node.create_subscription(
+            JointState, 'joint_states', self._on_joint_state, qos_profile_sensor_data,
+            callback_group=group))
+
+    def _start_timers(self) -> None:
+        node, config = self.node, self.node.config
+        self._entities.append(node.create_timer(1.0 / config.control_rate_hz, self._on_control,
+                                                callback_group=MutuallyExclusiveCallbackGroup()))
+        if config.forward_position_rate_hz > 0:
+            self._entities.append(node.create_timer(
+                1.0 / config.forward_position_rate_hz, self._on_forward_timer,
+                callback_group=MutuallyExclusiveCallbackGroup()))
+
+    def stop(self) -> None:
+        """Stop the inference thread (process exit)."""
+        self.worker.stop()
+
+    def destroy(self) -> None:
+        """Stop the worker, drop inputs, timers and trajectory publishers (cleanup)."""
+        self.worker.stop()
+        for entity in self._entities:
+            if isinstance(entity, Timer):
+                self.node.destroy_timer(entity)
+            else:
+                self.node.destroy_subscription(entity)
+        with self.lock:  # the worker stopped: no plan is being published
+            self.trajectories.destroy()
+        self._entities = []
+        self._latest.clear()
+
+    # ---- arming -------------------------------------------------------------------------
+    def arm(self) -> None:
+        """Publish plans from now on (none followed yet)."""
+        with self.lock:
+            self.armed, self._following = True, None
+
+    def disarm(self) -> None:
+        """Hold at the measured position (if armed and known), then disarm."""
+        if self.armed:
+            self.publish_hold('disarm_holds', disarm=True)
+        with self.lock:
+            self.armed, self._following = False, None
+
+    def reset_holds(self) -> None:
+        """Forget the stale and gate holds sent (activate, ~/reset)."""
+        self._stale_since, self._stale_hold_sent, self._gate_hold_sent = None, False, False
+
+    @property
+    def stale(self) -> bool:
+        """Whether an input is stale now (as of the last tick)."""
+        return self._stale_since is not None
+
+    def input_ages(self, now: float) -> dict[str, float]:
+        """``age_s.<input>`` -> seconds since its latest message, on the control clock."""
+        return {f'age_s.{key}': round(now - received, 3)
+                for key, (_, received) in list(self._latest.items())}
+
+    # ---- inputs (executor thread) -------------------------------------------------------
+    def _image_callback(self, topic: str, resolved: str):
+        key = f'image:{topic}'
+
+        def on_image(msg) -> None:
+            try:
+                check_camera_msg(msg)
+            except ConversionError as exc:
+                self._on_malformed('image', resolved, exc)
+                return
+            self._latest[key] = (msg, self.node.control_now())
+        return on_image
+
+    def _on_joint_state(self, msg: JointState) -> None:
+        try:  # the joint names come with the checkpoint
+            joint_positions(msg, self.setup.robot_joint_names)
+        except ConversionError as exc:
+            self._on_malformed('joint_state', self._joint_topic, exc)
+            return
+        self._latest['joint_states'] = (msg, self.node.control_now())
+
+    def _on_malformed(self, kind: str, topic: str, exc: ConversionError) -> None:
+        """Count and log a message dropped on arrival (the cached one ages into a hold)."""
+        self.node.stats.count(f'malformed_{kind}')
+        self.node.get_logger().warning(f'malformed {kind} on {topic}, skipped: {exc}',
+                                       throttle_duration_sec=2)
+
+    # ---- control tick -------------------------------------------------------------------
+    def _on_control(self) -> None:
+        if self.node.state != 'running':
+            return
+        now = self.node.control_now()
+        stale = self._stale_inputs(now)
+        if stale:
+            self._on_stale(now, stale)
+            return
+        self._stale_since, self._stale_hold_sent = None, False
+        images = tuple(self._latest[f'image:{t}'][0] for t in self.node.config.camera_topics)
+        joint_state = self._latest['joint_states'][0]
+        snapshot = Snapshot(images, joint_state, self._observation_stamp(images, joint_state),
+                            time.monotonic(), now)
+        if not self.worker.submit(snapshot):
+            self.node.stats.count('overruns')
+
+    def _stale_inputs(self, now: float) -> list[str]:
+        """Inputs missing, older than their limit, or received after ``now`` (the clock
+        jumped back, e.g. a simulator reset: that message belongs to another timeline)."""
+        config = self.node.config
+        limits = {f'image:{t}': config.safety.max_image_age_s for t in config.camera_topics}
+        limits['joint_states'] = config.safety.max_joint_state_age_s
+        return [key for key, limit in limits.items()
+                if key not in self._latest or not 0.0 <= now - self._latest[key][1] <= limit]
+
+    def _on_stale(self, now: float, stale: list[str]) -> None:
+        self.node.stats.count('stale_ticks')
+        if self._stale_since is not None and now < self._stale_since:
+            self._stale_since = now  # the clock jumped back: count hold_after_s from here
+        if self._stale_since is None:
+            self._stale_since = now
+            self.node.get_logger().warning(f'stale input {stale}: no new plan',
+                                           throttle_duration_sec=5)
+        if not self._stale_hold_sent and now - self._stale_since >= \
+                self.node.config.safety.hold_after_s:
+            self._stale_hold_sent = True
+            self.publish_hold('stale_holds')
+
+    def _observation_stamp(self, images, joint_state) -> Time:
+        if self.node.config.stamp_mode == 'zero':
+            return Time()
+        for msg in (*images, joint_state):
+            stamp = msg.header.stamp
+            if stamp.sec or stamp.nanosec:
+                return stamp
+        return self.node.get_clock().now().to_msg()
+
+    # ---- results (inference thread) -----------------------------------------------------
+    def _on_inference(self, result: Inference) -> None:
+        node, config, stats = self.node, self.node.config, self.node.stats
+        stats.add('inference', result.latency_ms)
+        stats.add('model', result.model_ms)
+        if result.num_candidates < config.sampling.num_candidates:
+            stats.count('degraded_ticks')  # best-of-N ran with fewer candidates
+        confidence = result.confidence if np.isfinite(result.confidence) else 0.0
+        node.confidence_pub.publish(Float32(data=float(confidence)))
+        node.log_likelihood_pub.publish(Float32(data=result.log_prob_per_dim))
+        node.marker_pub.publish(messages.confidence_marker(confidence, config.marker_frame,
+                                                           result.snapshot.stamp))
+        plan = make_plan(result.chunk, result.measured, self.setup.times, config.safety)
+        if plan is not None and config.publish_planned_joint_states:
+            stamp = result.snapshot.stamp  # zero with stamp_mode zero: the display needs one
+            node.planned_pub.publish(messages.planned_joint_state(
+                plan.positions[-1], self.setup.robot_joint_names, result.snapshot.joint_state,
+                stamp if stamp.sec or stamp.nanosec else node.get_clock().now().to_msg()))
+        if not self._gate_allows(confidence):
+            return
+        if plan is None:
+            stats.count('nonfinite_plans')
+            return
+        if self._publish_plan(plan, result.snapshot.stamp, 'plans', result.measured,
+                              result.snapshot.control_time):
+            tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
+            stats.add('overhead', tick_to_publish - result.model_ms)
+
+    def _gate_allows(self, confidence: float) -> bool:
+        mode = self.node.config.safety.gate
+        if mode == 'ignore' or self.node.gate.update(confidence):
+            self._gate_hold_sent = False
+            return True
+        self.node.stats.count('gate_closed_ticks')
+        if mode == 'warn':
+            self.node.get_logger().warning(f'low confidence {confidence:.3f}',
+                                           throttle_duration_sec=2)
+            return True
+        if not self._gate_hold_sent:
+            self._gate_hold_sent = True
+            self.publish_hold('gate_holds')
+        return False
+
+    def _on_error(self, exc: Exception) -> None:
+        # malformed here: what the arrival checks cannot see (a corrupt JPEG/PNG body)
+        if isinstance(exc, MalformedInputError):
+            self.node.stats.count(f'malformed_{exc.kind}')
+            self.node.get_logger().warning(f'malformed input, no plan: {exc}',
+                                           throttle_duration_sec=2)
+        else:
+            self.node.stats.count('inference_errors')
+            self.node.get_logger().error(f'inference failed: {type(exc).__name__}: {exc}',
+                                         throttle_duration_sec=2)
+
+    # ---- output -------------------------------------------------------------------------
+    def _publish_plan(self, plan: Plan, stamp: Time, counter: str, start: np.ndarray,
+                      start_time: float, disarm: bool = False) -> bool:
+        """Publish ``plan`` if armed; it becomes the plan ~/forward_position samples, from
+        ``start`` (D,) [rad or m] at control-clock ``start_time`` [s] (the tick).
+        ``disarm``: the last output before disarming, atomically (no plan can follow it)."""
+        with self.lock:
+            if not self.armed:
+                return False
+            self.trajectories.publish(plan, stamp)
+            self._following = (plan, start, start_time)
+            self._send_forward_position()  # a hold takes effect now, not a tick later
+            if disarm:
+                self.armed, self._following = False, None
+        self.node.stats.count(counter)
+        if counter == 'plans':
+            self.node.stats.tick()
+        return True
+
+    def publish_hold(self, counter: str, disarm: bool = False) -> None:
+        """Hold at the *measured* position (never zeros); nothing if none is known."""
+        latest = self._latest.get('joint_states')
+        if latest is None:
+            return
+        try:
+            measured = joint_positions(latest[0], self.setup.robot_joint_names)
+        except ConversionError:
+            self.node.stats.count('hold_unavailable')
+            return
+        node = self.node
+        self._publish_plan(hold_plan(measured, HOLD_TIME_S), node.get_clock().now().to_msg()
+                           if node.config.stamp_mode == 'observation' else Time(), counter,
+                           measured, node.control_now(), disarm)
+
+    def _on_forward_timer(self) -> None:
+        with self.lock:
+            self._send_forward_position()
+
+    def _send_forward_position(self) -> None:
+        """The followed plan sampled now, as Float64MultiArray in checkpoint joint order;
+        nothing while disarmed, before the first plan, or with the stream off (the
+        controller keeps its last command: after a disarm, the hold at the measured
+        position). The caller holds ``self.lock``."""
+        if (self.node.config.forward_position_rate_hz <= 0 or not self.armed
+                or self._following is None):
+            return
+        plan, start, start_time = self._following
+        positions = sample_plan(plan, start, self.node.control_now() - start_time)
+        self.node.forward_pub.publish(Float64MultiArray(data=positions.tolist()))

@@ -1,0 +1,126 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""Every module of nf_policy_ros/ imports only what its layer may (table: test/layers.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from layers import (
+    MAY_IMPORT,
+    PACKAGE_DIR,
+    ROOT,
+    ROS_FREE,
+    layer_folders,
+    layer_of,
+    package_modules,
+    ruff_config,
+    violations,
+)
+import pytest
+
+
+def test_every_module_lies_in_a_layer():
+    modules = package_modules()
+    assert len(modules) > 80  # the walk found the package
+    homeless = [str(p.relative_to(ROOT)) for p in modules if layer_of(p) is None]
+    assert not homeless, f'modules in no layer of test/layers.py: {homeless}'
+
+
+def test_no_module_imports_against_its_layer():
+    found = [line for path in package_modules() for line in violations(path)]
+    assert not found, 'forbidden imports:\n' + '\n'.join(found)
+
+
+def test_the_node_roles_and_the_layers_below_are_all_there():
+    """The folders the table names exist (the table is not describing another tree)."""
+    layers = {layer_of(p) for p in package_modules()}
+    assert {'base', 'node_config', 'data', 'core', 'sim', 'tools', 'nodes.common',
+            'nodes.clients', 'nodes.policy', 'nodes.sim', 'nodes.recording',
+            'nodes.training'} <= layers
+
+
+# What the check must refuse, each as one line naming file, line and module.
+FORBIDDEN = [
+    ('core/ema.py', 'import rclpy\n', 'core imports rclpy: core is ROS-free'),
+    ('data/windows.py', 'x = 1\nfrom nf_policy_ros.core.policy import NFPolicy\n',
+     'data/windows.py:2: data imports nf_policy_ros.core.policy: data may import only base'),
+    ('tools/train.py', 'from nf_policy_ros import nodes\n',
+     'tools imports nf_policy_ros.nodes: tools may import only'),
+    ('sim/task.py', 'def f():\n    from sensor_msgs.msg import Image\n',
+     'sim/task.py:2: sim imports sensor_msgs.msg: sim is ROS-free'),
+    ('core/policy.py', 'from ..nodes.policy import plan\n',
+     'core imports nf_policy_ros.nodes.policy.plan: core may import only base, data, not '
+     'nodes.policy'),
+    ('node_config/policy.py', 'import nf_policy_ros.data.windows\n',
+     'node_config imports nf_policy_ros.data.windows'),
+    ('nodes/policy/node.py', 'from nf_policy_ros.nodes.sim import robot_node\n',
+     'nodes.policy imports nf_policy_ros.nodes.sim.robot_node'),
+    ('nodes/common/spin.py', 'from nf_policy_ros.nodes.clients.ros_client import RosClient\n',
+     'nodes.common imports nf_policy_ros.nodes.clients.ros_client'),
+    ('nodes/sim/evaluate.py', 'import benchmarks.report\n',
+     'never imports the top-level benchmarks package'),
+    ('config.py', 'from nf_policy_ros.chunks import window_offsets\n'
+     'from nf_policy_ros.core import policy\n',
+     'config.py:2: base imports nf_policy_ros.core.policy: base may import only itself'),
+]
+
+
+@pytest.mark.parametrize('where,source,expected', FORBIDDEN)
+def test_the_check_refuses_a_forbidden_import(where, source, expected):
+    found = violations(PACKAGE_DIR / where, source)
+    assert len(found) == 1, found
+    assert expected in found[0]
+    assert found[0].startswith(f'nf_policy_ros/{where}:')
+
+
+def test_the_check_allows_what_the_layers_allow():
+    allowed = ('from nf_policy_ros.data.windows import WindowDataset\n'  # core -> data
+               'from nf_policy_ros.chunks import window_offsets\n'  # core -> base
+               'from nf_policy_ros.core import sampling\n'  # core -> core
+               'import torch\n')
+    assert violations(PACKAGE_DIR / 'core' / 'training.py', allowed) == []
+    assert violations(PACKAGE_DIR / 'nodes' / 'sim' / 'collect_demos.py',
+                      'import rclpy\nfrom nf_policy_ros.nodes.clients import ros_client\n'
+                      'from nf_policy_ros.nodes.common.spin import spin_node\n') == []
+
+
+def test_a_module_outside_the_layer_folders_is_refused():
+    assert layer_of(PACKAGE_DIR / 'nodes' / 'helpers.py') is None
+    assert layer_of(PACKAGE_DIR / 'nodes' / 'newrole' / 'x.py') is None
+    assert layer_of(PACKAGE_DIR / 'newlayer' / 'x.py') is None
+    assert 'in no layer' in violations(PACKAGE_DIR / 'newlayer' / 'x.py', 'import os\n')[0]
+
+
+def test_only_nodes_may_import_ros():
+    assert set(ROS_FREE) == {layer for layer in MAY_IMPORT if not layer.startswith('nodes')
+                             and layer != 'bench'}
+
+
+def test_each_layer_folder_has_the_ruff_config_of_its_layer():
+    folders = layer_folders()
+    assert 'core' in folders and 'nodes.policy' in folders
+    stale = [str(folder.relative_to(ROOT) / 'ruff.toml') for layer, folder in folders.items()
+             if not (folder / 'ruff.toml').is_file()
+             or (folder / 'ruff.toml').read_text() != ruff_config(layer)]
+    assert not stale, f'{stale} out of date: python test/layers.py --write'
+    assert '"TID251"' in (ROOT / 'ruff.toml').read_text()
+
+
+@pytest.mark.parametrize('where,source,module', [
+    ('nf_policy_ros/core/ema.py', 'import rclpy\n', 'rclpy'),
+    ('nf_policy_ros/data/windows.py', 'from nf_policy_ros.core.policy import NFPolicy\n',
+     'nf_policy_ros.core'),
+    ('nf_policy_ros/nodes/policy/node.py', 'from nf_policy_ros.nodes.sim import robot_node\n',
+     'nf_policy_ros.nodes.sim'),
+    ('nf_policy_ros/config.py', 'from nf_policy_ros.node_config.policy import SafetyConfig\n',
+     'nf_policy_ros.node_config'),
+])
+def test_ruff_reports_a_forbidden_import(where, source, module):
+    """ruff, with the configs found from the file's place (as `ruff check .` does)."""
+    result = subprocess.run([sys.executable, '-m', 'ruff', 'check', '--select', 'TID251',
+                             '--stdin-filename', where, '-'], input=source, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f'`{module}` is banned' in result.stdout
