@@ -23,7 +23,7 @@ import pytest
 
 def test_every_module_lies_in_a_layer():
     modules = package_modules()
-    assert len(modules) > 80  # the walk found the package
+    assert len(modules) > 60  # the walk found the package
     homeless = [str(p.relative_to(ROOT)) for p in modules if layer_of(p) is None]
     assert not homeless, f'modules in no layer of test/layers.py: {homeless}'
 
