@@ -6,6 +6,7 @@ wrapped with the kind's sampler."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 import tempfile
 import threading
@@ -13,11 +14,12 @@ import threading
 import torch
 
 from benchmarks import kinds
-from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig
+from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig, DiffusionPolicy
 from benchmarks.baselines.diffusion_training import train_diffusion
 from benchmarks.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.task import ARM_JOINTS, finger_setpoints
@@ -27,7 +29,8 @@ def train_actor(key: str, config: NFPConfig, data: WindowDataset, run_dir: Path 
                 dp_size: DiffusionConfig = SMALL_UNET, device: str = 'cpu',
                 stop: threading.Event | None = None):
     """The ActionPolicy of kind ``key``: its network trained with ``config`` changed by the
-    kind's training changes, sampled by the kind's sampler; a floor needs no training. With
+    kind's training changes (on ``data`` re-windowed to the kind's chunk layout and
+    observation horizon), sampled by the kind's sampler; a floor needs no training. With
     ``run_dir`` the training checkpoints live there: an interrupted run resumes and a
     finished one loads (so the samplers of one network share one training)."""
     kind = kinds.get(key)
@@ -35,15 +38,37 @@ def train_actor(key: str, config: NFPConfig, data: WindowDataset, run_dir: Path 
     if kind.network == kinds.FLOOR:
         return floor_actor(kind, config, data, gen)
     trained = kinds.trained_config(config, kind)
+    data = kind_windows(kind, trained, data)
     if kind.network == kinds.NFP:
         with tempfile.TemporaryDirectory() as tmp:
             out = run_dir / kinds.NFP if run_dir else Path(tmp)
             result = run_training(trained, data, None, out, {}, device=device,
                                   progress=False, resume=run_dir is not None, stop=stop)
             policy, _ = load_policy(result.policy_path, device)
-        return NFPActor(policy, kind.sampler, gen, name=kind.actor_name)
+        return sampled_actor(kind, policy, gen)
     checkpoint = run_dir / f'{kinds.DP}.pt' if run_dir else None
-    policy, _ = train_diffusion(trained, data, dp_size, device, checkpoint, stop=stop)
+    policy, _ = train_diffusion(trained, data, kind_dp_size(kind, dp_size), device, checkpoint,
+                                stop=stop)
+    return sampled_actor(kind, policy, gen)
+
+
+def kind_windows(kind: kinds.Kind, trained: NFPConfig, data: WindowDataset) -> WindowDataset:
+    """``data`` windowed as ``kind``'s network trains (``trained``: its config)."""
+    if (trained.actions, kind.obs_horizon) == (data.actions_config, data.obs_horizon):
+        return data
+    return data.with_windows(trained.actions, kind.obs_horizon)
+
+
+def kind_dp_size(kind: kinds.Kind, dp_size: DiffusionConfig) -> DiffusionConfig:
+    """The DP denoiser ``dp_size`` with ``kind``'s observation horizon."""
+    return replace(dp_size, obs_horizon=kind.obs_horizon)
+
+
+def sampled_actor(kind: kinds.Kind, policy: NFPolicy | DiffusionPolicy,
+                  gen: torch.Generator) -> NFPActor | DiffusionActor:
+    """A trained network of ``kind`` sampled by ``kind``'s sampler."""
+    if kind.network == kinds.NFP:
+        return NFPActor(policy, kind.sampler, gen, name=kind.actor_name)
     sampler = kind.sampler
     return DiffusionActor(policy, sampler.scheduler, sampler.steps, gen, sampler.spacing,
                           sampler.eta, name=kind.actor_name)

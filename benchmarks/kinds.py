@@ -4,10 +4,11 @@
 
 A kind is what a record's ``policy`` field names: a network (NF-P, the Diffusion Policy
 baseline, or a floor that needs no training), trained with the tier's recipe changed by
-``training``, and sampled one way. Kinds of one network without training changes share one
-training (their run directory is the network's); a kind with training changes trains its
-own. Each network has one reference kind, keyed by the network's name: the policy as
-compared, whose column is the policy's name.
+``training`` (and, for DP's own recipe, its chunk layout ``actions``, observation horizon
+and re-planning interval), and sampled one way. Kinds of one network without such changes
+share one training (their run directory is the network's); kinds with the same changes
+share the training of the first of them declared. Each network has one reference kind,
+keyed by the network's name: the policy as compared, whose column is the policy's name.
 
 Everything else is derived here, so adding a kind is one entry in ``KINDS``: the table
 columns and CLI choices of each tier (``columns``, ``keys``), the vision tier's camera
@@ -55,7 +56,14 @@ class Kind:
     :param training: TrainConfig fields changed from the tier's recipe (a network of its own).
     :param tiers: the tiers that run it (STATE, VISION).
     :param camera_checks: the vision tier also evaluates it with its camera off / frozen.
-    :param timed: a row of the latency page (policy_latency)."""
+    :param timed: a row of the latency page (policy_latency).
+    :param actions: ActionConfig fields changed from the tier's (a network of its own).
+    :param obs_horizon: observations the network is conditioned on, one chunk point apart
+        (DP only; a network of its own when > 1).
+    :param execute_points: chunk points followed before re-planning (0 = the tier's
+        re-planning interval).
+    :param title: the policy with its recipe where recipes are compared (learning curves);
+        '' = the column."""
 
     key: str
     network: str
@@ -65,6 +73,18 @@ class Kind:
     tiers: tuple[str, ...] = (STATE, VISION)
     camera_checks: bool = False
     timed: bool = False
+    actions: Mapping[str, Any] = field(default_factory=dict)
+    obs_horizon: int = 1
+    execute_points: int = 0
+    title: str = ''
+
+    def __post_init__(self) -> None:
+        if self.obs_horizon < 1 or (self.obs_horizon > 1 and self.network != DP):
+            raise ValueError(f'{self.key}: obs_horizon={self.obs_horizon!r}: expected 1 '
+                             '(or more for a DP kind: NF-P sees one observation)')
+        if self.network == FLOOR and self.trained_otherwise:
+            raise ValueError(f'{self.key}: a floor trains nothing: expected no training, '
+                             'actions or obs_horizon changes')
 
     @property
     def baseline(self) -> bool:
@@ -94,13 +114,47 @@ class Kind:
         return self.policy if self.network == FLOOR else f'{self.policy} {self.label}'
 
     @property
+    def title_or_column(self) -> str:
+        """'DP (shared recipe)': the policy with its recipe (``title``), else the column."""
+        return self.title or self.column
+
+    @property
+    def trained_otherwise(self) -> bool:
+        """Its network is trained away from the tier's recipe or model."""
+        return bool(self.training or self.actions) or self.obs_horizon != 1
+
+    @property
+    def recipe(self) -> tuple:
+        """What makes its training: network, training and chunk changes, obs horizon."""
+        return (self.network, sorted(self.training.items()), sorted(self.actions.items()),
+                self.obs_horizon)
+
+    @property
     def run_name(self) -> str:
-        """The training a kind evaluates: the network's for a sampler of it, the kind's own
-        for a kind trained otherwise (and for a floor, which trains nothing)."""
-        return self.key if self.training or self.network == FLOOR else self.network
+        """The training a kind evaluates: the network's for a sampler of it, the first
+        declared kind's of the same recipe for a kind trained otherwise (and its own key
+        for a floor, which trains nothing)."""
+        if self.network == FLOOR:
+            return self.key
+        if not self.trained_otherwise:
+            return self.network
+        same = [k.key for k in KINDS.values() if k.recipe == self.recipe]
+        return same[0] if same else self.key
 
 
 BEST_OF_128 = SamplingConfig(mode='best_of_n', num_candidates=128)
+# Diffusion Policy's published recipe (Chi et al. 2023; its low-dimensional U-Net configs):
+# AdamW at 1e-4, betas (0.95, 0.999), weight decay 1e-6, no gradient clipping, cosine decay
+# after 500 warm-up steps; EMA with the power warm-up (0.75, at most 0.9999); observation
+# horizon 2; 16 predicted points of which 8 are followed. At the tier's stride 4 (50 ms at
+# Meta-World's 12.5 ms step) the points are 20 Hz, the control rate of DP's robomimic runs
+# (docs/decisions.md). Batch size stays the tier's 64 (DP's image configs; its low-dim
+# configs use 256).
+DP_PUBLISHED: dict[str, Any] = {
+    'training': {'stage_lr': (1e-4,), 'lr_schedule': 'cosine', 'warmup_steps': 500,
+                 'weight_decay': 1e-6, 'adam_betas': (0.95, 0.999), 'grad_clip_norm': 0.0,
+                 'ema_power': 0.75, 'ema_decay': 0.9999},
+    'actions': {'horizon': 16}, 'obs_horizon': 2, 'execute_points': 8}
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # NF-P as compared: the paper's best-of-128 at latent std 0.5 (mode-seeking)
@@ -115,13 +169,19 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # as they are (a new setting is a new kind).
     Kind('nfp-noise', NFP, 'action noise 0.1', BEST_OF_128, {'action_noise_std': 0.1},
          tiers=(STATE,)),
-    # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading)
-    Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True),
+    # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading),
+    # trained on the tier's (NF-P's) recipe
+    Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True,
+         title='DP (shared recipe)'),
     # the same DP network sampled otherwise: how much of DP's result is its sampler's
     Kind('dp-ddpm', DP, 'DDPM-100', DPSampler('ddpm', 100), timed=True),
     Kind('dp-ddim-trailing', DP, 'DDIM-10 trailing', DPSampler('ddim', 10, 'trailing')),
     Kind('dp-ddim50', DP, 'DDIM-50', DPSampler('ddim', 50)),
     Kind('dp-ddim-eta1', DP, 'DDIM-10 eta 1', DPSampler('ddim', 10, eta=1.0), timed=True),
+    # DP on its own published recipe, sampled as published (DDIM-10); which fast sampler
+    # suits it best is a tuning-split study (a sampler of it is a kind with the same recipe)
+    Kind('dp-own', DP, '(own recipe)', DPSampler('ddim', 10), tiers=(STATE,),
+         **DP_PUBLISHED),
     # floors (no label: the column is the key): the arm held still with the gripper open;
     # each target uniform in the demonstrated range of its joint
     Kind('hold', FLOOR, '', tiers=(STATE,)),
@@ -200,7 +260,9 @@ class Study:
     @property
     def same(self) -> str:
         """What the two share: 'DP training', or 'demos and seed'."""
-        return 'demos and seed' if self.other.training else f'{self.other.policy} training'
+        if self.other.trained_otherwise:
+            return 'demos and seed'
+        return f'{self.other.policy} training'
 
 
 def sampler_studies() -> list[Study]:
@@ -208,7 +270,7 @@ def sampler_studies() -> list[Study]:
     other samplers, then NF-P's, then the kinds trained otherwise."""
     others = [kind for kind in KINDS.values()
               if kind.network != FLOOR and not kind.reference]
-    others.sort(key=lambda kind: (bool(kind.training), not kind.baseline))
+    others.sort(key=lambda kind: (kind.trained_otherwise, not kind.baseline))
     return [Study(reference_of(kind), kind) for kind in others]
 
 
@@ -216,7 +278,7 @@ def head_to_head() -> list[tuple[Kind, Kind]]:
     """(mine, opponent) pairs of the head-to-head targets: NF-P as compared and each NF-P
     trained otherwise (sampled as compared), against every DP kind."""
     mines = [kind for kind in KINDS.values() if kind.network == NFP
-             and (kind.reference or kind.training)]
+             and (kind.reference or kind.trained_otherwise)]
     opponents = [kind for kind in KINDS.values() if kind.baseline]
     return [(mine, opponent) for mine in mines for opponent in opponents]
 
@@ -227,5 +289,14 @@ def timed() -> list[Kind]:
 
 
 def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:
-    """``config`` with ``kind``'s training changes."""
-    return replace(config, train=replace(config.train, **kind.training))
+    """``config`` with ``kind``'s training and chunk changes."""
+    return replace(config, train=replace(config.train, **kind.training),
+                   actions=replace(config.actions, **kind.actions))
+
+
+def execute_steps(kind: Kind, config: NFPConfig, tier_steps: int) -> int:
+    """Policy ticks ``kind`` follows a chunk before re-planning: its ``execute_points`` at
+    its trained stride, or the tier's ``tier_steps``."""
+    if not kind.execute_points:
+        return tier_steps
+    return kind.execute_points * trained_config(config, kind).actions.stride

@@ -49,6 +49,7 @@ class DiffusionActor:
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0
+        self.obs_horizon = policy.diffusion.obs_horizon  # rollout.ObservationHistory
 
     def act(self, obs: Observation) -> Action:
         chunk = self.policy.sample(obs, self.kind, self.steps, self.generator, self.spacing,
@@ -69,6 +70,7 @@ class CameraOverrideActor:
         self.inner, self.frame = inner, frame
         self.name = f"{inner.name}, camera {'off' if frame is None else 'frozen'}"
         self.stride, self.device, self.observes_images = inner.stride, inner.device, True
+        self.obs_horizon = getattr(inner, 'obs_horizon', 1)
 
     def act(self, obs: Observation) -> Action:
         if self.frame is None:

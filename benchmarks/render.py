@@ -4,6 +4,8 @@
 to how a page is rendered, or to bring a page written by an older worker up to date.
 
     python -m benchmarks.render state_tier ablations vision_tier
+
+A page module may also define ``write_figures(records)``: its plots, redrawn with the page.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from benchmarks import records, report
 PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor',
          'confidence_auroc': 'confidence_auroc',
          'conversion': 'conversion', 'core': 'core_latency', 'demo': 'demo_report',
-         'node': 'node_latency', 'policy_latency': 'policy_latency',
+         'learning_curves': 'curve_page', 'node': 'node_latency',
+         'policy_latency': 'policy_latency',
          'sim_success': 'sim_success', 'state_tier': 'state_tier',
          'vision_tier': 'vision_tier'}
 
@@ -28,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in args.pages:
         module = importlib.import_module(f'benchmarks.{PAGES[name]}')
-        report.rerender(name, module.render_page)
+        report.rerender(name, module.render_page, getattr(module, 'write_figures', None))
         print(f'rendered {records.DOCS / name}.md', flush=True)
     return 0
 

@@ -83,11 +83,13 @@ def matmul_peak_gflops(device: torch.device, size: int = 1024, repeats: int = 20
     return 2 * size ** 3 / (timing['p50_ms'] * 1e-3) / 1e9
 
 
-def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) -> None:
+def publish(name: str, record: dict[str, Any], render_page, write_docs: bool,
+            figures: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
     """Print the page for ``record``; with ``write_docs`` also append it to
-    docs/benchmarks/<name>.json and regenerate <name>.md from all records (under one lock,
-    so parallel workers never lose a record or leave a stale page). The file's older
-    records are rewritten in the current format (``records.migrate``)."""
+    docs/benchmarks/<name>.json and regenerate <name>.md (and, with ``figures``, the
+    page's figures) from all records (under one lock, so parallel workers never lose a
+    record or leave a stale page). The file's older records are rewritten in the current
+    format (``records.migrate``)."""
     record = records.stamp(record)
     print(render_page([record]))
     if write_docs:
@@ -95,12 +97,19 @@ def publish(name: str, record: dict[str, Any], render_page, write_docs: bool) ->
             every = [*records.load(name), record]
             records.save(name, every)
             records.write_text(records.DOCS / f'{name}.md', render_page(every))
+            if figures is not None:
+                figures(every)
 
 
-def rerender(name: str, render_page) -> None:
-    """Regenerate docs/benchmarks/<name>.md from its JSON records (under the writers' lock)."""
+def rerender(name: str, render_page,
+             figures: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
+    """Regenerate docs/benchmarks/<name>.md (and its ``figures``) from its JSON records
+    (under the writers' lock)."""
     with records.locked(name):
-        records.write_text(records.DOCS / f'{name}.md', render_page(records.load(name)))
+        every = records.load(name)
+        records.write_text(records.DOCS / f'{name}.md', render_page(every))
+        if figures is not None:
+            figures(every)
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:

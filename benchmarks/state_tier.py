@@ -30,7 +30,7 @@ import torch
 
 from benchmarks import kinds, records, report, tier_page
 from benchmarks.actors import train_actor
-from benchmarks.baselines.diffusion import SMALL_UNET
+from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
@@ -44,6 +44,7 @@ SPLIT_SEED0 = {'tune': EVAL_SEED0, 'test': 20_000}
 SPLIT_EPISODES = {'tune': 20, 'test': 50}
 TASKS = ('hammer', 'assembly', 'basketball', 'lever-pull', 'peg-insert-side', 'bin-picking')
 STATE_DIM = 9 + 39
+EXECUTE_STEPS = 4  # [ticks] followed of each chunk before re-planning (one chunk point)
 DP_SIZE = SMALL_UNET
 
 
@@ -65,7 +66,10 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
 
 # Settings added after the first records, hashed only when set away from their default, so
 # the records and saved trainings from before keep their hash.
-HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_std'): 0.0}
+HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_std'): 0.0,
+                   ('train', 'lr_schedule'): 'stages', ('train', 'adam_betas'): (0.9, 0.999),
+                   ('train', 'ema_power'): 0.0}
+DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
 
 
 # Revision of the camera path that changes a camera run without changing its settings:
@@ -74,13 +78,15 @@ HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_st
 CAMERA_PATH_VERSION = 2
 
 
-def config_hash(config: NFPConfig) -> str:
+def config_hash(config: NFPConfig, dp_size: DiffusionConfig = DP_SIZE) -> str:
     """10 hex digits identifying the NF-P config and the DP size of a run."""
     nfp = asdict(config)
     for (group, field), default in HASHED_WHEN_SET.items():
         if nfp[group][field] == default:
             del nfp[group][field]
-    payload = {'nfp': nfp, 'dp': asdict(DP_SIZE)}
+    dp = {k: v for k, v in asdict(dp_size).items()
+          if k not in DP_HASHED_WHEN_SET or v != DP_HASHED_WHEN_SET[k]}
+    payload = {'nfp': nfp, 'dp': dp}
     if config.encoder.num_cameras == 0:
         del nfp['train']['encoder_lr_scale']  # no image trunk: the setting does nothing
     else:
@@ -101,7 +107,7 @@ def collect(task: JointTask, count: int, images: bool = False) -> list:
     return episodes
 
 
-def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = 4,
+def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = EXECUTE_STEPS,
              low_dim: bool = True, split: str = 'tune') -> dict[str, Any]:
     """Success over the first ``episodes`` start states of ``split`` (SPLIT_SEED0),
     re-planning every ``execute_steps`` steps; the state is
@@ -172,8 +178,9 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         start = time.perf_counter()
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
                             job_run_dir(args, job, config, task.omega))
+        execute = kinds.execute_steps(kinds.get(kind), config, EXECUTE_STEPS)
         record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
-                  **evaluate(task, actor, args.episodes, split=split)}
+                  **evaluate(task, actor, args.episodes, execute, split=split)}
     record.update(task=task_name, demos=count, seed=seed, policy=kind, steps=args.steps,
                   split=split,
                   **recipe_fields(config), servo_omega=task.omega,
@@ -210,9 +217,11 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
                'sampled with all 100 steps; "DP DDIM-10 trailing": with steps 99, 89, ..., '
                '9; "DP DDIM-50": 50 steps; "DP DDIM-10 eta 1": fresh noise at each step as '
                'DDPM; the other NF-P columns: the same NF-P network sampled otherwise, or '
-               'NF-P trained with action noise, see the last section); floors: hold (arm held '
-               'still, gripper open) and random (each target uniform in the demonstrated '
-               'range of its joint)')
+               'NF-P trained with action noise, see the last section; "DP (own recipe)": '
+               "DP trained on Diffusion Policy's published recipe, observation horizon 2, 16 "
+               'points of which 8 are followed, see learning_curves.md); floors: hold (arm '
+               'held still, gripper open) and random (each target uniform in the '
+               'demonstrated range of its joint)')
 
 
 def render_page(records: list[dict[str, Any]]) -> str:

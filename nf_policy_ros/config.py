@@ -46,6 +46,7 @@ PADDING_RULES = ('drop', 'repeat_last')
 PERMUTATIONS = ('lu', 'reverse')
 FLOW_BACKENDS = ('fast', 'normflows')
 EPISODE_SPLITS = ('bag', 'gap', 'topic')
+LR_SCHEDULES = ('stages', 'cosine')
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,11 @@ class TrainConfig:
     stage_lr: tuple[float, ...] = param('AdamW learning rate of each stage.', (3e-4, 1e-4, 3e-5))
     stage_batch_size: tuple[int, ...] = param('Batch size of each stage.', (64, 128, 256))
     warmup_steps: int = param('Linear LR warm-up at the start of training.', 200)
+    lr_schedule: str = param("After the warm-up: 'stages' keeps each stage's rate; 'cosine' "
+                             "scales it by a half cosine from 1 at the warm-up's end to 0 at "
+                             "the last step (Diffusion Policy's schedule).", 'stages')
     weight_decay: float = param('AdamW weight decay.', 1e-4)
+    adam_betas: tuple[float, ...] = param('AdamW (beta1, beta2).', (0.9, 0.999))
     encoder_lr_scale: float = param('Learning rate of the image trunks and keypoint heads as '
                                     'a fraction of the stage learning rate (the rest of the '
                                     'policy trains at the full rate). Below 1 keeps the '
@@ -188,6 +193,10 @@ class TrainConfig:
     ema_warmup: bool = param('Ramp the EMA decay as min(ema_decay, (1+n)/(10+n)) over '
                              'updates n, so short runs do not keep the initial weights.',
                              True)
+    ema_power: float = param('> 0: the EMA decay of the n-th update after the initial copy is '
+                             'min(ema_decay, 1 - n**-ema_power) (0 at n = 1: the power warm-up '
+                             "of Diffusion Policy and diffusers' EMAModel with inv_gamma 1); "
+                             'replaces ema_warmup. 0 = off.', 0.0)
     val_fraction: float = param('Fraction of episodes held out for validation/calibration.',
                                 0.1)
     val_every: int = param('Validate every this many steps.', 500)
@@ -214,6 +223,10 @@ class TrainConfig:
         require(self.state_noise_std >= 0.0, 'train.state_noise_std',
                 self.state_noise_std, '>= 0')
         require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')
+        require(self.ema_power >= 0.0, 'train.ema_power', self.ema_power, '>= 0')
+        require_choice('train.lr_schedule', self.lr_schedule, LR_SCHEDULES)
+        require(len(self.adam_betas) == 2 and all(0.0 <= b < 1.0 for b in self.adam_betas),
+                'train.adam_betas', self.adam_betas, 'two values in [0, 1)')
         require(0.0 < self.val_fraction < 1.0, 'train.val_fraction', self.val_fraction,
                  'in (0, 1)')
         require(self.val_every > 0, 'train.val_every', self.val_every, '> 0')

@@ -30,11 +30,19 @@ MIN_HALF_RANGE = 1e-3  # [robot units]: a joint the demos never move keeps a fin
 
 @dataclass(frozen=True)
 class DiffusionConfig:
-    """Size of the denoiser. (256, 512, 1024) is Diffusion Policy's published U-Net."""
+    """Size of the denoiser. (256, 512, 1024) is Diffusion Policy's published U-Net.
+    ``obs_horizon`` T_o: observations the policy is conditioned on, one chunk point apart
+    (Diffusion Policy's published recipe: 2, the current and the previous one); each is
+    encoded by the shared encoder and the U-Net sees their contexts side by side."""
 
     channels: tuple[int, ...] = (256, 512, 1024)
     time_dim: int = 128
     groups: int = 8
+    obs_horizon: int = 1
+
+    def __post_init__(self) -> None:
+        if self.obs_horizon < 1:
+            raise ValueError(f'obs_horizon={self.obs_horizon!r}: expected >= 1')
 
 
 # the denoiser the state and vision tiers train on CPUs (~5 M parameters)
@@ -152,9 +160,10 @@ class DiffusionPolicy(nn.Module):
 
     def __init__(self, config: NFPConfig, diffusion: DiffusionConfig = DiffusionConfig()):
         super().__init__()
-        self.config = config
+        self.config, self.diffusion = config, diffusion
         self.encoder = ObservationEncoder(config.encoder, config.actions)
-        self.denoiser = TemporalUNet(config.actions.action_dim, config.encoder.context_dim,
+        self.denoiser = TemporalUNet(config.actions.action_dim,
+                                     config.encoder.context_dim * diffusion.obs_horizon,
                                      diffusion)
         self.state_normalizer = Normalizer(config.encoder.state_dim)
         self.action_normalizer = Normalizer(config.actions.action_dim)
@@ -163,6 +172,22 @@ class DiffusionPolicy(nn.Module):
     def forward(self, actions: torch.Tensor, obs: Observation,
                 generator: torch.Generator | None = None) -> torch.Tensor:
         return self.loss(actions, obs, generator)
+
+    def context(self, obs: Observation,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """The U-Net's condition (B, T_o * C): each of the T_o observations encoded alone
+        (state (B, T_o, D_s), images (B, T_o, N_c, 3, H, W) or None when T_o > 1; the
+        plain (B, D_s) observation when T_o = 1), oldest first."""
+        horizon = self.diffusion.obs_horizon
+        if horizon == 1:
+            return self.encode(obs, generator)
+        state = obs.state
+        if state.ndim != 3 or state.shape[1] != horizon:
+            raise ValueError(f'observation state has shape {tuple(state.shape)}: expected '
+                             f'(B, {horizon}, D_s) for obs_horizon={horizon}')
+        images = None if obs.images is None else obs.images.flatten(0, 1)
+        flat = Observation(images, state.flatten(0, 1))
+        return self.encode(flat, generator).view(state.shape[0], -1)
 
     def _half_range(self) -> tuple[torch.Tensor, torch.Tensor]:
         norm = self.action_normalizer
@@ -180,7 +205,7 @@ class DiffusionPolicy(nn.Module):
     def loss(self, actions: torch.Tensor, obs: Observation,
              generator: torch.Generator | None = None) -> torch.Tensor:
         """Mean squared error of the predicted noise (DDPM's simplified objective)."""
-        context = self.encode(obs, generator)
+        context = self.context(obs, generator)
         if tuple(actions.shape[1:]) != self.chunk_shape:
             raise ValueError(f'actions have shape {tuple(actions.shape)}: expected '
                              f'(B, {self.chunk_shape[0]}, {self.chunk_shape[1]})')
@@ -200,7 +225,7 @@ class DiffusionPolicy(nn.Module):
         deterministic (Diffusion Policy's), 1 = as much fresh noise as DDPM injects."""
         if eta and kind != 'ddim':
             raise ValueError(f'eta={eta!r} with scheduler={kind!r}: eta is a DDIM setting')
-        context = self.encode(obs)
+        context = self.context(obs)
         scheduler = make_scheduler(kind, spacing)
         extra = {'eta': eta} if kind == 'ddim' else {}
         scheduler.set_timesteps(steps)

@@ -1,11 +1,14 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Train the Diffusion Policy baseline with NF-P's recipe: the same optimizer, learning-rate
-and batch-size stages, warm-up, gradient clipping, EMA, batches and seeds
-(``config.train``), so a comparison differs only in the model."""
+"""Train the Diffusion Policy baseline with the recipe in ``config.train``: the optimizer,
+learning-rate and batch-size stages, warm-up, gradient clipping, EMA, batches and seeds of
+NF-P's training loop. With the tier's shared recipe a comparison differs only in the model;
+the ``dp-own`` kind (benchmarks.kinds) sets Diffusion Policy's published one instead
+(cosine learning rate, its AdamW betas and weight decay, the power EMA)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import os
 from pathlib import Path
 import threading
@@ -24,18 +27,24 @@ from nf_policy_ros.data.windows import WindowDataset
 def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: DiffusionConfig,
                     device: str = 'cpu', checkpoint: Path | None = None,
                     checkpoint_every: int = 250,
-                    stop: threading.Event | None = None) -> tuple[DiffusionPolicy, float]:
+                    stop: threading.Event | None = None,
+                    on_step: Callable[[int], None] | None = None
+                    ) -> tuple[DiffusionPolicy, float]:
     """Fit a DiffusionPolicy for ``config.train.total_steps``; returns the EMA model (eval
     mode) and the last training loss. With ``checkpoint`` the run is saved there every
     ``checkpoint_every`` steps and resumed from it when it exists (runs across sessions);
-    ``stop`` ends training early (saved first)."""
+    ``stop`` ends training early (saved first); ``on_step(n)`` is called after the n-th
+    step (1-based), before that step's checkpoint is written."""
     cfg, dev = config.train, pick_device(device)
+    if data.obs_horizon != diffusion.obs_horizon:
+        raise ValueError(f'windows of obs_horizon={data.obs_horizon} for a policy of '
+                         f'obs_horizon={diffusion.obs_horizon}: expected equal')
     torch.manual_seed(cfg.seed)
     policy = DiffusionPolicy(config, diffusion)
     fit_normalizers(policy, data)
     policy.to(dev).train()
     optimizer = build_optimizer(policy, cfg)
-    ema = build_ema(policy, cfg.ema_decay, cfg.ema_warmup)
+    ema = build_ema(policy, cfg.ema_decay, cfg.ema_warmup, cfg.ema_power)
     loss, start = float('nan'), 0
     if checkpoint is not None and checkpoint.exists():
         start = _restore(checkpoint, policy, optimizer, ema)
@@ -50,6 +59,8 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
                           step_generator(cfg.seed, step), dev, cfg.grad_clip_norm)
         if ema is not None:
             ema.update_parameters(policy)
+        if on_step is not None:
+            on_step(step + 1)
         if checkpoint is not None and ((step + 1) % checkpoint_every == 0
                                        or step + 1 == cfg.total_steps):
             _save(checkpoint, policy, optimizer, ema, step + 1)
@@ -74,3 +85,10 @@ def _restore(path: Path, policy, optimizer, ema) -> int:
     if ema is not None and 'ema' in state:
         ema.load_state_dict(state['ema'])
     return int(state['step'])
+
+
+def saved_step(path: Path) -> int:
+    """Steps done by the run saved at ``path`` (0 when there is none)."""
+    if not path.exists():
+        return 0
+    return int(torch.load(path, map_location='cpu', weights_only=True)['step'])

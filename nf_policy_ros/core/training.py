@@ -129,7 +129,9 @@ def _build(config: NFPConfig, train_set: WindowDataset,
     fit_normalizers(policy, train_set)
     policy.to(device).train()
     optimizer = build_optimizer(policy, config.train)
-    return policy, optimizer, build_ema(policy, config.train.ema_decay, config.train.ema_warmup)
+    train = config.train
+    return policy, optimizer, build_ema(policy, train.ema_decay, train.ema_warmup,
+                                        train.ema_power)
 
 
 def _restore(state: dict[str, Any], policy: NFPolicy, optimizer: torch.optim.Optimizer,
@@ -161,7 +163,8 @@ def parameter_groups(policy: torch.nn.Module, lr_scale: float) -> list[dict[str,
 def build_optimizer(policy: torch.nn.Module, train: TrainConfig) -> torch.optim.Optimizer:
     """The AdamW of NF-P's recipe (shared by the Diffusion Policy baseline)."""
     return torch.optim.AdamW(parameter_groups(policy, train.encoder_lr_scale),
-                             lr=train.stage_lr[0], weight_decay=train.weight_decay)
+                             lr=train.stage_lr[0], betas=tuple(train.adam_betas),
+                             weight_decay=train.weight_decay)
 
 
 def train_step(model: torch.nn.Module, policy: torch.nn.Module,

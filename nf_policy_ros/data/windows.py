@@ -3,12 +3,16 @@
 """Training windows over episodes resampled onto the policy clock (NumPy only).
 
 A window at tick t of an episode pairs the observation at t with the strided chunk
-a(t), a(t+S), ... (chunks.py defines the indices and the end-of-episode rule).
-Batches are gathered with vectorized indexing: no per-item Python loop, no DataLoader.
+a(t), a(t+S), ... (chunks.py defines the indices and the end-of-episode rule). With
+an observation horizon T_o > 1 the window holds the observations at t - (T_o - 1) S, ...,
+t - S, t (one chunk point apart); ticks before the episode's start repeat its first
+observation. Batches are gathered with vectorized indexing: no per-item Python loop, no
+DataLoader.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,27 +52,44 @@ class Episode:
 
 
 class WindowDataset:
-    """All windows of a list of episodes; ``batch(indices)`` gathers stacked arrays."""
+    """All windows of a list of episodes; ``batch(indices)`` gathers stacked arrays.
 
-    def __init__(self, episodes: list[Episode], actions: ActionConfig) -> None:
+    :param obs_horizon: observations per window, T_o (1 = the tick's own).
+    """
+
+    def __init__(self, episodes: list[Episode], actions: ActionConfig,
+                 obs_horizon: int = 1) -> None:
         if not episodes:
             raise ValueError('no episodes: expected at least one')
-        self.actions_config = actions
         self.images = np.concatenate([e.images for e in episodes])
         self.state = np.concatenate([e.state for e in episodes]).astype(np.float32)
         self.actions = np.concatenate([e.actions for e in episodes]).astype(np.float32)
-        offsets = np.cumsum([0] + [len(e) for e in episodes])
+        self._lengths = [len(e) for e in episodes]
+        self._index(actions, obs_horizon)
+
+    def with_windows(self, actions: ActionConfig, obs_horizon: int = 1) -> WindowDataset:
+        """The same episodes windowed with another chunk layout or observation horizon
+        (the arrays are shared, not copied)."""
+        out = copy.copy(self)
+        out._index(actions, obs_horizon)
+        return out
+
+    def _index(self, actions: ActionConfig, obs_horizon: int) -> None:
+        if obs_horizon < 1:
+            raise ValueError(f'obs_horizon={obs_horizon!r}: expected >= 1')
+        self.actions_config, self.obs_horizon = actions, obs_horizon
+        offsets = np.cumsum([0] + self._lengths)
         starts, firsts, lengths = [], [], []
-        for episode, first in zip(episodes, offsets[:-1]):
-            s = window_starts(len(episode), actions)
+        for length, first in zip(self._lengths, offsets[:-1]):
+            s = window_starts(length, actions)
             starts.append(s)
             firsts.append(np.full_like(s, first))
-            lengths.append(np.full_like(s, len(episode)))
+            lengths.append(np.full_like(s, length))
         self._start = np.concatenate(starts)
         self._first = np.concatenate(firsts)
         self._length = np.concatenate(lengths)
         if len(self._start) == 0:
-            raise ValueError(f'episodes of lengths {[len(e) for e in episodes]} yield no '
+            raise ValueError(f'episodes of lengths {self._lengths} yield no '
                              f'window with padding={actions.padding!r}: expected longer '
                              'episodes or padding=repeat_last')
 
@@ -77,14 +98,23 @@ class WindowDataset:
 
     def batch(self, indices: np.ndarray) -> dict[str, np.ndarray]:
         """Windows ``indices`` (B,) -> images (B, N_c, 3, H, W) uint8, state (B, D_s),
-        actions (B, T_a, D_a)."""
+        actions (B, T_a, D_a); with ``obs_horizon`` T_o > 1 images (B, T_o, N_c, 3, H, W)
+        and state (B, T_o, D_s), oldest first."""
         indices = np.asarray(indices, dtype=np.int64)
-        ticks = self._first[indices] + self._start[indices]
         chunk = window_indices(self._start[indices], self._length[indices][:, None],
                                self.actions_config)
         chunk = chunk + self._first[indices][:, None]
+        ticks = self._first[indices] + self._start[indices]
+        if self.obs_horizon > 1:
+            ticks = self._first[indices][:, None] + self.history_ticks(self._start[indices])
         return {'images': self.images[ticks], 'state': self.state[ticks],
                 'actions': self.actions[chunk]}
+
+    def history_ticks(self, start: np.ndarray) -> np.ndarray:
+        """Episode ticks (B, T_o) of the observations of windows starting at ``start`` (B,):
+        t - (T_o - 1) S, ..., t, clamped to the episode's first tick."""
+        back = np.arange(self.obs_horizon - 1, -1, -1) * self.actions_config.stride
+        return np.maximum(start[:, None] - back, 0)
 
     def statistics(self) -> dict[str, np.ndarray]:
         """Per-dimension mean, std, min and max of states and actions (robot units)."""

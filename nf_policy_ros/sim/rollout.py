@@ -9,6 +9,7 @@ action = their 9 targets (finger targets are actuator setpoints, see sim/task.py
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 import time
 from typing import Protocol
@@ -33,7 +34,9 @@ class Action:
 
 class ActionPolicy(Protocol):
     """What ``run_policy`` drives: ``act(obs)`` -> a chunk of ``stride``-spaced targets;
-    ``observes_images``: whether ``act`` needs the camera (else the state only)."""
+    ``observes_images``: whether ``act`` needs the camera (else the state only). A policy
+    with an optional ``obs_horizon`` T_o > 1 is given the last T_o observations, one chunk
+    point (``stride`` ticks) apart (``ObservationHistory``)."""
 
     name: str
     stride: int
@@ -106,24 +109,59 @@ def observe(task: JointTask, with_image: bool, low_dim: bool,
     return Observation(frame[None, None].to(device).float() / 255.0, state)
 
 
+class ObservationHistory:
+    """What a policy with an observation horizon T_o sees at a re-plan tick t: the
+    observations of ticks t - (T_o - 1) S, ..., t - S, t (S = ``spacing`` ticks) stacked on
+    a time axis after the batch axis, oldest first; ticks before the episode's start repeat
+    its first observation (as ``data.windows.WindowDataset`` does in training). With T_o = 1
+    the observation of tick t as it is."""
+
+    def __init__(self, horizon: int, spacing: int) -> None:
+        self.horizon, self.spacing = horizon, spacing
+        self._ticks: deque[Observation] = deque(maxlen=(horizon - 1) * spacing + 1)
+
+    @property
+    def every_tick(self) -> bool:
+        """Whether the ticks between re-plans must be observed too."""
+        return self.horizon > 1
+
+    def push(self, obs: Observation) -> None:
+        """The observation of the next tick (every tick when ``every_tick``)."""
+        self._ticks.append(obs)
+
+    def stacked(self) -> Observation:
+        """images (B, T_o, N_c, 3, H, W) or None, state (B, T_o, D_s) at the last tick."""
+        if self.horizon == 1:
+            return self._ticks[-1]
+        last = len(self._ticks) - 1
+        frames = [self._ticks[max(last - k * self.spacing, 0)]
+                  for k in range(self.horizon - 1, -1, -1)]
+        images = (None if frames[0].images is None
+                  else torch.stack([f.images for f in frames], dim=1))
+        return Observation(images, torch.stack([f.state for f in frames], dim=1))
+
+
 def run_policy(task: JointTask, actor: ActionPolicy, seed: int, execute_steps: int = 4,
                max_steps: int | None = None, low_dim: bool = False) -> Rollout:
     """Reset to ``seed``; every ``execute_steps`` steps observe, ask ``actor`` for a chunk and
     follow its interpolated targets; stop at success, at ``max_steps`` (default: the
-    task's), or as a failure when the physics diverges (``Rollout.diverged``)."""
+    task's), or as a failure when the physics diverges (``Rollout.diverged``). An actor
+    with ``obs_horizon`` > 1 is shown its ``ObservationHistory``."""
     max_steps = max_steps or task.config.max_steps
     result = Rollout(seed)
     task.reset(seed, joint_control=True)
     with_image = actor.observes_images
+    history = ObservationHistory(getattr(actor, 'obs_horizon', 1), actor.stride)
     while result.steps < max_steps:
         start = time.perf_counter()
-        action = actor.act(observe(task, with_image, low_dim, actor.device))
+        history.push(observe(task, with_image, low_dim, actor.device))
+        action = actor.act(history.stacked())
         result.tick_ms.append((time.perf_counter() - start) * 1e3)
         if action.confidence is not None:
             result.confidence.append(float(action.confidence[0]))
         targets = interpolate_chunk(action.chunk[0].cpu().double().numpy(), actor.stride,
                                     execute_steps)
-        for target in targets:
+        for i, target in enumerate(targets):
             result.steps += 1
             solved = task.step(target)
             if task.diverged:
@@ -132,4 +170,6 @@ def run_policy(task: JointTask, actor: ActionPolicy, seed: int, execute_steps: i
             if solved:
                 result.success = True
                 return result
+            if history.every_tick and i < len(targets) - 1:  # the next re-plan observes
+                history.push(observe(task, with_image, low_dim, actor.device))
     return result

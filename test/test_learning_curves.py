@@ -1,0 +1,158 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The learning-curve script: real trainings saved at snapshot steps, each evaluated in the
+simulator, resumed after a stop; and its page and plot drawn from records."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from benchmarks import curve_page, kinds, learning_curve, records, render
+from nf_policy_ros.data.windows import Episode, WindowDataset
+
+MACHINE = {'git_sha': 'abcdef1234', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
+           'torch_threads': 1, 'torch': 'x', 'device': 'cpu', 'load_avg': [1.0, 1.0, 1.0]}
+TINY = ['--tasks', 'drawer-open', '--demos', '1', '--episodes', '1', '--threads', '1']
+
+
+@pytest.fixture
+def docs(tmp_path, monkeypatch):
+    monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
+    return tmp_path / 'docs'
+
+
+def test_each_snapshot_is_trained_evaluated_and_recorded(tmp_path, docs, capsys):
+    assert learning_curve.main([*TINY, '--steps', '2', '1', '--run-dir', str(tmp_path / 'runs'),
+                                '--policies', 'nfp', 'dp-own', 'dp', '--write-docs']) == 0
+    saved = json.loads((docs / 'learning_curves.json').read_text())
+    assert [(r['policy'], r['step']) for r in saved] == [
+        ('nfp', 1), ('nfp', 2), ('dp-own', 1), ('dp-own', 2), ('dp', 1), ('dp', 2)]
+    for r in saved:
+        assert (r['split'], r['eval_seed0'], r['demos'], r['max_steps']) == ('tune', 10_000, 1, 2)
+        assert len(r['episode_success']) == r['episodes'] == 1
+        assert r['machine']['torch_threads'] == 1 and r['train_s'] > 0
+    by = {(r['policy'], r['step']): r for r in saved}
+    for policy in ('nfp', 'dp-own', 'dp'):
+        assert by[(policy, 2)]['train_s'] > by[(policy, 1)]['train_s']  # it adds up
+    own, shared = by[('dp-own', 2)], by[('dp', 2)]
+    assert (own['lr'], own['lr_schedule'], own['ema_power'], own['obs_horizon']) == (
+        1e-4, 'cosine', 0.75, 2)
+    assert (own['horizon'], own['execute_steps']) == (16, 32)
+    assert (shared['lr'], shared['horizon'], shared['execute_steps']) == (1e-3, 8, 4)
+    assert own['config_hash'] != shared['config_hash'] == by[('nfp', 2)]['config_hash']
+    page = (docs / 'learning_curves.md').read_text()
+    assert '| drawer-open | DP (own recipe) | 1 |' in page
+    assert '| drawer-open | DP (shared recipe) | 1 |' in page
+    assert (docs / 'learning_curves.png').stat().st_size > 10_000
+    runs = sorted(p.name.rsplit('_', 1)[-1] for p in (tmp_path / 'runs' / 'drawer-open').iterdir())
+    assert runs == ['dp', 'dp-own', 'nfp']
+    capsys.readouterr()
+
+
+def test_a_stopped_run_resumes_and_skips_what_it_evaluated(tmp_path, docs, capsys):
+    args = [*TINY, '--steps', '1', '3', '--policies', 'dp-own', '--write-docs']
+    resumed = ['--run-dir', str(tmp_path / 'resumed')]
+    assert learning_curve.main(args + resumed + ['--max-minutes', '1e-9']) == 0
+    assert 'stopped after 1e-09 min: re-run to resume' in capsys.readouterr().out
+    assert not (docs / 'learning_curves.json').exists()  # nothing evaluated, nothing written
+    assert learning_curve.main(args + resumed) == 0
+    [run] = (tmp_path / 'resumed' / 'drawer-open').iterdir()
+    snapshots = sorted((run / 'snapshots').iterdir())
+    assert [p.name for p in snapshots] == ['step_000001.pt', 'step_000003.pt']
+    written = [p.stat().st_mtime_ns for p in (*snapshots, run / 'last.pt')]
+    count = len(json.loads((docs / 'learning_curves.json').read_text()))
+    assert count == 2
+    assert learning_curve.main(args + resumed) == 0  # everything recorded: nothing to do
+    assert len(json.loads((docs / 'learning_curves.json').read_text())) == count
+    assert [p.stat().st_mtime_ns for p in (*snapshots, run / 'last.pt')] == written
+    capsys.readouterr()
+
+
+def _demo(length: int, seed: int) -> Episode:
+    """A smooth 48-D state / 9-D action episode of the state tier's shape."""
+    t = np.linspace(0, 1, length, dtype=np.float32)[:, None]
+    phase = np.random.default_rng(seed).uniform(0, 6, (1, 57)).astype(np.float32)
+    path = np.sin(3 * t + phase)
+    return Episode(np.zeros((length, 0, 3, 32, 32), np.uint8), path[:, :48], path[:, 48:])
+
+
+class _EndsTheSessionAt:
+    """Wraps a CurveRun's training: the session ends after step ``step`` (as
+    --max-minutes would, but at a known step)."""
+
+    def __init__(self, run: learning_curve.CurveRun, step: int,
+                 session: threading.Event) -> None:
+        self.run, self.step, self.session = run, step, session
+
+    def train(self, stop, on_step):
+        def then_end(n: int) -> None:
+            if n == self.step:
+                self.session.set()
+            on_step(n)
+        return learning_curve.CurveRun.train(self.run, stop, then_end)
+
+
+@pytest.mark.parametrize('key', ['dp-own', 'nfp'])
+def test_a_training_stopped_between_snapshots_resumes_to_the_same_network(tmp_path, key,
+                                                                          monkeypatch):
+    kind = kinds.get(key)
+    config = learning_curve.curve_config(4, seed=0, kind=kind)
+    data = WindowDataset([_demo(40, 0), _demo(50, 1)], learning_curve.curve_config(
+        4, 0, kinds.get('nfp')).actions)
+    straight = learning_curve.CurveRun(kind, config, data, tmp_path / 'straight')
+    for step in (2, 4):
+        assert learning_curve.train_to(straight, step, threading.Event()) == step
+    stopped = learning_curve.CurveRun(kind, config, data, tmp_path / 'stopped')
+    assert learning_curve.train_to(stopped, 2, threading.Event()) == 2
+    session = threading.Event()
+    monkeypatch.setattr(stopped, 'train', _EndsTheSessionAt(stopped, 3, session).train)
+    assert learning_curve.train_to(stopped, 4, session) == 3  # stopped: no snapshot of 4
+    assert not stopped.snapshot(4).exists() and stopped.saved_step() == 3
+    monkeypatch.undo()
+    assert learning_curve.train_to(stopped, 4, threading.Event()) == 4
+    a, b = (run.load_snapshot(4).state_dict() for run in (straight, stopped))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    clock = learning_curve.TrainClock(stopped.run_dir)
+    assert 0 < clock.at(2) < clock.at(3) < clock.at(4)
+
+
+def _record(task: str, policy: str, seed: int, step: int, wins: int, **extra) -> dict:
+    return records.stamp({
+        'task': task, 'demos': 50, 'seed': seed, 'policy': policy, 'step': step,
+        'max_steps': 16000, 'train_s': 60.0 * step / 1000, 'successes': wins, 'episodes': 20,
+        'episode_success': [i < wins for i in range(20)], 'split': 'tune',
+        'eval_seed0': 10_000, 'config_hash': f'h{policy}{seed}', 'servo_omega': 100.0,
+        'machine': MACHINE, **extra})
+
+
+def test_the_page_and_plot_are_drawn_from_the_records(docs, capsys):
+    steps = (1000, 2000, 4000, 8000, 16000)
+    wins = {'nfp': (4, 10, 14, 14, 12), 'dp-own': (0, 2, 6, 11, 15), 'dp': (2, 5, 8, 9, 9)}
+    every = [_record(task, policy, seed, step, w)
+             for task in ('drawer-open', 'hammer') for seed in (0, 1)
+             for policy, row in wins.items() for step, w in zip(steps, row)
+             if not (policy == 'dp' and seed == 1 and step == 16000)]  # still training
+    every.append(_record('hammer', 'nfp', 0, 1000, 20, split='test'))  # never on this page
+    every.insert(0, _record('hammer', 'nfp', 0, 1000, 20, config_hash='older'))  # recipe
+    docs.mkdir()
+    (docs / 'learning_curves.json').write_text(json.dumps(every))
+    assert render.main(['learning_curves']) == 0
+    page = (docs / 'learning_curves.md').read_text()
+    assert '| task | policy | trainings | 1000 | 2000 | 4000 | 8000 | 16000 |' in page
+    assert '| hammer | NF-P | 2 | 20 (1 min) | 50 (2 min) | 70 (4 min) |' in page
+    assert '| all tasks | DP (shared recipe) | 4 | 10 (1 min) |' in page
+    assert ('- NF-P: **4000 steps**, chosen on the tuning split (56/80, CI 59-79 pooled over '
+            '4 trainings on 2 tasks).') in page
+    assert '- DP (own recipe): **16000 steps**' in page
+    assert ('- DP (shared recipe): **8000 steps**, chosen on the tuning split (36/80'
+            in page and 'provisional: 2 of 4 trainings have reached their last step' in page)
+    assert '![success against training steps and wall-clock](learning_curves.png)' in page
+    assert (docs / 'learning_curves.png').stat().st_size > 10_000
+    assert 'scripts/learning_curves.sh' in page and 'load average' in page
+    assert curve_page.render_page([]).endswith('No snapshot evaluated yet.\n')
+    capsys.readouterr()
