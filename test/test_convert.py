@@ -18,6 +18,7 @@ from nf_policy_ros.data.convert import (
     camera_frame,
     check_camera_msg,
     compressed_image_to_array,
+    fit_image,
     image_to_array,
     joint_positions,
     to_rgb_uint8,
@@ -129,3 +130,24 @@ def test_arrival_check_names_the_field_without_decoding():
     check_camera_msg(png)
     with pytest.raises(ConversionError, match="format='png'"):
         camera_frame(png, (4, 5))
+
+
+def test_resizing_keeps_the_aspect_ratio_by_cropping_the_sides():
+    """A 4:3 frame for a square model: the centred square survives, the side bands go."""
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[..., 2] = 255            # blue centre square (columns 80..559)
+    frame[:, :80] = (255, 0, 0)    # red side bands, outside the square
+    frame[:, 560:] = (255, 0, 0)
+    out = fit_image(frame, 96, 96)
+    assert out.shape == (96, 96, 3)
+    assert (out[..., 0] == 0).all() and (out[..., 2] == 255).all()
+
+
+def test_resizing_is_antialiased():
+    """1-pixel stripes shrunk 5x average to grey; sampling every 5th pixel (no antialiasing)
+    would return one stripe colour and hide the texture's mean brightness."""
+    frame = np.zeros((480, 480, 3), np.uint8)
+    frame[:, ::2] = 255            # mean 127.5 (every 5th column is always white)
+    out = fit_image(frame, 96, 96).astype(np.float64)
+    assert abs(out.mean() - 127.5) < 8     # 8 grey levels: filter-edge rounding at the borders
+    assert out[8:-8, 8:-8].std() < 40      # near uniform inside (nearest: 0 or 255)

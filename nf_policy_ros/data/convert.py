@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 import numpy as np
+from PIL import Image as PILImage  # Pillow ships with torchvision (requirements/robot.txt)
 
 # encoding -> (numpy dtype code, channels)
 IMAGE_ENCODINGS: dict[str, tuple[str, int]] = {
@@ -75,7 +76,6 @@ def image_to_array(msg: Any) -> np.ndarray:
 
 def _open_compressed(msg: Any):
     """The PIL image of a CompressedImage, header parsed, pixels not yet decoded."""
-    from PIL import Image as PILImage  # Pillow ships with torchvision
 
     data = _buffer(msg.data)
     if data.size == 0:
@@ -120,13 +120,29 @@ def to_rgb_uint8(pixels: np.ndarray) -> np.ndarray:
     return np.repeat(mono.clip(0, 255).astype(np.uint8)[..., None], 3, axis=-1)
 
 
-def resize_nearest(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(H, W, C) -> (height, width, C) by area-free nearest sampling (cheap, no deps)."""
+def center_crop_to_aspect(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W, C) -> the largest centred (H', W', C) window with H' / W' = height / width, so
+    that resizing it to (height, width) stretches nothing (a 640x480 frame for a 96x96 model
+    loses 80 columns on each side)."""
+    h, w = pixels.shape[:2]
+    if h * width > w * height:  # too tall
+        keep = max(1, round(w * height / width))
+        top = (h - keep) // 2
+        return pixels[top:top + keep]
+    keep = max(1, round(h * width / height))
+    left = (w - keep) // 2
+    return pixels[:, left:left + keep]
+
+
+def fit_image(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W, 3) uint8 -> (height, width, 3) uint8: centre crop to the model's aspect ratio,
+    then an antialiased bilinear resize (Pillow widens the filter when shrinking, so fine
+    texture averages out instead of aliasing, as in torchvision's ``antialias=True``)."""
     if pixels.shape[:2] == (height, width):
         return pixels
-    rows = (np.arange(height) * pixels.shape[0] / height).astype(np.int64)
-    cols = (np.arange(width) * pixels.shape[1] / width).astype(np.int64)
-    return pixels[rows][:, cols]
+    window = np.ascontiguousarray(center_crop_to_aspect(pixels, height, width))
+    resized = PILImage.fromarray(window).resize((width, height), PILImage.Resampling.BILINEAR)
+    return np.asarray(resized)
 
 
 def camera_frame(msg: Any, size: tuple[int, int]) -> np.ndarray:
@@ -138,7 +154,7 @@ def camera_frame(msg: Any, size: tuple[int, int]) -> np.ndarray:
         pixels = to_rgb_uint8(image_to_array(msg))
     else:
         pixels = compressed_image_to_array(msg)
-    return np.ascontiguousarray(resize_nearest(pixels, *size).transpose(2, 0, 1))
+    return np.ascontiguousarray(fit_image(pixels, *size).transpose(2, 0, 1))
 
 
 def joint_positions(msg: Any, joint_names: tuple[str, ...] | list[str]) -> np.ndarray:
