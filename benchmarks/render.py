@@ -19,6 +19,7 @@ from benchmarks import records, report
 PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor',
          'confidence_auroc': 'confidence_auroc',
          'conversion': 'conversion', 'core': 'core_latency', 'demo': 'demo_report',
+         'image_use': 'image_use',
          'learning_curves': 'curve_page', 'node': 'node_latency',
          'policy_latency': 'policy_latency',
          'sim_success': 'sim_success', 'state_tier': 'state_tier',
