@@ -15,17 +15,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 source scripts/env.sh
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-workers=${LEARNING_CURVE_WORKERS:-$(nproc)}
-logs=runs/learning_curves_grid
-mkdir -p "$logs"
-pids=()
-for ((k = 0; k < workers; k++)); do
-  python -m benchmarks.learning_curve --shard "$k/$workers" --threads 1 --write-docs "$@" \
-    > "$logs/worker_$k.log" 2>&1 &
-  pids+=($!)
-done
-echo "[learning_curves] $workers workers running; logs in $logs/"
-status=0
-for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-exit $status
+# shellcheck source=scripts/shards.sh
+source scripts/shards.sh
+run_shards learning_curves_grid "${LEARNING_CURVE_WORKERS:-$(nproc)}" benchmarks.learning_curve --threads 1 "$@"

@@ -12,17 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 source scripts/env.sh
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-shards=${STATE_TIER_SHARDS:-$(nproc)}
-logs=runs/state_tier_grid
-mkdir -p "$logs"
-pids=()
-for ((k = 0; k < shards; k++)); do
-  python -m benchmarks.state_tier --shard "$k/$shards" --write-docs "$@" \
-    > "$logs/shard_$k.log" 2>&1 &
-  pids+=($!)
-done
-echo "[state_tier_grid] $shards shards running; logs in $logs/"
-status=0
-for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-exit $status
+# shellcheck source=scripts/shards.sh
+source scripts/shards.sh
+run_shards state_tier_grid "${STATE_TIER_SHARDS:-$(nproc)}" benchmarks.state_tier "$@"
