@@ -15,6 +15,7 @@ test split existed ran on the tuning split, start states 10000+), the training r
 vision tier's image size, trunk stride, crop, state noise, placement scale and camera
 condition (None: a run of the earlier, blind encoder), the compile path of the latency
 pages, and the fields later added to confidence and latency rows (None: not measured).
+Format 3 adds the vision tier's encoder warm-up steps (0 before it existed).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/...
-FORMAT = 2
+FORMAT = 3
 TUNE_SEED0 = 10_000  # the tuning split's first start state: every evaluation before format 2
 # [rad/s] the simulated servo of records from before records carried it (sim.task's
 # TASK_OMEGA then; assembly moved to 300 rad/s afterwards)
@@ -114,7 +115,14 @@ def _to_format_2(name: str, record: Record) -> Record:
 
 # format n -> n + 1. A change of what a record holds: FORMAT + 1 and a step here that fills
 # the new fields of older records with the values their runs used.
-UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2}
+def _to_format_3(name: str, record: Record) -> Record:
+    """Format 3: vision-tier runs record the encoder warm-up steps (0 before it existed)."""
+    if name == 'vision_tier':
+        record.setdefault('encoder_warmup_steps', 0)
+    return record
+
+
+UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2, 2: _to_format_3}
 
 
 def migrate(name: str, record: Record) -> Record:

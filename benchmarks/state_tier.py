@@ -68,7 +68,7 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
 # the records and saved trainings from before keep their hash.
 HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_std'): 0.0,
                    ('train', 'lr_schedule'): 'stages', ('train', 'adam_betas'): (0.9, 0.999),
-                   ('train', 'ema_power'): 0.0}
+                   ('train', 'ema_power'): 0.0, ('train', 'encoder_warmup_steps'): 0}
 DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
 
 

@@ -46,7 +46,8 @@ FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluat
 
 
 def vision_config(steps: int, seed: int, image: int | None = None, trunk_stride: int = 0,
-                  state_noise_std: float = 0.0, crop_fraction: float = 0.9) -> NFPConfig:
+                  state_noise_std: float = 0.0, crop_fraction: float = 0.9,
+                  encoder_warmup_steps: int = 0) -> NFPConfig:
     """The vision tier's model and recipe; ``image`` [px] defaults to ``IMAGE``."""
     image = image or IMAGE
     return NFPConfig(encoder=EncoderConfig(image_height=image, image_width=image, state_dim=9,
@@ -56,7 +57,8 @@ def vision_config(steps: int, seed: int, image: int | None = None, trunk_stride:
                      train=TrainConfig(stage_steps=(steps,), stage_lr=(1e-3,),
                                        stage_batch_size=(64,), warmup_steps=100,
                                        val_every=steps, checkpoint_every=250, seed=seed,
-                                       state_noise_std=state_noise_std))
+                                       state_noise_std=state_noise_std,
+                                       encoder_warmup_steps=encoder_warmup_steps))
 
 
 def cached_demos(task: JointTask, count: int, root: Path) -> list:
@@ -95,7 +97,7 @@ def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
         if r['camera'] is not None:
             key = (r['task'], r['demos'], r['image'],
                    (r['trunk_stride'], r['steps'], r['lr'], r['state_noise_std'],
-                    r['crop_fraction']),
+                    r['crop_fraction'], r['encoder_warmup_steps']),
                    r['split'], r['object_range_scale'])
             groups.setdefault(key, []).append(r)
     return groups
@@ -107,10 +109,11 @@ def camera_lines(records: list[dict[str, Any]]) -> list[str]:
     lines, passing, tested = [], set(), set()
     for (task, demos, image, recipe, split, scale), runs in sorted(
             camera_groups(records).items()):
-        noise, crop = recipe[3:]
+        noise, crop, warmup = recipe[3:]
         place = '' if scale == 1.0 else f', placement x{scale:g}'
         place += f', state noise {noise:g}' if noise else ''
         place += f', crop {crop:g}' if crop != 0.9 else ''
+        place += f', encoder warm-up {warmup} steps' if warmup else ''
         for base in kinds.camera_checked():
             for mode in kinds.CAMERA_MODES:
                 d = targets.paired_difference(runs, task, kinds.camera_key(base, mode),
@@ -198,7 +201,7 @@ def range_tag(args: argparse.Namespace) -> str:
 
 def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
     return vision_config(args.steps, seed, args.image, args.trunk_stride, args.state_noise,
-                         args.crop_fraction)
+                         args.crop_fraction, args.encoder_warmup)
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -231,6 +234,7 @@ def run_all(args: argparse.Namespace) -> None:
                               'image': args.image, 'trunk_stride': args.trunk_stride,
                               'state_noise_std': args.state_noise,
                               'crop_fraction': args.crop_fraction,
+                              'encoder_warmup_steps': args.encoder_warmup,
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}
@@ -255,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--state-noise', type=float, default=0.0,
                         help='train.state_noise_std: Gaussian noise on the normalized joint '
                         'state in training (0 = off)')
+    parser.add_argument('--encoder-warmup', type=int, default=0,
+                        help='train.encoder_warmup_steps: first steps regress the chunk from '
+                        'the observation, then the image trunk is frozen (0 = off)')
     parser.add_argument('--crop-fraction', type=float, default=0.9,
                         help='encoder.crop_fraction: random-crop side in training (1 = no crop)')
     parser.add_argument('--episodes', type=int, default=0,

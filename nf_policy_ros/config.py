@@ -176,6 +176,13 @@ class TrainConfig:
                                     'randomly initialized ResNet from collapsing to an '
                                     'image-independent output in the first ~100 steps of '
                                     'likelihood training.', 0.1)
+    encoder_warmup_steps: int = param('First steps of training spent regressing the '
+                                      'normalized chunk from the observation (encoder + a '
+                                      'linear read-out, mean squared error); the image trunks '
+                                      'and keypoint heads are then frozen for likelihood '
+                                      'training. Likelihood training alone collapses the '
+                                      'image features (issue 18). Camera policies only; '
+                                      '0 = off.', 0)
     action_noise_std: float = param('Std of Gaussian noise added to the normalized action '
                                     "chunks in training, in units of each joint's spread "
                                     'in the data (smooths the density a flow fits to few '
@@ -218,6 +225,9 @@ class TrainConfig:
                  self.stage_batch_size, 'positive batch sizes')
         require(0.0 < self.encoder_lr_scale <= 1.0, 'train.encoder_lr_scale',
                 self.encoder_lr_scale, 'in (0, 1]')
+        require(0 <= self.encoder_warmup_steps < self.total_steps,
+                'train.encoder_warmup_steps', self.encoder_warmup_steps,
+                f'in [0, {self.total_steps}) (the total steps)')
         require(self.action_noise_std >= 0.0, 'train.action_noise_std',
                 self.action_noise_std, '>= 0')
         require(self.state_noise_std >= 0.0, 'train.state_noise_std',

@@ -47,8 +47,10 @@ def test_an_old_record_gets_the_settings_its_run_used_and_keeps_its_own():
 def test_a_current_record_is_left_alone_and_a_newer_or_unknown_one_is_refused():
     current = records.stamp({'task': 'hammer', 'lr': 3e-4})
     assert records.migrate('state_tier', current) is current
-    with pytest.raises(ValueError, match=r'state_tier.json: record format=3: expected 1 to 2'):
-        records.migrate('state_tier', dict(OLD_STATE, format=3))
+    newer = records.FORMAT + 1
+    with pytest.raises(ValueError, match=rf'state_tier.json: record format={newer}: expected '
+                                         rf'1 to {records.FORMAT}'):
+        records.migrate('state_tier', dict(OLD_STATE, format=newer))
     with pytest.raises(ValueError, match=r"task='window-open' has no servo_omega"):
         records.migrate('state_tier', dict(OLD_STATE, task='window-open'))
 
@@ -59,6 +61,9 @@ def test_old_vision_and_latency_records_get_their_defaults():
                                   'state_noise_std', 'object_range_scale', 'camera')} == {
         'split': 'tune', 'image': 84, 'trunk_stride': 0, 'crop_fraction': 0.9,
         'state_noise_std': 0.0, 'object_range_scale': 1.0, 'camera': None}
+    assert blind['encoder_warmup_steps'] == 0  # format 3
+    format_2 = records.migrate('vision_tier', {'format': 2, 'task': 'hammer'})
+    assert format_2['encoder_warmup_steps'] == 0 and format_2['format'] == records.FORMAT
     assert vision_tier.camera_groups([blind]) == {}  # the blind encoder: no camera section
     core = records.migrate('core', {'runs': [
         {'backend': 'fast', 'training': {'batch': 64, 'step_ms': 1.0}}, {'backend': 'x'}]})
@@ -70,7 +75,7 @@ def test_old_vision_and_latency_records_get_their_defaults():
     assert records.migrate('policy_latency', {'rows': []})['compile'] == 'eager'
     confidence = records.migrate('confidence_auroc', {'failure': [{'run': 'a'}]})
     assert confidence['traces_plotted'] == [] and confidence['failure'][0]['auroc_early'] is None
-    assert records.migrate('blind_floor', {'task': 'x'}) == {'format': 2, 'task': 'x'}
+    assert records.migrate('blind_floor', {'task': 'x'}) == {'format': records.FORMAT, 'task': 'x'}
 
 
 def test_publishing_rewrites_the_old_records_of_the_file_in_the_current_format(docs, capsys):

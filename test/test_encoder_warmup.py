@@ -1,0 +1,58 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The encoder warm-up (train.encoder_warmup_steps): regression first, then frozen trunks."""
+
+from __future__ import annotations
+
+from conftest import sine_episode, small_config
+import numpy as np
+import pytest
+import torch
+
+from nf_policy_ros.config_tree import ConfigError
+from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.core.training import IMAGE_PARAMETER_PREFIXES, run_training
+from nf_policy_ros.data.windows import WindowDataset
+
+WARMUP, TOTAL = 6, 12
+
+
+def textured_episode(phase: float) -> object:
+    """A sine episode whose frames carry random texture (so image gradients are non-zero)."""
+    episode = sine_episode(length=24, num_cameras=1, image_size=32, phase=phase)
+    rng = np.random.default_rng(int(phase * 10))
+    episode.images[:] = rng.integers(0, 256, episode.images.shape, dtype=np.uint8)
+    return episode
+
+
+def image_params(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v for k, v in state_dict.items() if k.startswith(IMAGE_PARAMETER_PREFIXES)}
+
+
+def test_warmup_trains_the_trunk_then_it_stays_bitwise_frozen_while_the_flow_learns(tmp_path):
+    short = small_config(num_cameras=1, steps=(TOTAL,), encoder_warmup_steps=WARMUP,
+                         checkpoint_every=WARMUP, val_every=TOTAL)
+    data = WindowDataset([textured_episode(p) for p in (0.0, 0.7, 1.4)], short.actions)
+    stop_at_warmup = small_config(num_cameras=1, steps=(WARMUP + 1,),
+                                  encoder_warmup_steps=WARMUP, checkpoint_every=WARMUP,
+                                  val_every=TOTAL)
+    # a run of WARMUP + 1 steps: its raw weights after the warm-up's last step are those of
+    # every later step for the image groups
+    torch.manual_seed(short.train.seed)  # the initial weights, as run_training draws them
+    initial = image_params(NFPolicy(short).state_dict())
+    first = run_training(stop_at_warmup, data, None, tmp_path / 'a', {}, progress=False)
+    whole = run_training(short, data, None, tmp_path / 'b', {}, progress=False)
+    a, b = first.policy.state_dict(), whole.policy.state_dict()
+    # the warm-up moved the trunk (the one step after it is frozen) ...
+    assert any(not torch.equal(initial[k], a[k]) for k in initial)
+    # ... and no likelihood step moves it again, while the flow keeps learning
+    for k in image_params(a):
+        assert torch.equal(a[k], b[k]), k
+    flow = [k for k in a if k.startswith('flow.')]
+    assert any(not torch.equal(a[k], b[k]) for k in flow)
+
+
+def test_warmup_must_leave_likelihood_steps():
+    with pytest.raises(ConfigError, match=r'train.encoder_warmup_steps=12 is invalid: '
+                                          r'expected in \[0, 12\)'):
+        small_config(num_cameras=1, steps=(12,), encoder_warmup_steps=12)
