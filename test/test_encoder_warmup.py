@@ -40,7 +40,10 @@ def test_warmup_trains_the_trunk_then_it_stays_bitwise_frozen_while_the_flow_lea
     # every later step for the image groups
     torch.manual_seed(short.train.seed)  # the initial weights, as run_training draws them
     initial = image_params(NFPolicy(short).state_dict())
-    first = run_training(stop_at_warmup, data, None, tmp_path / 'a', {}, progress=False)
+    logged: dict[int, set[str]] = {}
+    first = run_training(stop_at_warmup, data, None, tmp_path / 'a', {}, progress=False,
+                         on_metrics=lambda step, m: logged.setdefault(step, set(m)))
+    assert 'train/warmup_mse' in logged[WARMUP] and 'train/nll_per_dim' in logged[WARMUP + 1]
     whole = run_training(short, data, None, tmp_path / 'b', {}, progress=False)
     a, b = first.policy.state_dict(), whole.policy.state_dict()
     # the warm-up moved the trunk (the one step after it is frozen) ...

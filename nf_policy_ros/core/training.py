@@ -242,7 +242,9 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
         if ema is not None:
             ema.update_parameters(policy)
         step += 1
-        metrics = {'train/nll_per_dim': loss, 'train/lr': point.lr,
+        warming_up = readout is not None and step <= cfg.encoder_warmup_steps
+        metrics = {'train/warmup_mse' if warming_up else 'train/nll_per_dim': loss,
+                   'train/lr': point.lr,
                    'train/stage': float(point.stage)}
         if val_set is not None and (step % cfg.val_every == 0 or step == cfg.total_steps):
             val_nll = -float(held_out_log_prob(_eval_model(policy, ema), val_set, dev).mean())
@@ -304,7 +306,10 @@ def _log(log: MetricsLog, bar: tqdm, on_metrics, rank: int, step: int,
         return
     log.write(step, metrics)
     bar.update(1)
-    bar.set_postfix(nll=f"{metrics['train/nll_per_dim']:.3f}", refresh=False)
+    if 'train/warmup_mse' in metrics:
+        bar.set_postfix(warmup_mse=f"{metrics['train/warmup_mse']:.3f}", refresh=False)
+    else:
+        bar.set_postfix(nll=f"{metrics['train/nll_per_dim']:.3f}", refresh=False)
     if on_metrics is not None:
         on_metrics(step, metrics)
 

@@ -140,15 +140,17 @@ class TrainNode(Node):
 
     def _on_metrics(self, step: int, metrics: dict[str, float]) -> None:
         """Status every step; a console line every ``train.val_every`` steps and at the end."""
-        fields = {'step': step, 'nll_per_dim': metrics['train/nll_per_dim']}
+        # the first train.encoder_warmup_steps report a regression error, then the NLL
+        loss = 'warmup_mse' if 'train/warmup_mse' in metrics else 'nll_per_dim'
+        fields = {'step': step, loss: metrics[f'train/{loss}']}
         if 'val/nll_per_dim' in metrics:
             fields['val_nll_per_dim'] = metrics['val/nll_per_dim']
         self._update(**fields)
         if step % self._log_every == 0 or step == self._total:
             val = (f', validation NLL/dim {fields["val_nll_per_dim"]:.3f}'
                    if 'val_nll_per_dim' in fields else '')
-            self._log(f'step {step}/{self._total}: train NLL/dim '
-                                   f'{fields["nll_per_dim"]:.3f}{val}')
+            label = 'encoder warm-up MSE' if loss == 'warmup_mse' else 'train NLL/dim'
+            self._log(f'step {step}/{self._total}: {label} {fields[loss]:.3f}{val}')
 
     def _on_stop(self, request: Trigger.Request, response: Trigger.Response):
         self._stop.set()
