@@ -59,3 +59,23 @@ def test_warmup_must_leave_likelihood_steps():
     with pytest.raises(ConfigError, match=r'train.encoder_warmup_steps=12 is invalid: '
                                           r'expected in \[0, 12\)'):
         small_config(num_cameras=1, steps=(12,), encoder_warmup_steps=12)
+
+
+def test_the_diffusion_baseline_takes_the_same_warmup(tmp_path):
+    """DP shares NF-P's encoder: the same warm-up trains its trunk, then freezes it while the
+    denoiser learns (raw weights from the baseline's resumable checkpoints)."""
+    from benchmarks.baselines.diffusion import DiffusionConfig
+    from benchmarks.baselines.diffusion_training import train_diffusion
+
+    tiny_unet = DiffusionConfig(channels=(16, 32), time_dim=16, groups=4)
+    runs = {}
+    for name, steps in (('a', WARMUP + 1), ('b', TOTAL)):
+        config = small_config(num_cameras=1, steps=(steps,), encoder_warmup_steps=WARMUP)
+        data = WindowDataset([textured_episode(p) for p in (0.0, 0.7, 1.4)], config.actions)
+        path = tmp_path / f'{name}.pt'
+        train_diffusion(config, data, tiny_unet, checkpoint=path, checkpoint_every=TOTAL)
+        runs[name] = torch.load(path, weights_only=True)['model']
+    a, b = runs['a'], runs['b']
+    for k in image_params(a):
+        assert torch.equal(a[k], b[k]), k
+    assert any(not torch.equal(a[k], b[k]) for k in a if k.startswith('denoiser.'))

@@ -18,6 +18,7 @@ import torch
 from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.ema import build_ema
+from nf_policy_ros.core.encoder_warmup import EncoderWarmup
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import batch_indices, pick_device, step_generator
 from nf_policy_ros.core.training import build_optimizer, fit_normalizers, train_step
@@ -46,6 +47,7 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
     optimizer = build_optimizer(policy, cfg)
     ema = build_ema(policy, cfg.ema_decay, cfg.ema_warmup, cfg.ema_power)
     loss, start = float('nan'), 0
+    warmup = EncoderWarmup.of(policy, dev, config.encoder.context_dim * diffusion.obs_horizon)
     if checkpoint is not None and checkpoint.exists():
         start = _restore(checkpoint, policy, optimizer, ema)
     for step in range(start, cfg.total_steps):
@@ -55,8 +57,13 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
             break
         point = stage_at(cfg, step)
         idx = batch_indices(len(data), point.batch_size, cfg.seed, step, 0, 1)
-        loss = train_step(policy, policy, optimizer, data.batch(idx), point.lr,
-                          step_generator(cfg.seed, step), dev, cfg.grad_clip_norm)
+        generator = step_generator(cfg.seed, step)
+        loss = None if warmup is None else warmup.step(
+            step, policy, optimizer, data.batch(idx), point.lr, generator, dev,
+            cfg.grad_clip_norm)
+        if loss is None:
+            loss = train_step(policy, policy, optimizer, data.batch(idx), point.lr, generator,
+                              dev, cfg.grad_clip_norm)
         if ema is not None:
             ema.update_parameters(policy)
         if on_step is not None:

@@ -18,49 +18,62 @@ import numpy as np
 import torch
 from torch import nn
 
-from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.train_state import batch_to_device
 
 FROZEN = 0.0
 
 
-class ChunkReadout(nn.Module):
-    """context (B, C) -> normalized flat chunk (B, T_a * D_a): the warm-up's linear head."""
-
-    def __init__(self, policy: NFPolicy) -> None:
-        super().__init__()
-        self.linear = nn.Linear(policy.config.encoder.context_dim,
-                                policy.config.actions.flat_dim)
-
-    def forward(self, context: torch.Tensor) -> torch.Tensor:
-        return self.linear(context)
+def _context(policy: nn.Module, obs, generator: torch.Generator) -> torch.Tensor:
+    """The policy's condition (B, W): ``policy.context`` where it has one (the Diffusion
+    Policy baseline with several observations), else ``policy.encode``."""
+    context = getattr(policy, 'context', None)
+    return context(obs, generator) if callable(context) else policy.encode(obs, generator)
 
 
-def warms_up(policy: NFPolicy) -> bool:
-    """Whether this policy's training starts with an encoder warm-up."""
-    return policy.config.train.encoder_warmup_steps > 0 and policy.config.encoder.num_cameras > 0
+class EncoderWarmup:
+    """The first ``train.encoder_warmup_steps`` of a training loop, for any policy with
+    NF-P's encoder and normalizers (NF-P, the benchmarks' Diffusion Policy): a linear
+    read-out (context (B, W) -> normalized flat chunk (B, T_a * D_a)) and its AdamW, both
+    discarded after the warm-up."""
 
+    def __init__(self, policy: nn.Module, context_width: int, device: torch.device) -> None:
+        self.steps = policy.config.train.encoder_warmup_steps
+        flat_dim = policy.config.actions.flat_dim
+        self.readout = nn.Linear(context_width, flat_dim).to(device)
+        self.optimizer = torch.optim.AdamW(self.readout.parameters())
 
-def warmup_step(policy: NFPolicy, readout: ChunkReadout, optimizer: torch.optim.Optimizer,
-                readout_optimizer: torch.optim.Optimizer, batch: dict[str, np.ndarray],
-                lr: float, generator: torch.Generator, device: torch.device,
-                clip: float) -> float:
-    """One regression step of encoder + read-out (every encoder group at the full ``lr``);
-    returns the mean squared error per normalized chunk dimension."""
-    for opt in (optimizer, readout_optimizer):
-        for group in opt.param_groups:
-            group['lr'] = lr
-    actions, obs = batch_to_device(batch, device)
-    prediction = readout(policy.encode(obs, generator))
-    loss = torch.mean((prediction - policy.flatten_actions(actions)) ** 2)
-    optimizer.zero_grad(set_to_none=True)
-    readout_optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if clip > 0:
-        torch.nn.utils.clip_grad_norm_(policy.encoder.parameters(), clip)
-    optimizer.step()
-    readout_optimizer.step()
-    return loss.item()
+    @staticmethod
+    def of(policy: nn.Module, device: torch.device,
+           context_width: int | None = None) -> EncoderWarmup | None:
+        """The warm-up of ``policy``'s training, or None (no warm-up steps or no camera)."""
+        config = policy.config
+        if config.train.encoder_warmup_steps == 0 or config.encoder.num_cameras == 0:
+            return None
+        return EncoderWarmup(policy, context_width or config.encoder.context_dim, device)
+
+    def step(self, step: int, policy: nn.Module, optimizer: torch.optim.Optimizer,
+             batch: dict[str, np.ndarray], lr: float, generator: torch.Generator,
+             device: torch.device, clip: float) -> float | None:
+        """Training step ``step`` (0-based): a regression step inside the warm-up (returns
+        its mean squared error per normalized chunk dimension); after it, the image groups
+        are frozen and None says "take the policy's own training step"."""
+        if step >= self.steps:
+            freeze_image_groups(optimizer)
+            return None
+        for opt in (optimizer, self.optimizer):
+            for group in opt.param_groups:
+                group['lr'] = lr  # every encoder group at the full rate
+        actions, obs = batch_to_device(batch, device)
+        target = policy.action_normalizer.normalize(actions).flatten(1)
+        loss = torch.mean((self.readout(_context(policy, obs, generator)) - target) ** 2)
+        optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip > 0:
+            torch.nn.utils.clip_grad_norm_(policy.encoder.parameters(), clip)
+        optimizer.step()
+        self.optimizer.step()
+        return loss.item()
 
 
 def freeze_image_groups(optimizer: torch.optim.Optimizer) -> None:

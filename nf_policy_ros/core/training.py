@@ -26,12 +26,7 @@ from tqdm import tqdm
 from nf_policy_ros.config import NFPConfig, SamplingConfig, TrainConfig
 from nf_policy_ros.core.checkpoint import make_provenance, read_checkpoint, save_checkpoint
 from nf_policy_ros.core.ema import build_ema
-from nf_policy_ros.core.encoder_warmup import (
-    ChunkReadout,
-    freeze_image_groups,
-    warms_up,
-    warmup_step,
-)
+from nf_policy_ros.core.encoder_warmup import EncoderWarmup
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import (
@@ -225,24 +220,21 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                desc='train', unit='step')
     loss = math.nan
     val_nll = math.nan
-    readout = _warmup_readout(policy, world, dev)
+    warmup = _warmup(policy, world, dev)
     while step < cfg.total_steps and not _stop_requested(stop, world, dev):
         point = stage_at(cfg, step)
         idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
         generator = step_generator(cfg.seed, step, rank)
-        if readout is not None and step < cfg.encoder_warmup_steps:
-            loss = warmup_step(policy, readout[0], optimizer, readout[1],
-                               train_set.batch(idx), point.lr, generator, dev,
-                               cfg.grad_clip_norm)
-        else:
-            if readout is not None:
-                freeze_image_groups(optimizer)
+        loss = None if warmup is None else warmup.step(
+            step, policy, optimizer, train_set.batch(idx), point.lr, generator, dev,
+            cfg.grad_clip_norm)
+        if loss is None:
             loss = train_step(model, policy, optimizer, train_set.batch(idx), point.lr,
                               generator, dev, cfg.grad_clip_norm)
         if ema is not None:
             ema.update_parameters(policy)
         step += 1
-        warming_up = readout is not None and step <= cfg.encoder_warmup_steps
+        warming_up = warmup is not None and step <= warmup.steps
         metrics = {'train/warmup_mse' if warming_up else 'train/nll_per_dim': loss,
                    'train/lr': point.lr,
                    'train/stage': float(point.stage)}
@@ -264,17 +256,14 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     return TrainResult(path, step, loss, val_nll, policy)
 
 
-def _warmup_readout(policy: NFPolicy, world: int, device: torch.device):
-    """(read-out, its AdamW) when training starts with an encoder warm-up, else None. The
-    read-out is not saved: a run resumed inside the warm-up starts a fresh one (the encoder
-    keeps what it learned)."""
-    if not warms_up(policy):
-        return None
-    if world > 1:
+def _warmup(policy: NFPolicy, world: int, device: torch.device) -> EncoderWarmup | None:
+    """The encoder warm-up of this run, or None. Its read-out is not saved: a run resumed
+    inside the warm-up starts a fresh one (the encoder keeps what it learned)."""
+    warmup = EncoderWarmup.of(policy, device)
+    if warmup is not None and world > 1:
         raise TrainingError('train.encoder_warmup_steps > 0 with several processes: expected a '
                             'single-process run (the warm-up is not distributed yet)')
-    readout = ChunkReadout(policy).to(device)
-    return readout, torch.optim.AdamW(readout.parameters())
+    return warmup
 
 
 def _stop_requested(stop: threading.Event | None, world: int, device: torch.device) -> bool:
