@@ -17,9 +17,24 @@ from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 
 def training_label(record: dict[str, Any]) -> str:
-    """'lr 0.001, EMA warm-up' (or 'EMA fixed 0.999': a constant decay)."""
+    """'lr 0.001, EMA warm-up' (or 'EMA fixed 0.999': a constant decay), then what sets a
+    vision-tier run apart (image size, placement, encoder warm-up)."""
     ema = 'EMA warm-up' if record['ema_warmup'] else 'EMA fixed 0.999'
-    return f"lr {record['lr']:g}, {ema}"
+    return f"lr {record['lr']:g}, {ema}{vision_label(record)}"
+
+
+def vision_label(record: dict[str, Any]) -> str:
+    """', 48 px, placement x2, encoder warm-up 1000' for a vision-tier record ('' for the
+    state tier's, which have no image), so runs of different camera recipes never share a
+    row or a target."""
+    if 'encoder_warmup_steps' not in record:
+        return ''
+    parts = [f"{record['image']} px"]
+    if record['object_range_scale'] != 1.0:
+        parts.append(f"placement x{record['object_range_scale']:g}")
+    if record['encoder_warmup_steps']:
+        parts.append(f"encoder warm-up {record['encoder_warmup_steps']}")
+    return ', ' + ', '.join(parts)
 
 
 def recipe_label(record: dict[str, Any]) -> str:
