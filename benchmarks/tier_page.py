@@ -58,11 +58,12 @@ def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int)
 
 def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Finished runs at each task's current servo bandwidth, by budget label ('10 demos,
-    2000 steps, lr 0.001, EMA warm-up')."""
+    2000 steps, lr 0.001, EMA warm-up, tune split'): splits never pool."""
     budgets: dict[str, list] = {}
     for r in records:
         if 'successes' in r and r['servo_omega'] == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
-            label = f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}"
+            label = (f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}, "
+                     f"{r['split']} split")
             budgets.setdefault(label, []).append(r)
     return budgets
 
@@ -116,20 +117,22 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str
     groups: dict[tuple, dict[str, list]] = {}
     for r in records:
         # one row pools the training seeds (each seed has its own config hash)
-        key = (r['task'], r['demos'], r['steps'], recipe_label(r))
+        key = (r['task'], r['demos'], r['steps'], recipe_label(r), r['split'])
         groups.setdefault(key, {}).setdefault(r['policy'], []).append(r)
     shown = [k for k in columns if any(r['policy'] == k for r in records)]
-    rows = [[task, demos, steps, recipe, *[_cell(by.get(k, [])) for k in shown],
+    rows = [[task, demos, steps, recipe, split, *[_cell(by.get(k, [])) for k in shown],
              ', '.join(sorted({r['config_hash'] for runs in by.values() for r in runs}))]
-            for (task, demos, steps, recipe), by in sorted(groups.items())]
+            for (task, demos, steps, recipe, split), by in sorted(groups.items())]
     return '\n'.join([
         title + '\n',
-        setup + ', same demos, recipe, steps and evaluation seeds (10000+). Success rate in % '
+        setup + ', same demos, recipe, steps and evaluation start states (split "tune": '
+        '10000+, for every decision; "test": 20000+, for headline numbers once the choices '
+        'are frozen). Success rate in % '
         '(mean ± std over training seeds, n = seeds; then successes/episodes pooled over '
         'seeds and their 95 % Wilson interval). Final checkpoint, no best-of-evaluations '
         'selection.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
-        report.markdown_table(['task', 'demos', 'train steps', 'recipe',
+        report.markdown_table(['task', 'demos', 'train steps', 'recipe', 'split',
                                *[f'{columns[k]} success [%]' for k in shown],
                                'configs (one per seed)'], rows),
         '',
@@ -138,12 +141,20 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str
         "seeds and start states both ran, at each task's current servo, with a 95 % "
         'bootstrap interval over seeds and start states. "Better" only when the interval '
         'lies above 0, "worse" only when below, else no detectable difference; no verdict '
-        'from fewer than 3 seeds; a tie is not a win. All records so far are on the tuning '
-        'split (evaluation seeds 10000+).\n',
+        'from fewer than 3 seeds; a tie is not a win. '
+        f'{splits_note(records)}\n',
         *target_lines(records, *target),
         '',
         *sampler_section(records),
     ])
+
+
+def splits_note(records: list[dict[str, Any]]) -> str:
+    """Which evaluation splits the head-to-head records come from."""
+    splits = sorted({r['split'] for r in records})
+    if splits == ['tune']:
+        return 'All records so far are on the tuning split (start states 10000+).'
+    return f"Records on the {' and '.join(splits)} splits; each verdict names its split."
 
 
 def sampler_section(records: list[dict[str, Any]]) -> list[str]:

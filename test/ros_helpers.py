@@ -37,10 +37,13 @@ class NodeProcess:
         self._log = self.log_path.open('w')
         self.proc = subprocess.Popen([str(executable(name)), '--ros-args', *ros_args],
                                      stdout=self._log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+                                     # a crash prints every thread's Python stack
+                                     env={**os.environ, 'PYTHONFAULTHANDLER': '1',
+                                          **(env or {})})
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def alive(self) -> bool:
@@ -56,6 +59,8 @@ class NodeProcess:
             self.proc.kill()
             raise AssertionError(f'process did not exit on SIGINT:\n{self.output()}') from None
         self._log.close()
+        if code != 0:  # shown by pytest beside the failing assertion on the code
+            print(f'{self.log_path.name} exited with {code}:\n{self.output()}')
         return code
 
 

@@ -207,7 +207,7 @@ def test_state_tier_page_reports_mean_and_spread_over_seeds():
             'policy': policy, 'seed': seed, 'successes': wins, 'episodes': 20,
             'machine': machine})
     page = render_page([rec('nfp', 0, 10), rec('nfp', 1, 20), rec('dp', 0, 4)])
-    assert ('| hammer | 10 | 100 | lr 0.001, EMA fixed 0.999, servo 100 '
+    assert ('| hammer | 10 | 100 | lr 0.001, EMA fixed 0.999, servo 100 | tune '
             '| 75 ± 25 (n=2; 30/40, CI 60-86) | 20 ± 0 (n=1; 4/20, CI 8-42) | h0, h1 |') in page
 
 

@@ -76,13 +76,30 @@ def test_a_tie_is_not_a_win_in_the_target_line():
         'NF-P - DP', 'NF-P action noise 0.1 - DP']
 
 
+def test_tuning_and_test_split_runs_never_pool_into_one_verdict_or_row():
+    tune = (_seeds('assembly', 'nfp', [10, 10, 10], split='tune') +
+            _seeds('assembly', 'dp', [0, 0, 0], split='tune'))
+    test = (_seeds('assembly', 'nfp', [0, 0, 0], split='test') +
+            _seeds('assembly', 'dp', [10, 10, 10], split='test'))
+    test_line, tune_line = tier_page.target_lines(tune + test, ['assembly'], 1)
+    assert 'test split' in test_line and 'DP better: assembly' in test_line
+    assert 'tune split' in tune_line and 'NF-P better: assembly' in tune_line
+    machine = {'git_sha': 'abc', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
+               'torch_threads': 1, 'torch': 'x', 'device': 'cpu'}
+    page = tier_page.render_page(
+        [{**r, 'config_hash': 'h', 'machine': machine} for r in tune + test], 'title',
+        'setup', 'state', (['assembly'], 1))
+    rows = [line for line in page.splitlines() if line.startswith('| assembly |')]
+    assert [row.split(' | ')[4] for row in rows] == ['test', 'tune']
+
+
 def test_state_tier_targets_use_each_tasks_current_servo_only():
     old_servo = (_seeds('assembly', 'nfp', [0, 0, 0], servo_omega=200.0) +
                  _seeds('assembly', 'dp', [9, 9, 9], servo_omega=200.0))
     now = (_seeds('assembly', 'nfp', [10, 10, 10], servo_omega=300.0) +
            _seeds('assembly', 'dp', [0, 0, 0], servo_omega=300.0))
     line, = tier_page.target_lines(old_servo + now, ['assembly'], 1)
-    assert line.startswith('- 10 demos, 2000 steps, lr 0.001, EMA warm-up:')
+    assert line.startswith('- 10 demos, 2000 steps, lr 0.001, EMA warm-up, tune split:')
     assert 'NF-P better: assembly' in line and '**met**' in line
     assert tier_page.target_lines(old_servo, ['assembly'], 1) == [
         '- No budget with both NF-P and DP measured yet.']
@@ -101,8 +118,8 @@ def test_sampler_lines_compare_each_policys_samplers_on_the_same_trainings_only(
             _run('hammer', 'nfp', 12), _run('hammer', 'nfp-sample', 7),
             _run('hammer', 'nfp-zero', 9, seed=1)]  # no best-of-128 run of seed 1
     ddpm, trailing, sample = tier_page.sampler_lines(runs)
-    assert ddpm == ('- 10 demos, 2000 steps, lr 0.001, EMA warm-up: DP DDIM-10 12/40, '
-                    'CI 18-45 vs DP DDPM-100 24/40, CI 45-74 on the same 2 DP trainings '
+    assert ddpm == ('- 10 demos, 2000 steps, lr 0.001, EMA warm-up, tune split: '
+                    'DP DDIM-10 12/40, CI 18-45 vs DP DDPM-100 24/40, CI 45-74 on the same 2 DP trainings '
                     '(hammer, lever-pull).')
     assert 'DP DDIM-10 5/20' in trailing and 'DP DDIM-10 trailing 3/20' in trailing
     noise, = tier_page.sampler_lines([_run('hammer', 'nfp', 12), _run('hammer', 'nfp-noise', 9),

@@ -187,8 +187,11 @@ class InferenceWorker:
                 with self._cv:
                     self._busy = False
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> bool:
+        """End the thread after its current tick; False if it is still running after
+        ``timeout_s`` [s]."""
         with self._cv:
             self._running = False
             self._cv.notify()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=timeout_s)
+        return not self._thread.is_alive()
