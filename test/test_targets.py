@@ -119,8 +119,8 @@ def test_sampler_lines_compare_each_policys_samplers_on_the_same_trainings_only(
             _run('hammer', 'nfp-zero', 9, seed=1)]  # no best-of-128 run of seed 1
     ddpm, trailing, sample = tier_page.sampler_lines(runs)
     assert ddpm == ('- 10 demos, 2000 steps, lr 0.001, EMA warm-up, tune split: '
-                    'DP DDIM-10 12/40, CI 18-45 vs DP DDPM-100 24/40, CI 45-74 on the same 2 DP trainings '
-                    '(hammer, lever-pull).')
+                    'DP DDIM-10 12/40, CI 18-45 vs DP DDPM-100 24/40, CI 45-74 on the same 2 '
+                    'DP trainings (hammer, lever-pull).')
     assert 'DP DDIM-10 5/20' in trailing and 'DP DDIM-10 trailing 3/20' in trailing
     noise, = tier_page.sampler_lines([_run('hammer', 'nfp', 12), _run('hammer', 'nfp-noise', 9),
                                       _run('basketball', 'nfp-noise', 9)])

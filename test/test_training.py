@@ -151,12 +151,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
+def camera_dataset(config):
+    """Sine episodes with one 32 px camera of random texture (non-zero image gradients)."""
+    episodes = []
+    for i, phase in enumerate((0.0, 0.7)):
+        episode = sine_episode(length=24, num_cameras=1, image_size=32, phase=phase,
+                               name=str(i))
+        episode.images[:] = np.random.default_rng(i).integers(0, 256, episode.images.shape,
+                                                              dtype=np.uint8)
+        episodes.append(episode)
+    return WindowDataset(episodes, config.actions)
+
+
+def _ddp_worker(rank: int, world: int, port: int, out: str, warmup: int = 0) -> None:
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK=str(rank),
                       WORLD_SIZE=str(world), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
-    config = small_config(steps=(8,), stage_batch_size=(16,))
-    result = run_training(config, dataset(config), None, os.path.join(out, 'run'), {},
+    if warmup:  # a camera policy whose first steps are the encoder warm-up
+        config = small_config(steps=(8,), stage_batch_size=(16,), num_cameras=1,
+                              encoder_warmup_steps=warmup)
+        data = camera_dataset(config)
+    else:
+        config = small_config(steps=(8,), stage_batch_size=(16,))
+        data = dataset(config)
+    result = run_training(config, data, None, os.path.join(out, 'run'), {},
                           device='cpu', progress=False)
     # This rank's own DDP-trained parameters (not the file rank 0 wrote).
     state = {k: v.detach().numpy().copy() for k, v in result.policy.state_dict().items()}
@@ -183,3 +201,17 @@ def test_two_process_gloo_ddp_trains_identical_replicas(tmp_path):
                               init['flow.layers.0.conditioner.input.weight'].numpy())
     assert read_checkpoint(tmp_path / 'run' / 'last.pt')['training']['step'] == 8
     assert (tmp_path / 'run' / 'policy.pt').exists()
+
+
+def test_two_process_ddp_with_the_encoder_warmup_keeps_replicas_identical(tmp_path):
+    """Each rank regresses its own batches in the warm-up: without averaging those
+    gradients the replicas' encoders (and so everything after) would differ."""
+    mp.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path), 5), nprocs=2, join=True)
+    rank0, rank1 = _load(tmp_path / 'rank0.pkl'), _load(tmp_path / 'rank1.pkl')
+    assert all(np.array_equal(rank0[k], rank1[k]) for k in rank0)
+    torch.manual_seed(small_config().train.seed)
+    from nf_policy_ros.core.policy import NFPolicy
+    init = NFPolicy(small_config(num_cameras=1)).state_dict()
+    trunk = [k for k in init if k.startswith('encoder.') and 'trunk' in k and
+             init[k].is_floating_point()]
+    assert trunk and any(not np.array_equal(rank0[k], init[k].numpy()) for k in trunk)

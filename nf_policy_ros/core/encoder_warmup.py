@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
+import torch.distributed as dist
 
 from nf_policy_ros.core.train_state import batch_to_device
 
@@ -41,6 +42,9 @@ class EncoderWarmup:
         flat_dim = policy.config.actions.flat_dim
         self.readout = nn.Linear(context_width, flat_dim).to(device)
         self.optimizer = torch.optim.AdamW(self.readout.parameters())
+        if _world_size() > 1:  # every replica starts from rank 0's read-out
+            for tensor in self.readout.parameters():
+                dist.broadcast(tensor.data, src=0)
 
     @staticmethod
     def of(policy: nn.Module, device: torch.device,
@@ -69,11 +73,31 @@ class EncoderWarmup:
         optimizer.zero_grad(set_to_none=True)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if _world_size() > 1:
+            _average_gradients([policy, self.readout])
         if clip > 0:
             torch.nn.utils.clip_grad_norm_(policy.encoder.parameters(), clip)
         optimizer.step()
         self.optimizer.step()
         return loss.item()
+
+
+def _world_size() -> int:
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def _average_gradients(modules: list[nn.Module]) -> None:
+    """Average every gradient of ``modules`` over the processes, as DDP does for the
+    likelihood steps. The warm-up's backward does not pass through the DDP wrapper, whose
+    reducer then leaves the gradients alone (it syncs only after its own forward)."""
+    grads = [p.grad for m in modules for p in m.parameters() if p.grad is not None]
+    flat = torch.cat([g.flatten() for g in grads])
+    dist.all_reduce(flat)
+    flat /= dist.get_world_size()
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset:offset + g.numel()].view_as(g))
+        offset += g.numel()
 
 
 def freeze_image_groups(optimizer: torch.optim.Optimizer) -> None:

@@ -220,7 +220,7 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                desc='train', unit='step')
     loss = math.nan
     val_nll = math.nan
-    warmup = _warmup(policy, world, dev)
+    warmup = _warmup(policy, dev)
     while step < cfg.total_steps and not _stop_requested(stop, world, dev):
         point = stage_at(cfg, step)
         idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
@@ -256,14 +256,11 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     return TrainResult(path, step, loss, val_nll, policy)
 
 
-def _warmup(policy: NFPolicy, world: int, device: torch.device) -> EncoderWarmup | None:
+def _warmup(policy: NFPolicy, device: torch.device) -> EncoderWarmup | None:
     """The encoder warm-up of this run, or None. Its read-out is not saved: a run resumed
-    inside the warm-up starts a fresh one (the encoder keeps what it learned)."""
-    warmup = EncoderWarmup.of(policy, device)
-    if warmup is not None and world > 1:
-        raise TrainingError('train.encoder_warmup_steps > 0 with several processes: expected a '
-                            'single-process run (the warm-up is not distributed yet)')
-    return warmup
+    inside the warm-up starts a fresh one (the encoder keeps what it learned). Under DDP it
+    averages its gradients over the processes itself."""
+    return EncoderWarmup.of(policy, device)
 
 
 def _stop_requested(stop: threading.Event | None, world: int, device: torch.device) -> bool:
