@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny_params(path: Path, steps: int = 20) -> Path:
-    """The shipped config/train.yaml with a tiny model and the test's joints and topics."""
+    """The shipped config/train.yaml with a tiny model and the test's joints and topics;
+    its encoder warm-up takes the first half of the ``steps``."""
     params = yaml.safe_load((ROOT / 'config' / 'train.yaml').read_text())
     p = params['/**/nf_policy_train']['ros__parameters']
     p['data'].update(joint_names=list(JOINTS), fps=10.0)
@@ -38,7 +39,8 @@ def tiny_params(path: Path, steps: int = 20) -> Path:
     p['actions'].update(horizon=4, stride=2)
     p['flow'].update(num_layers=2, hidden_units=32, hidden_blocks=1)
     p['train'].update(stage_steps=[steps], stage_lr=[1.0e-3], stage_batch_size=[8],
-                      warmup_steps=2, val_every=10, checkpoint_every=10, val_fraction=0.34)
+                      warmup_steps=2, val_every=10, checkpoint_every=10, val_fraction=0.34,
+                      encoder_warmup_steps=steps // 2)
     path.write_text(yaml.safe_dump(params))
     return path
 
@@ -201,9 +203,13 @@ def test_bad_training_input_is_one_line_and_writes_nothing(dataset_dir, tmp_path
     assert tree(tmp_path) == before and tree(dataset_dir) == data_before
 
 
-def _metric_steps(run: Path, name: str = 'train/nll_per_dim') -> list[int]:
+TRAINING_LOSSES = ('train/warmup_mse', 'train/nll_per_dim')  # warm-up steps, then the rest
+
+
+def _metric_steps(run: Path, names: tuple[str, ...] = TRAINING_LOSSES) -> list[int]:
+    """The steps that logged one of ``names`` (default: every step's training loss)."""
     with (run / 'metrics.csv').open() as f:
-        return [int(row['step']) for row in csv.DictReader(f) if row['name'] == name]
+        return [int(row['step']) for row in csv.DictReader(f) if row['name'] in names]
 
 
 def _train_until_signalled(argv: list[str], run: Path, sig: int) -> subprocess.Popen:
