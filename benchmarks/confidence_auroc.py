@@ -165,6 +165,22 @@ def train_state_checkpoint(task_name: str, demos: int, steps: int, out: Path) ->
     return run_training(config, data, None, out, {}, progress=False).policy_path
 
 
+def recalibrate(policy, dataset: Path) -> None:
+    """Refit the confidence's references (core.training.calibrate: plan log p and the
+    context support) as the current training code would at its end, for a checkpoint
+    trained before them: on the episodes ``dataset`` holds out under the checkpoint's
+    train.val_fraction and seed (all episodes if it holds none out)."""
+    from nf_policy_ros.core.training import calibrate
+    from nf_policy_ros.data.cache import split_episodes
+    from nf_policy_ros.data.windows import WindowDataset
+
+    episodes, _ = load_dataset(dataset)
+    train = policy.config.train
+    fitted, held_out = split_episodes(episodes, train.val_fraction, train.seed)
+    calibrate(policy, WindowDataset(held_out or fitted, policy.config.actions),
+              torch.device('cpu'))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     failure = records_from_docs()
     for path in args.eval_json:
@@ -177,12 +193,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if checkpoint:
         policy, _ = load_policy(checkpoint)
         policy.eval()
+        if args.recalibrate:
+            recalibrate(policy, args.dataset)
         if args.dataset:
             ood += dataset_rows(policy, args.dataset, task, args.ticks)
         ood += scene_rows(policy, task, args.starts, args.object_range_scale)
     return {'machine': report.machine_info(torch.device('cpu')), 'failure': failure,
             'ood': ood, 'checkpoint': str(checkpoint or ''), 'task': task,
             'object_range_scale': args.object_range_scale,
+            'recalibrated': bool(args.recalibrate),
             'traces_plotted': [r['label'] for r in traced_runs(args.eval_json)]}
 
 
@@ -209,6 +228,8 @@ def _ood_section(record: dict[str, Any]) -> list[str]:
             for r in record['ood']]
     scale = record.get('object_range_scale', 1.0)
     placement = f', object placement x{scale:g}' if scale != 1.0 else ''
+    if record.get('recalibrated'):
+        placement += ', confidence references refit on the dataset (--recalibrate)'
     return [f"### {record['task']}{placement}, checkpoint `{record['checkpoint']}` "
             f"({record['machine']['date_utc'][:10]}, git `{record['machine']['git_sha'][:10]}`)\n",
             report.markdown_table(['perturbation', 'ticks', 'mean conf. normal',
@@ -274,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--object-range-scale', type=float, default=1.0,
                         help="the checkpoint's training placement relative to Meta-World's "
                         '(the vision tier trains at 2)')
+    parser.add_argument('--recalibrate', action='store_true',
+                        help="refit the confidence's references on --dataset's held-out "
+                        'episodes first (checkpoints trained before the context support)')
     parser.add_argument('--eval-json', type=Path, nargs='*', default=[])
     parser.add_argument('--state-task', default='',
                         help='train (or reuse) a state-tier NF-P on this task and test it')
@@ -284,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.checkpoint and args.state_task:
         parser.error('give --checkpoint or --state-task, not both')
+    if args.recalibrate and not (args.checkpoint and args.dataset):
+        parser.error('--recalibrate needs --checkpoint and --dataset')
     torch.set_num_threads(1)
     report.publish('confidence_auroc', run(args), render_page, args.write_docs)
     runs = traced_runs(args.eval_json)

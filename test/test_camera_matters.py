@@ -27,6 +27,7 @@ from nf_policy_ros.config import (
     SamplingConfig,
     TrainConfig,
 )
+from nf_policy_ros.core.confidence import ContextSupport
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.training import build_optimizer, train_step
@@ -150,3 +151,27 @@ def test_confidence_drops_on_a_black_camera(nfp, held_out):
     score = auroc(normal, black)
     print(f'black camera: AUROC {score:.3f}')
     assert score >= MIN_AUROC
+
+
+def test_the_context_support_zeroes_confidence_on_frames_unlike_the_held_out_ones(nfp,
+                                                                                  held_out):
+    """The likelihood alone cannot flag every unseen frame (a flow's density can rise off
+    its data), so the policy also checks that the observation's context lies within the
+    held-out ones' (core/confidence.ContextSupport): fitted on other in-distribution frames,
+    it keeps the held-out frames and rejects a black camera. (Uniform noise frames are not
+    rejected here: their keypoints land where a square could be, a plausible context.)"""
+    calibration = square_batch(512, SIZE, HORIZON, torch.Generator().manual_seed(7))
+    sampling = SamplingConfig(mode='best_of_n', num_candidates=4, latent_std=0.5)
+    try:
+        with torch.no_grad():
+            nfp.context_support.fit(nfp.encode(Observation(calibration.images,
+                                                           calibration.state)))
+            kept = {name: nfp.predict(Observation(images, held_out.state), sampling,
+                                      torch.Generator().manual_seed(0)).in_support
+                    for name, images in (('normal', held_out.images),
+                                         ('black', torch.zeros_like(held_out.images)))}
+    finally:
+        nfp.context_support = ContextSupport()  # the module's other tests use it unfitted
+    print({name: float(k.float().mean()) for name, k in kept.items()})
+    assert kept['normal'].float().mean() >= 0.95  # beyond the largest of 512: rare
+    assert not kept['black'].any()

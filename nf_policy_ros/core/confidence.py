@@ -56,3 +56,66 @@ class Calibration(nn.Module):
         if key in state_dict:
             self.sorted_log_prob = torch.empty_like(state_dict[key])
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+class ContextSupport(nn.Module):
+    """Which observations look like the held-out ones, judged on the flow's condition.
+
+    A flow's likelihood can rise on an observation it never saw (a blacked-out camera gave
+    the same confidence as a normal one: docs/benchmarks/confidence_auroc.md), so the
+    likelihood alone cannot flag it. This fits a Gaussian to the held-out observations'
+    contexts (the encoder output the flow is conditioned on) and keeps the largest squared
+    Mahalanobis distance among them: an observation farther out than every held-out one is
+    outside the support, as a joint state outside the demonstrated range is. Saved with the
+    model; unfitted (empty buffers, e.g. a checkpoint from before it) it accepts everything.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        for name in ('mean', 'precision', 'limit'):
+            self.register_buffer(name, torch.zeros(0))
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.limit.numel() > 0
+
+    @torch.no_grad()
+    def fit(self, contexts: torch.Tensor) -> None:
+        """(M, W) held-out contexts, M >= 2. The covariance is shrunk towards its mean
+        variance by ``SHRINKAGE`` so that a context direction the held-out set barely varies
+        in still has a finite, if strict, scale."""
+        x = contexts.detach().double()
+        if x.ndim != 2 or x.shape[0] < 2 or not bool(torch.isfinite(x).all()):
+            raise ValueError(f'context support needs (M >= 2, W) finite contexts: got shape '
+                             f'{tuple(x.shape)}, all finite={bool(torch.isfinite(x).all())}')
+        mean = x.mean(dim=0)
+        cov = torch.cov(x.T).reshape(x.shape[1], x.shape[1])
+        scale = cov.diagonal().mean().clamp(min=1e-12)
+        eye = torch.eye(x.shape[1], dtype=x.dtype)
+        cov = (1 - SHRINKAGE) * cov + SHRINKAGE * scale * eye
+        self.mean = mean.float()
+        self.precision = torch.linalg.inv(cov).float()
+        self.limit = self.squared_distance(contexts.float()).max().reshape(1)
+
+    def squared_distance(self, context: torch.Tensor) -> torch.Tensor:
+        """(B, W) -> (B,) squared Mahalanobis distance from the held-out mean."""
+        d = context - self.mean.to(context.dtype)
+        return torch.einsum('bi,ij,bj->b', d, self.precision.to(context.dtype), d)
+
+    def contains(self, context: torch.Tensor) -> torch.Tensor:
+        """(B, W) -> (B,) bool: no farther out than the farthest held-out context (all True
+        when unfitted)."""
+        if not self.is_fitted:
+            return torch.ones(context.shape[0], dtype=torch.bool, device=context.device)
+        return self.squared_distance(context) <= self.limit.to(context.dtype)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for name in ('mean', 'precision', 'limit'):
+            key = prefix + name
+            if key not in state_dict:  # a checkpoint from before the support: unfitted
+                state_dict[key] = torch.zeros(0)
+            setattr(self, name, torch.empty_like(state_dict[key]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+SHRINKAGE = 0.01  # weight of the isotropic part of the context covariance

@@ -9,7 +9,7 @@ from torch import nn
 
 from nf_policy_ros.config import NFPConfig, SamplingConfig
 from nf_policy_ros.core import sampling
-from nf_policy_ros.core.confidence import Calibration
+from nf_policy_ros.core.confidence import Calibration, ContextSupport
 from nf_policy_ros.core.encoder import ObservationEncoder
 from nf_policy_ros.core.flow import build_flow
 from nf_policy_ros.core.normalizer import Normalizer
@@ -39,6 +39,7 @@ class NFPolicy(nn.Module):
         self.state_normalizer = Normalizer(config.encoder.state_dim)
         self.action_normalizer = Normalizer(config.actions.action_dim)
         self.calibration = Calibration()
+        self.context_support = ContextSupport()
         self._compiled_encoder = None
 
     def compile_encoder(self, enabled: bool, **compile_args) -> None:
@@ -115,7 +116,8 @@ class NFPolicy(nn.Module):
         context = self.encode(obs)
         x, log_p = sampling.draw(self.flow, context, config, generator)
         per_dim = log_p / self.config.actions.flat_dim
-        in_support = self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN)
+        in_support = (self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN) &
+                      self.context_support.contains(context))
         confidence = self.calibration.confidence(per_dim)
         confidence = torch.where(in_support, confidence, torch.zeros_like(confidence))
         return Prediction(actions=self.unflatten_actions(x), log_prob=log_p,

@@ -306,10 +306,30 @@ def _save_resume(out_dir: Path, policy: NFPolicy, optimizer, ema, step: int,
                     training=training_state(step, policy, optimizer, ema))
 
 
+@torch.no_grad()
+def held_out_contexts(policy: NFPolicy, data: WindowDataset,
+                      device: torch.device) -> torch.Tensor:
+    """The flow's condition (M, W) for the held-out windows the calibration uses."""
+    was_training = policy.training
+    policy.eval()
+    indices = _eval_indices(data, MAX_PLAN_CALIBRATION_WINDOWS)
+    out = [policy.encode(batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)[1])
+           for i in range(0, len(indices), EVAL_BATCH)]
+    policy.train(was_training)
+    return torch.cat(out).cpu()
+
+
+def calibrate(policy: NFPolicy, data: WindowDataset, device: torch.device) -> None:
+    """Fit what the confidence compares against on held-out windows ``data``: the plans'
+    log p (Calibration) and the observations' contexts (ContextSupport)."""
+    policy.calibration.fit(held_out_plan_log_prob(policy, data, device,
+                                                  policy.config.sampling))
+    policy.context_support.fit(held_out_contexts(policy, data, device))
+
+
 def _save_final(path: Path, policy: NFPolicy, ema: AveragedModel | None,
                 calibration_set: WindowDataset, device: torch.device,
                 provenance: dict[str, Any], summary: dict[str, Any]) -> None:
     final = _eval_model(policy, ema)
-    final.calibration.fit(held_out_plan_log_prob(final, calibration_set, device,
-                                                 final.config.sampling))
+    calibrate(final, calibration_set, device)
     save_checkpoint(path, final, make_provenance(**provenance, training=summary))

@@ -1,0 +1,51 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""ContextSupport: which observations look like the held-out ones (core/confidence.py)."""
+
+from __future__ import annotations
+
+from conftest import small_config
+import pytest
+import torch
+
+from nf_policy_ros.core.confidence import ContextSupport
+from nf_policy_ros.core.policy import NFPolicy
+
+
+def gaussian(n: int, seed: int, width: int = 8) -> torch.Tensor:
+    scale = torch.linspace(0.1, 3.0, width)  # very different spreads per direction
+    return torch.randn(n, width, generator=torch.Generator().manual_seed(seed)) * scale + 5.0
+
+
+def test_held_out_like_contexts_are_inside_and_far_ones_outside():
+    support = ContextSupport()
+    support.fit(gaussian(2000, 0))
+    inside = support.contains(gaussian(2000, 1)).float().mean()
+    assert inside >= 0.99  # beyond the largest of 2000 draws: ~1 in 2000
+    far = gaussian(100, 2)
+    far[:, 0] += 2.0  # 20 standard deviations along the tightest direction
+    assert not support.contains(far).any()
+
+
+def test_unfitted_accepts_everything_and_bad_contexts_are_refused():
+    support = ContextSupport()
+    assert support.contains(torch.full((3, 8), 1e6)).all()
+    with pytest.raises(ValueError, match=r'got shape \(1, 8\)'):
+        support.fit(torch.zeros(1, 8))
+    bad = gaussian(10, 0)
+    bad[3, 2] = float('nan')
+    with pytest.raises(ValueError, match='all finite=False'):
+        support.fit(bad)
+
+
+def test_a_fitted_support_survives_the_state_dict_and_an_older_one_loads_unfitted():
+    policy = NFPolicy(small_config())
+    policy.context_support.fit(gaussian(100, 0, width=policy.config.encoder.context_dim))
+    copy = NFPolicy(small_config())
+    copy.load_state_dict(policy.state_dict())
+    assert torch.equal(copy.context_support.limit, policy.context_support.limit)
+    older = {k: v for k, v in policy.state_dict().items()
+             if not k.startswith('context_support.')}
+    fresh = NFPolicy(small_config())
+    fresh.load_state_dict(older)  # strict: the missing buffers are filled as unfitted
+    assert not fresh.context_support.is_fitted
