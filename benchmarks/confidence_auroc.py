@@ -177,8 +177,9 @@ def recalibrate(policy, dataset: Path) -> None:
     episodes, _ = load_dataset(dataset)
     train = policy.config.train
     fitted, held_out = split_episodes(episodes, train.val_fraction, train.seed)
-    calibrate(policy, WindowDataset(held_out or fitted, policy.config.actions),
-              torch.device('cpu'))
+    train_set = WindowDataset(fitted, policy.config.actions)
+    calibrate(policy, WindowDataset(held_out, policy.config.actions) if held_out else train_set,
+              train_set, torch.device('cpu'))
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

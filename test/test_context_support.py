@@ -49,3 +49,11 @@ def test_a_fitted_support_survives_the_state_dict_and_an_older_one_loads_unfitte
     fresh = NFPolicy(small_config())
     fresh.load_state_dict(older)  # strict: the missing buffers are filled as unfitted
     assert not fresh.context_support.is_fitted
+
+
+def test_the_limit_comes_from_the_held_out_contexts_when_given():
+    support = ContextSupport()
+    train, held_out = gaussian(500, 0), gaussian(50, 1) * 1.5
+    support.fit(train, held_out)
+    assert torch.isclose(support.limit[0], support.squared_distance(held_out).max())
+    assert support.limit[0] > support.squared_distance(train).max()  # wider held-out spread

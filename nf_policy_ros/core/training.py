@@ -249,7 +249,7 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     if rank == 0 and step % cfg.checkpoint_every != 0 and step != cfg.total_steps:
         _save_resume(out_dir, policy, optimizer, ema, step, provenance)  # stopped early
     if rank == 0:
-        _save_final(path, policy, ema, val_set or train_set, dev, provenance,
+        _save_final(path, policy, ema, val_set or train_set, train_set, dev, provenance,
                     {'steps': step, 'train_nll_per_dim': loss, 'val_nll_per_dim': val_nll,
                      'calibration_source': 'validation' if val_set else 'training',
                      'calibration_sampling': asdict(config.sampling)})
@@ -307,29 +307,34 @@ def _save_resume(out_dir: Path, policy: NFPolicy, optimizer, ema, step: int,
 
 
 @torch.no_grad()
-def held_out_contexts(policy: NFPolicy, data: WindowDataset,
-                      device: torch.device) -> torch.Tensor:
-    """The flow's condition (M, W) for the held-out windows the calibration uses."""
+def contexts_of(policy: NFPolicy, data: WindowDataset, device: torch.device,
+                limit: int = MAX_EVAL_WINDOWS) -> torch.Tensor:
+    """The flow's condition (M, W) for up to ``limit`` windows of ``data``, evenly spread."""
     was_training = policy.training
     policy.eval()
-    indices = _eval_indices(data, MAX_PLAN_CALIBRATION_WINDOWS)
+    indices = _eval_indices(data, limit)
     out = [policy.encode(batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)[1])
            for i in range(0, len(indices), EVAL_BATCH)]
     policy.train(was_training)
     return torch.cat(out).cpu()
 
 
-def calibrate(policy: NFPolicy, data: WindowDataset, device: torch.device) -> None:
-    """Fit what the confidence compares against on held-out windows ``data``: the plans'
-    log p (Calibration) and the observations' contexts (ContextSupport)."""
-    policy.calibration.fit(held_out_plan_log_prob(policy, data, device,
+def calibrate(policy: NFPolicy, held_out: WindowDataset, train_set: WindowDataset,
+              device: torch.device) -> None:
+    """Fit what the confidence compares against: the plans' log p on the ``held_out``
+    windows (Calibration), and the training windows' contexts with the held-out ones' as
+    the limit (ContextSupport). ``held_out`` may be ``train_set`` when nothing is held out."""
+    policy.calibration.fit(held_out_plan_log_prob(policy, held_out, device,
                                                   policy.config.sampling))
-    policy.context_support.fit(held_out_contexts(policy, data, device))
+    policy.context_support.fit(
+        contexts_of(policy, train_set, device),
+        contexts_of(policy, held_out, device, MAX_PLAN_CALIBRATION_WINDOWS))
 
 
 def _save_final(path: Path, policy: NFPolicy, ema: AveragedModel | None,
-                calibration_set: WindowDataset, device: torch.device,
-                provenance: dict[str, Any], summary: dict[str, Any]) -> None:
+                calibration_set: WindowDataset, train_set: WindowDataset,
+                device: torch.device, provenance: dict[str, Any],
+                summary: dict[str, Any]) -> None:
     final = _eval_model(policy, ema)
-    calibrate(final, calibration_set, device)
+    calibrate(final, calibration_set, train_set, device)
     save_checkpoint(path, final, make_provenance(**provenance, training=summary))
