@@ -11,6 +11,7 @@ import torch
 
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.policy import SUPPORT_MARGIN
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.windows import Episode, WindowDataset
 from nf_policy_ros.structs import Observation
@@ -69,14 +70,21 @@ def test_confidence_is_monotone_in_log_p(sine_run):
 
 
 def test_confidence_drops_on_observations_unlike_the_demos(sine_run):
-    """In range but never demonstrated (joints permuted): the likelihood itself falls."""
+    """In range but never demonstrated (joints permuted): the plan's likelihood itself
+    falls, and the context support (core/confidence.ContextSupport) also sees that no
+    demonstration looked like this and sets most of them to 0."""
     _, data, _, policy = sine_run
     obs = observations(data.batch(np.arange(len(data))))
     permuted = obs._replace(state=obs.state[:, [1, 2, 0]])
+    assert bool(policy.state_normalizer.within_range(permuted.state, SUPPORT_MARGIN).all())
     config = SamplingConfig(mode='best_of_n', num_candidates=32)
     normal = policy.predict(obs, config, torch.Generator().manual_seed(0))
     odd = policy.predict(permuted, config, torch.Generator().manual_seed(0))
-    assert bool(odd.in_support.all())
+    by_likelihood = [float(policy.calibration.confidence(p.log_prob_per_dim).mean())
+                     for p in (normal, odd)]
+    assert by_likelihood[1] < by_likelihood[0] - 0.2
+    assert float(normal.in_support.float().mean()) >= 0.9  # the demos' own observations
+    assert float(odd.in_support.float().mean()) < 0.5
     assert float(odd.confidence.mean()) < float(normal.confidence.mean()) - 0.2
 
 
