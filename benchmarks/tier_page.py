@@ -56,6 +56,14 @@ def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int)
     return lines or ['- No budget with both NF-P and DP measured yet.']
 
 
+def all_target_lines(records: list[dict[str, Any]],
+                     targets: list[tuple[Sequence[str], int]]) -> list[str]:
+    """``target_lines`` of each (tasks, need), each shown where it has a verdict line."""
+    lines = [line for tasks, need in targets for line in target_lines(records, tasks, need)
+             if not line.startswith('- No budget')]
+    return lines or ['- No budget with both NF-P and DP measured yet.']
+
+
 def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Finished runs at each task's current servo bandwidth, by budget label ('10 demos,
     2000 steps, lr 0.001, EMA warm-up, tune split'): splits never pool."""
@@ -109,10 +117,11 @@ def _cell(records: list[dict[str, Any]]) -> str:
 
 
 def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str,
-                target: tuple[Sequence[str], int]) -> str:
+                target: tuple[Sequence[str], int] | list[tuple[Sequence[str], int]]) -> str:
     """One row per (task, demos, steps, recipe, config), one column per kind of ``tier``
     (``kinds.columns``, in order) that has a record; then the head-to-head target (NF-P
-    better than DP on at least ``target[1]`` of the tasks ``target[0]``) per budget."""
+    better than DP on at least ``need`` of the tasks ``tasks``) per budget, for ``target``
+    = (tasks, need) or each of a list of them."""
     columns = kinds.columns(tier)
     groups: dict[tuple, dict[str, list]] = {}
     for r in records:
@@ -143,7 +152,7 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str
         'lies above 0, "worse" only when below, else no detectable difference; no verdict '
         'from fewer than 3 seeds; a tie is not a win. '
         f'{splits_note(records)}\n',
-        *target_lines(records, *target),
+        *all_target_lines(records, target if isinstance(target, list) else [target]),
         '',
         *sampler_section(records),
     ])

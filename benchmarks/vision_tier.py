@@ -82,6 +82,11 @@ def frozen_frame(task: JointTask) -> torch.Tensor:
     return observe(task, True, False, torch.device('cpu')).images[0]
 
 
+# The tier's head-to-head bar (NF-P better than DP on both tasks), first on hammer and
+# assembly; issue 18 moved the tier to tasks that need the camera and keeps the bar for them
+# (set with one of three DP seeds measured on one task, before any verdict).
+HEAD_TO_HEAD = [(('hammer', 'assembly'), 2), (('drawer-open', 'button-press-topdown'), 2)]
+
 # Issue 18's bar, fixed before any camera-path run: on the test split of >= 2 tasks, NF-P
 # camera on minus camera off >= 30 points of success.
 LOOKS_MIN_POINTS = 30
@@ -156,7 +161,7 @@ def render_tables(records: list[dict[str, Any]]) -> str:
         'evaluated with all-zero frames (out of distribution) / with the first frame of '
         f"seed {FROZEN_FRAME_SEED} every tick (a real scene, but not this episode's), joint "
         'state intact: the success a policy owes to what its camera sees is the difference',
-        kinds.VISION, (('hammer', 'assembly'), 2))
+        kinds.VISION, HEAD_TO_HEAD)
 
 
 def finished_runs() -> set[tuple]:

@@ -206,3 +206,16 @@ def test_vision_page_says_what_the_camera_is_worth_and_checks_the_bar():
     assert '**not met yet** (1 of 2 tasks measured on the test split pass)' in lines[-1]
     more = runs + camera_runs('basketball', [45, 44, 46], [10, 12, 9], 'test')
     assert '**met** (2 of 3' in vision_tier.camera_lines(more)[-1]
+
+
+def test_each_task_set_gets_its_own_target_line_where_it_was_measured():
+    old = _seeds('hammer', 'nfp', [15, 16, 14]) + _seeds('hammer', 'dp', [5, 6, 4])
+    new = (_seeds('drawer-open', 'nfp', [15, 16, 14], split='test') +
+           _seeds('drawer-open', 'dp', [15, 16, 14], split='test'))
+    lines = tier_page.all_target_lines(old + new, [(('hammer', 'assembly'), 2),
+                                                   (('drawer-open', 'button-press'), 2)])
+    assert len(lines) == 2
+    assert 'tune split' in lines[0] and 'not measured: assembly' in lines[0]
+    assert 'test split' in lines[1] and 'not measured: button-press' in lines[1]
+    assert tier_page.all_target_lines([], [(('hammer',), 1)]) == [
+        '- No budget with both NF-P and DP measured yet.']
