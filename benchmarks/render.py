@@ -16,7 +16,7 @@ import importlib
 from benchmarks import records, report
 
 # page name (docs/benchmarks/<name>.json) -> the module whose render_page draws it
-PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor',
+PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor', 'gate_delay': 'gate_delay',
          'confidence_auroc': 'confidence_auroc',
          'conversion': 'conversion', 'core': 'core_latency', 'demo': 'demo_report',
          'image_use': 'image_use',

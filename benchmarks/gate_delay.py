@@ -1,0 +1,166 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""How soon does NF-P's confidence gate trip after a camera fault, in closed loop?
+
+A camera checkpoint drives the simulated robot from unseen start states; at plan
+``--fault-plan`` the camera fails (blacked out, or frozen on the frame it showed last) and
+stays failed. Per episode: the plans from the fault until the first plan whose confidence
+is below the policy node's gate threshold (safety.gate_threshold), and, before the fault,
+how many plans were already below it (a false alarm: the gate would have held a working
+robot). A plan takes ``--execute-steps`` physics steps of 12.5 ms.
+
+    T=drawer-open; R=runs/vision_tier/$T
+    python -m benchmarks.gate_delay --task $T --object-range-scale 2 \
+        --checkpoint $R/50demos_seed0_654afa7f05_range2_nfp/nfp/policy.pt \
+        --dataset $R/demos_50_48px_range2 --recalibrate --write-docs
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmarks import report
+from benchmarks.confidence_auroc import SIM_SEED0, recalibrate
+from benchmarks.policies import NFPActor
+from benchmarks.state_tier import EXECUTE_STEPS
+from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.node_config.policy import SafetyConfig
+from nf_policy_ros.sim.rollout import Action, run_policy
+from nf_policy_ros.structs import Observation
+
+NAME = 'gate_delay'
+FAULTS = ('camera blacked out', 'camera frozen on its last frame')
+STEP_MS = 12.5  # one Meta-World physics step
+
+
+class FaultyCamera:
+    """``inner`` whose camera fails from its ``fault_plan``-th plan (0-based) on: all-zero
+    frames, or the last frame before the fault repeated."""
+
+    def __init__(self, inner: NFPActor, fault_plan: int, fault: str) -> None:
+        self.inner, self.fault_plan, self.fault = inner, fault_plan, fault
+        self.name, self.stride, self.device = inner.name, inner.stride, inner.device
+        self.observes_images = True
+        self.plans = 0
+        self._last: torch.Tensor | None = None
+
+    def act(self, obs: Observation) -> Action:
+        if self.plans >= self.fault_plan:
+            images = (torch.zeros_like(obs.images) if self.fault == FAULTS[0]
+                      else self._last)
+            obs = obs._replace(images=images)
+        else:
+            self._last = obs.images
+        self.plans += 1
+        return self.inner.act(obs)
+
+
+def episode_row(confidence: list[float], fault_plan: int, threshold: float) -> dict[str, Any]:
+    """Plans before the fault below ``threshold`` and the delay [plans] to the first one
+    after it (None: not within the episode)."""
+    before, after = confidence[:fault_plan], confidence[fault_plan:]
+    delay = next((i for i, c in enumerate(after) if c < threshold), None)
+    return {'false_alarms': sum(c < threshold for c in before), 'plans_before': len(before),
+            'delay_plans': delay, 'plans_after': len(after)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from nf_policy_ros.sim.task import JointTask, TaskConfig
+
+    policy, _ = load_policy(args.checkpoint)
+    if args.recalibrate:
+        recalibrate(policy, args.dataset)
+    enc = policy.config.encoder
+    task = JointTask(TaskConfig(task=args.task, image_height=enc.image_height,
+                                image_width=enc.image_width,
+                                object_range_scale=args.object_range_scale))
+    threshold = SafetyConfig().gate_threshold
+    max_steps = (args.fault_plan + args.plans_after) * args.execute_steps
+    rows = {}
+    for fault in FAULTS:
+        episodes = []
+        for i in range(args.episodes):
+            actor = FaultyCamera(NFPActor(policy, SamplingConfig(
+                mode='best_of_n', num_candidates=32), torch.Generator().manual_seed(i)),
+                args.fault_plan, fault)
+            rollout = run_policy(task, actor, SIM_SEED0 + i, args.execute_steps, max_steps)
+            episodes.append({**episode_row(rollout.confidence, args.fault_plan, threshold),
+                             'success_before_fault': rollout.success and
+                             actor.plans <= args.fault_plan})
+        rows[fault] = episodes
+    task.close()
+    return {'machine': report.machine_info(torch.device('cpu')), 'task': args.task,
+            'checkpoint': str(args.checkpoint), 'recalibrated': bool(args.recalibrate),
+            'object_range_scale': args.object_range_scale, 'threshold': threshold,
+            'fault_plan': args.fault_plan, 'plan_ms': args.execute_steps * STEP_MS,
+            'eval_seed0': SIM_SEED0, 'faults': rows}
+
+
+def summary_row(fault: str, episodes: list[dict[str, Any]], plan_ms: float) -> list[Any]:
+    """[fault, episodes with a fault, tripped, median / max delay [ms], false-alarm share]."""
+    faulted = [e for e in episodes if not e['success_before_fault']]
+    delays = [e['delay_plans'] for e in faulted if e['delay_plans'] is not None]
+    before = sum(e['plans_before'] for e in episodes)
+    alarms = sum(e['false_alarms'] for e in episodes)
+    ms = (f'{np.median(delays) * plan_ms:.0f} / {max(delays) * plan_ms:.0f}'
+          if delays else '')
+    return [fault, len(faulted), f'{len(delays)}/{len(faulted)}', ms,
+            f'{alarms}/{before} ({100.0 * alarms / max(before, 1):.0f} %)']
+
+
+def render_page(records: list[dict[str, Any]]) -> str:
+    latest = {(r['task'], r['checkpoint']): r for r in records}
+    sections = []
+    for r in latest.values():
+        table = [summary_row(fault, eps, r['plan_ms']) for fault, eps in r['faults'].items()]
+        scale = r['object_range_scale']
+        sections += [
+            f"## {r['task']}{f', object placement x{scale:g}' if scale != 1 else ''}, "
+            f"checkpoint `{r['checkpoint']}`"
+            + (' (confidence references refit: --recalibrate)' if r['recalibrated'] else '')
+            + '\n',
+            f"Machine: {report.describe_machine(r['machine'])}\n",
+            f"Fault from plan {r['fault_plan']} on (one plan = {r['plan_ms']:g} ms of robot "
+            f"time); gate threshold {r['threshold']:g}; start states {r['eval_seed0']}+ "
+            '(tuning split).\n',
+            report.markdown_table(['fault', 'episodes still running at the fault',
+                                   'gate tripped', 'delay median / max [ms]',
+                                   'false alarms before the fault (plans)'], table), '']
+    return '\n'.join([
+        '# Confidence gate after a camera fault, closed loop (generated by '
+        '`python -m benchmarks.gate_delay`)\n',
+        'The delay counts from the first plan made with the faulty camera (0 = that plan '
+        'is already below the gate threshold, so the node holds instead of executing it). '
+        'A false alarm is a plan below the threshold while the camera still worked.\n',
+        *sections])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--checkpoint', type=Path, required=True)
+    parser.add_argument('--dataset', type=Path, default=None)
+    parser.add_argument('--task', default='drawer-open')
+    parser.add_argument('--object-range-scale', type=float, default=1.0)
+    parser.add_argument('--episodes', type=int, default=20)
+    parser.add_argument('--fault-plan', type=int, default=8)
+    parser.add_argument('--plans-after', type=int, default=8)
+    parser.add_argument('--execute-steps', type=int, default=EXECUTE_STEPS)
+    parser.add_argument('--recalibrate', action='store_true',
+                        help='refit the confidence references on --dataset first')
+    parser.add_argument('--write-docs', action='store_true')
+    args = parser.parse_args(argv)
+    if args.recalibrate and args.dataset is None:
+        parser.error('--recalibrate needs --dataset')
+    torch.set_num_threads(1)
+    report.publish(NAME, run(args), render_page, args.write_docs)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
