@@ -37,6 +37,7 @@ def render_page(records: list[dict[str, Any]]) -> str:
     for r in records:
         lat, s = r['nfp']['latency_ms_mean_over_episodes'], r['settings']
         rows.append([s.get('task'), r['demos'], s.get('train_steps'), s.get('image'),
+                     s.get('object_range_scale', '1'), s.get('encoder_warmup_steps', '0'),
                      f"{r['nfp']['successes']}/{r['nfp']['episodes']}",
                      f"{r['do_nothing']['successes']}/{r['do_nothing']['episodes']}",
                      r['nfp']['mean_steps'], lat.get('model_p50_ms'), lat.get('model_p95_ms'),
@@ -54,7 +55,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
         'the others shared the CPU with something else, and its latency is not the '
         "policy's alone. Every run appended, newest last.\n",
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
-        report.markdown_table(['task', 'demos', 'train steps', 'image', 'NF-P success',
+        report.markdown_table(['task', 'demos', 'train steps', 'image', 'placement scale',
+                               'encoder warm-up', 'NF-P success',
                                'do-nothing', 'mean steps', 'model p50 [ms]', 'model p95 [ms]',
                                'confidence (successes)', 'confidence (failures)',
                                'sim real-time factor', 'total [min]', 'load (15 min)', 'git'],
