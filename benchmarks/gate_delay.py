@@ -157,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.recalibrate and args.dataset is None:
         parser.error('--recalibrate needs --dataset')
+    if args.fault_plan < 1:  # the frozen fault repeats a frame seen before it
+        parser.error(f'--fault-plan {args.fault_plan}: expected >= 1')
     torch.set_num_threads(1)
     report.publish(NAME, run(args), render_page, args.write_docs)
     return 0

@@ -47,21 +47,27 @@ def target_lines(records: list[dict[str, Any]], tasks: Sequence[str], need: int)
     """The head-to-head target per budget (demos, steps, lr, EMA) for each (mine, opponent)
     of ``kinds.head_to_head`` both measured, on finished runs at each task's current servo
     bandwidth."""
-    budgets = current_budgets(records)
-    lines = [targets.head_to_head_line(label, runs, tasks, need, opponent.key, opponent.column,
-                                       (mine.key, mine.column))
-             for label, runs in sorted(budgets.items())
-             for mine, opponent in kinds.head_to_head()
-             if targets.verdicts(runs, tasks, opponent.key, mine.key)]
-    return lines or ['- No budget with both NF-P and DP measured yet.']
+    return budget_target_lines(records, tasks, need) or [NO_BUDGET]
+
+
+NO_BUDGET = '- No budget with both NF-P and DP measured yet.'
+
+
+def budget_target_lines(records: list[dict[str, Any]], tasks: Sequence[str],
+                        need: int) -> list[str]:
+    """``target_lines`` without the line that says there are none."""
+    return [targets.head_to_head_line(label, runs, tasks, need, opponent.key, opponent.column,
+                                      (mine.key, mine.column))
+            for label, runs in sorted(current_budgets(records).items())
+            for mine, opponent in kinds.head_to_head()
+            if targets.verdicts(runs, tasks, opponent.key, mine.key)]
 
 
 def all_target_lines(records: list[dict[str, Any]],
                      targets: list[tuple[Sequence[str], int]]) -> list[str]:
     """``target_lines`` of each (tasks, need), each shown where it has a verdict line."""
-    lines = [line for tasks, need in targets for line in target_lines(records, tasks, need)
-             if not line.startswith('- No budget')]
-    return lines or ['- No budget with both NF-P and DP measured yet.']
+    return [line for tasks, need in targets
+            for line in budget_target_lines(records, tasks, need)] or [NO_BUDGET]
 
 
 def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -10,7 +10,8 @@ DistributedDataParallel (NCCL on GPUs, gloo on CPUs); rank 0 writes files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 import math
 from pathlib import Path
@@ -86,31 +87,38 @@ def held_out_plan_log_prob(policy: NFPolicy, data: WindowDataset, device: torch.
     demo before this). Against plans for held-out observations, a typical observation scores
     ~0.5 and one the model is unsure about scores low.
     """
-    was_training = policy.training
-    policy.eval()
     gen = torch.Generator(device=device).manual_seed(seed)
-    out = []
-    indices = _eval_indices(data, MAX_PLAN_CALIBRATION_WINDOWS)
-    for i in range(0, len(indices), EVAL_BATCH):
-        _, obs = batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)
-        out.append(policy.predict(obs, sampling, gen).log_prob_per_dim)
-    policy.train(was_training)
-    return torch.cat(out).cpu()
+    with _evaluating(policy):
+        return torch.cat([policy.predict(obs, sampling, gen).log_prob_per_dim for _, obs in
+                          _eval_batches(data, device, MAX_PLAN_CALIBRATION_WINDOWS)]).cpu()
 
 
 @torch.no_grad()
 def held_out_log_prob(policy: NFPolicy, data: WindowDataset,
                       device: torch.device) -> torch.Tensor:
     """log p per dimension (M,) of demo chunks given their observations (eval mode)."""
+    with _evaluating(policy):
+        return torch.cat([policy.log_prob(actions, obs) / policy.config.actions.flat_dim
+                          for actions, obs in _eval_batches(data, device)]).cpu()
+
+
+@contextmanager
+def _evaluating(policy: NFPolicy) -> Iterator[None]:
+    """``policy`` in eval mode inside, its previous mode restored after."""
     was_training = policy.training
     policy.eval()
-    out = []
-    indices = _eval_indices(data)
+    try:
+        yield
+    finally:
+        policy.train(was_training)
+
+
+def _eval_batches(data: WindowDataset, device: torch.device, limit: int = MAX_EVAL_WINDOWS
+                  ) -> Iterator[tuple[torch.Tensor, Any]]:
+    """(actions, observation) batches of up to ``limit`` evenly spread windows."""
+    indices = _eval_indices(data, limit)
     for i in range(0, len(indices), EVAL_BATCH):
-        actions, obs = batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)
-        out.append(policy.log_prob(actions, obs) / policy.config.actions.flat_dim)
-    policy.train(was_training)
-    return torch.cat(out).cpu()
+        yield batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)
 
 
 def _check_run_dir(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, Any] | None:
@@ -220,7 +228,9 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                desc='train', unit='step')
     loss = math.nan
     val_nll = math.nan
-    warmup = _warmup(policy, dev)
+    # not saved: a run resumed inside the warm-up starts a fresh read-out (the encoder keeps
+    # what it learned); under DDP it averages its own gradients
+    warmup = EncoderWarmup.of(policy, dev)
     while step < cfg.total_steps and not _stop_requested(stop, world, dev):
         point = stage_at(cfg, step)
         idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
@@ -254,13 +264,6 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                      'calibration_source': 'validation' if val_set else 'training',
                      'calibration_sampling': asdict(config.sampling)})
     return TrainResult(path, step, loss, val_nll, policy)
-
-
-def _warmup(policy: NFPolicy, device: torch.device) -> EncoderWarmup | None:
-    """The encoder warm-up of this run, or None. Its read-out is not saved: a run resumed
-    inside the warm-up starts a fresh one (the encoder keeps what it learned). Under DDP it
-    averages its gradients over the processes itself."""
-    return EncoderWarmup.of(policy, device)
 
 
 def _stop_requested(stop: threading.Event | None, world: int, device: torch.device) -> bool:
@@ -310,13 +313,9 @@ def _save_resume(out_dir: Path, policy: NFPolicy, optimizer, ema, step: int,
 def contexts_of(policy: NFPolicy, data: WindowDataset, device: torch.device,
                 limit: int = MAX_EVAL_WINDOWS) -> torch.Tensor:
     """The flow's condition (M, W) for up to ``limit`` windows of ``data``, evenly spread."""
-    was_training = policy.training
-    policy.eval()
-    indices = _eval_indices(data, limit)
-    out = [policy.encode(batch_to_device(data.batch(indices[i:i + EVAL_BATCH]), device)[1])
-           for i in range(0, len(indices), EVAL_BATCH)]
-    policy.train(was_training)
-    return torch.cat(out).cpu()
+    with _evaluating(policy):
+        return torch.cat([policy.encode(obs)
+                          for _, obs in _eval_batches(data, device, limit)]).cpu()
 
 
 def calibrate(policy: NFPolicy, held_out: WindowDataset, train_set: WindowDataset,

@@ -100,17 +100,14 @@ class ControlLoop:
                 callback_group=MutuallyExclusiveCallbackGroup()))
 
     def stop(self) -> None:
-        """Stop the inference thread (process exit)."""
-        self._stop_worker()
-
-    def _stop_worker(self) -> None:
+        """Stop the inference thread (process exit, cleanup)."""
         if not self.worker.stop():
             self.node.get_logger().warning(
                 'the inference thread is still in a tick after 5 s; going on without it')
 
     def destroy(self) -> None:
         """Stop the worker, drop inputs, timers and trajectory publishers (cleanup)."""
-        self._stop_worker()
+        self.stop()
         for entity in self._entities:
             if isinstance(entity, Timer):
                 self.node.destroy_timer(entity)
