@@ -28,9 +28,11 @@ class NFPActor:
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0
+        self.last_in_support: torch.Tensor | None = None  # (B,) bool, of the latest act
 
     def act(self, obs: Observation) -> Action:
         pred = self.policy.predict(obs, self.sampling, self.generator)
+        self.last_in_support = pred.in_support
         return Action(pred.actions, pred.confidence)
 
 

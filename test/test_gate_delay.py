@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.gate_delay import FAULTS, FaultyCamera, episode_row
+from benchmarks.gate_delay import FAULTS, FaultyCamera, episode_row, gate_trace
+from nf_policy_ros.node_config.policy import SafetyConfig
 from nf_policy_ros.sim.rollout import Action
 from nf_policy_ros.structs import Observation
 
@@ -18,9 +19,11 @@ class Recorder:
 
     def __init__(self) -> None:
         self.seen: list[torch.Tensor] = []
+        self.last_in_support: torch.Tensor | None = None
 
     def act(self, obs: Observation) -> Action:
         self.seen.append(obs.images.clone())
+        self.last_in_support = torch.tensor([bool(obs.images.mean() > 0)])
         return Action(torch.zeros(1, 4, 3), torch.ones(1))
 
 
@@ -31,15 +34,32 @@ def frames(count: int) -> list[Observation]:
 
 def test_the_camera_fails_from_the_fault_plan_on():
     black, frozen = Recorder(), Recorder()
-    for actor in (FaultyCamera(black, 2, FAULTS[0]), FaultyCamera(frozen, 2, FAULTS[1])):
+    faulty = FaultyCamera(black, 2, FAULTS[0])
+    for actor in (faulty, FaultyCamera(frozen, 2, FAULTS[1])):
         for obs in frames(4):
             actor.act(obs)
     assert [float(x.mean()) for x in black.seen] == [1.0, 2.0, 0.0, 0.0]
     assert [float(x.mean()) for x in frozen.seen] == [1.0, 2.0, 2.0, 2.0]
+    assert faulty.in_support == [True, True, False, False]  # recorded per plan
+
+
+SAFETY = SafetyConfig(gate_threshold=0.05, gate_hysteresis=0.05)
 
 
 def test_delay_counts_plans_from_the_fault_and_false_alarms_before_it():
-    row = episode_row([0.5, 0.01, 0.6, 0.3, 0.2, 0.04, 0.0], fault_plan=3, threshold=0.05)
-    assert row == {'false_alarms': 1, 'plans_before': 3, 'delay_plans': 2, 'plans_after': 4}
-    never = episode_row([0.5, 0.5, 0.5], fault_plan=1, threshold=0.05)
+    confidence = [0.5, 0.01, 0.6, 0.3, 0.2, 0.04, 0.0]
+    row = episode_row(gate_trace(confidence, [True] * 7, SAFETY, 1), fault_plan=3)
+    assert row == {'false_alarms': 1, 'plans_before': 3, 'delay_plans': 2}
+    never = episode_row(gate_trace([0.5] * 3, [True] * 3, SAFETY, 1), fault_plan=1)
     assert never['delay_plans'] is None and never['false_alarms'] == 0
+
+
+def test_the_benchmark_runs_the_node_gate_with_its_debounce_and_support():
+    confidence = [0.01, 0.5, 0.6, 0.04, 0.03, 0.5]
+    # debounce 2: the lone first-plan dip passes, two low plans after the fault close it
+    row = episode_row(gate_trace(confidence, [True] * 6, SAFETY, 2), fault_plan=3)
+    assert row == {'false_alarms': 0, 'plans_before': 3, 'delay_plans': 1}
+    # a plan outside the support closes it at once, whatever the debounce
+    support = [True, True, True, False, False, False]
+    row = episode_row(gate_trace(confidence, support, SAFETY, 3), fault_plan=3)
+    assert row['delay_plans'] == 0

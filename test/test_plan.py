@@ -51,3 +51,28 @@ def test_gate_closes_below_threshold_and_reopens_only_above_the_hysteresis():
     gate = ConfidenceGate(threshold=0.1, hysteresis=0.05)
     assert [gate.update(c) for c in (0.5, 0.05, 0.12, 0.16, float('nan'))] == [
         True, False, False, True, False]
+
+
+def test_a_debounced_gate_closes_only_after_enough_low_plans_in_a_row():
+    gate = ConfidenceGate(threshold=0.1, hysteresis=0.05, debounce_plans=2)
+    # one low plan (an episode's first, say) alone passes; a normal plan resets the count
+    assert [gate.update(c) for c in (0.01, 0.5, 0.02, 0.03, 0.12, 0.2)] == [
+        True, True, True, False, False, True]
+    # a non-finite confidence does not wait for the debounce
+    assert gate.update(float('nan')) is False
+
+
+def test_a_plan_outside_the_training_support_closes_the_gate_at_once():
+    gate = ConfidenceGate(threshold=0.1, hysteresis=0.05, debounce_plans=3)
+    assert gate.update(0.0, in_support=False) is False
+    # a likely plan from outside the support does not reopen it; one from inside does
+    assert gate.update(0.9, in_support=False) is False
+    assert gate.update(0.9, in_support=True) is True
+    gate.update(0.01)
+    gate.reset()
+    assert gate.open and gate.low_run == 0
+
+
+def test_the_gate_debounce_must_be_at_least_one_plan():
+    with pytest.raises(ValueError, match='safety.gate_debounce_plans'):
+        SafetyConfig(gate_debounce_plans=0)

@@ -49,6 +49,9 @@ class SafetyConfig:
     gate: str = param('Confidence gate: ignore | warn | hold.', 'warn')
     gate_threshold: float = param('Gate closes below this confidence [0-1].', 0.05)
     gate_hysteresis: float = param('Gate reopens above threshold + this [0-1].', 0.05)
+    gate_debounce_plans: int = param('Plans in a row below gate_threshold before the gate '
+                                     'closes; a plan outside the training support closes '
+                                     'it at once.', 2)
 
     def __post_init__(self) -> None:
         for name in ('max_image_age_s', 'max_joint_state_age_s', 'hold_after_s'):
@@ -62,6 +65,8 @@ class SafetyConfig:
         for name in ('gate_threshold', 'gate_hysteresis'):
             value = getattr(self, name)
             require(0.0 <= value <= 1.0, f'safety.{name}', value, 'in [0, 1]')
+        require(self.gate_debounce_plans >= 1, 'safety.gate_debounce_plans',
+                self.gate_debounce_plans, '>= 1 plan')
 
 
 COMPILE_PATHS = ('eager', 'inductor')

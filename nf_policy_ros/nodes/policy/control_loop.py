@@ -238,7 +238,7 @@ class ControlLoop:
             node.planned_pub.publish(messages.planned_joint_state(
                 plan.positions[-1], self.setup.robot_joint_names, result.snapshot.joint_state,
                 stamp if stamp.sec or stamp.nanosec else node.get_clock().now().to_msg()))
-        if not self._gate_allows(confidence):
+        if not self._gate_allows(confidence, result.in_support):
             return
         if plan is None:
             stats.count('nonfinite_plans')
@@ -248,9 +248,9 @@ class ControlLoop:
             tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
             stats.add('overhead', tick_to_publish - result.model_ms)
 
-    def _gate_allows(self, confidence: float) -> bool:
+    def _gate_allows(self, confidence: float, in_support: bool) -> bool:
         mode = self.node.config.safety.gate
-        if mode == 'ignore' or self.node.gate.update(confidence):
+        if mode == 'ignore' or self.node.gate.update(confidence, in_support):
             self._gate_hold_sent = False
             return True
         self.node.stats.count('gate_closed_ticks')

@@ -64,8 +64,7 @@ class PolicyNode(LifecycleNode):
         self.config = PolicyNodeConfig()
         self.loop: ControlLoop | None = None  # from configure to cleanup
         self._autostarting = False
-        self.gate = ConfidenceGate(self.config.safety.gate_threshold,
-                                   self.config.safety.gate_hysteresis)
+        self.gate = self._gate(self.config)
         self._make_publishers()
         watch_config(self, PolicyNodeConfig, PolicyNodeConfig(), self._on_parameters)
         self.create_service(SetBool, '~/enable_output', self._on_enable)
@@ -163,9 +162,16 @@ class PolicyNode(LifecycleNode):
         self.config = config
         self.gate.threshold = config.safety.gate_threshold
         self.gate.hysteresis = config.safety.gate_hysteresis
+        self.gate.debounce_plans = config.safety.gate_debounce_plans
         if self.loop is not None:
             self.loop.setup.runner.retune(config.sampling, self._governor(config))
         self.get_logger().info(f'parameters set: {sorted(changed)}')
+
+    @staticmethod
+    def _gate(config: PolicyNodeConfig) -> ConfidenceGate:
+        safety = config.safety
+        return ConfidenceGate(safety.gate_threshold, safety.gate_hysteresis,
+                              safety.gate_debounce_plans)
 
     @staticmethod
     def _governor(config: PolicyNodeConfig) -> CandidateGovernor:
@@ -191,7 +197,7 @@ class PolicyNode(LifecycleNode):
         setup = configure_policy(config, self.get_logger(),
                                  outputs.read_groups(self, config.controller_groups))
         self.config = config
-        self.gate = ConfidenceGate(config.safety.gate_threshold, config.safety.gate_hysteresis)
+        self.gate = self._gate(config)
         self.loop = ControlLoop(self, setup)
 
     def _teardown(self) -> None:

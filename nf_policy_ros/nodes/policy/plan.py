@@ -77,22 +77,36 @@ def hold_plan(measured: np.ndarray, hold_time_s: float) -> Plan:
 
 
 class ConfidenceGate:
-    """Closes below ``threshold``, reopens above ``threshold + hysteresis``."""
+    """Closes after ``debounce_plans`` plans in a row below ``threshold``, at once on a plan
+    outside the training support or with a non-finite confidence; reopens above
+    ``threshold + hysteresis`` (inside the support).
 
-    def __init__(self, threshold: float, hysteresis: float) -> None:
+    The confidence is a percentile among held-out plans, so by construction a fraction
+    ``threshold`` of normal plans falls below it, and they are not spread evenly: the first
+    plan of an episode is often among them (docs/benchmarks/gate_delay.md). One such plan
+    alone should not stop a working robot; a camera that shows what training never saw
+    (context outside the support) should, without waiting.
+    """
+
+    def __init__(self, threshold: float, hysteresis: float, debounce_plans: int = 1) -> None:
         self.threshold = threshold
         self.hysteresis = hysteresis
+        self.debounce_plans = debounce_plans
         self.open = True
+        self.low_run = 0  # plans in a row below the threshold
 
-    def update(self, confidence: float) -> bool:
-        """Feed one confidence; returns whether the gate is open afterwards."""
-        if not np.isfinite(confidence):
+    def update(self, confidence: float, in_support: bool = True) -> bool:
+        """Feed one plan's confidence [0, 1] and whether its observation was inside the
+        training support; returns whether the gate is open afterwards."""
+        finite = bool(np.isfinite(confidence))
+        self.low_run = self.low_run + 1 if not finite or confidence < self.threshold else 0
+        if not finite or not in_support:
             self.open = False
-        elif self.open and confidence < self.threshold:
+        elif self.open and self.low_run >= self.debounce_plans:
             self.open = False
         elif not self.open and confidence > self.threshold + self.hysteresis:
             self.open = True
         return self.open
 
     def reset(self) -> None:
-        self.open = True
+        self.open, self.low_run = True, 0
