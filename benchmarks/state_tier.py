@@ -68,14 +68,18 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
 # the records and saved trainings from before keep their hash.
 HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_std'): 0.0,
                    ('train', 'lr_schedule'): 'stages', ('train', 'adam_betas'): (0.9, 0.999),
-                   ('train', 'ema_power'): 0.0, ('train', 'encoder_warmup_steps'): 0}
+                   ('train', 'ema_power'): 0.0, ('train', 'encoder_warmup_steps'): 0,
+                   ('train', 'warmup_precision'): 'fp32'}
 DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
 
 
 # Revision of the camera path that changes a camera run without changing its settings:
-# 2 = standardized spatial softmax and the trunk learning-rate scale (issue 18). Camera
-# runs hash it, so runs of the blind encoder are never taken for new ones.
+# 2 = standardized spatial softmax and the trunk learning-rate scale (issue 18); 3 (runs
+# with an encoder warm-up only) = the trunks frozen for autograd after it, so their
+# gradients no longer count in the gradient-norm clip. Camera runs hash it, so runs of an
+# older camera path are never taken for new ones.
 CAMERA_PATH_VERSION = 2
+WARMUP_FREEZE_VERSION = 3
 
 
 def config_hash(config: NFPConfig, dp_size: DiffusionConfig = DP_SIZE) -> str:
@@ -90,7 +94,8 @@ def config_hash(config: NFPConfig, dp_size: DiffusionConfig = DP_SIZE) -> str:
     if config.encoder.num_cameras == 0:
         del nfp['train']['encoder_lr_scale']  # no image trunk: the setting does nothing
     else:
-        payload['camera_path'] = CAMERA_PATH_VERSION
+        payload['camera_path'] = (WARMUP_FREEZE_VERSION if config.train.encoder_warmup_steps
+                                  else CAMERA_PATH_VERSION)
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 

@@ -32,7 +32,13 @@ from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.policies import CameraOverrideActor
 from benchmarks.state_tier import collect, config_hash, evaluate, recipe_fields
-from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
+from nf_policy_ros.config import (
+    WARMUP_PRECISIONS,
+    ActionConfig,
+    EncoderConfig,
+    NFPConfig,
+    TrainConfig,
+)
 from nf_policy_ros.data.cache import load_dataset, write_dataset
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import observe
@@ -47,7 +53,7 @@ FROZEN_FRAME_SEED = state_tier.EVAL_SEED0 - 1  # unseen by training, not evaluat
 
 def vision_config(steps: int, seed: int, image: int | None = None, trunk_stride: int = 0,
                   state_noise_std: float = 0.0, crop_fraction: float = 0.9,
-                  encoder_warmup_steps: int = 0) -> NFPConfig:
+                  encoder_warmup_steps: int = 0, warmup_precision: str = 'fp32') -> NFPConfig:
     """The vision tier's model and recipe; ``image`` [px] defaults to ``IMAGE``."""
     image = image or IMAGE
     return NFPConfig(encoder=EncoderConfig(image_height=image, image_width=image, state_dim=9,
@@ -58,7 +64,8 @@ def vision_config(steps: int, seed: int, image: int | None = None, trunk_stride:
                                        stage_batch_size=(64,), warmup_steps=100,
                                        val_every=steps, checkpoint_every=250, seed=seed,
                                        state_noise_std=state_noise_std,
-                                       encoder_warmup_steps=encoder_warmup_steps))
+                                       encoder_warmup_steps=encoder_warmup_steps,
+                                       warmup_precision=warmup_precision))
 
 
 def cached_demos(task: JointTask, count: int, root: Path) -> list:
@@ -206,7 +213,7 @@ def range_tag(args: argparse.Namespace) -> str:
 
 def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
     return vision_config(args.steps, seed, args.image, args.trunk_stride, args.state_noise,
-                         args.crop_fraction, args.encoder_warmup)
+                         args.crop_fraction, args.encoder_warmup, args.warmup_precision)
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -267,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--encoder-warmup', type=int, default=0,
                         help='train.encoder_warmup_steps: first steps regress the chunk from '
                         'the observation, then the image trunk is frozen (0 = off)')
+    parser.add_argument('--warmup-precision', choices=WARMUP_PRECISIONS, default='fp32',
+                        help='train.warmup_precision: the trunks in bf16 during the warm-up '
+                        '(auto: where the CPU/GPU has bf16 natively)')
     parser.add_argument('--crop-fraction', type=float, default=0.9,
                         help='encoder.crop_fraction: random-crop side in training (1 = no crop)')
     parser.add_argument('--episodes', type=int, default=0,

@@ -47,6 +47,7 @@ PERMUTATIONS = ('lu', 'reverse')
 FLOW_BACKENDS = ('fast', 'normflows')
 EPISODE_SPLITS = ('bag', 'gap', 'topic')
 LR_SCHEDULES = ('stages', 'cosine')
+WARMUP_PRECISIONS = ('fp32', 'bf16', 'auto')
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,14 @@ class TrainConfig:
                                    'then lost at the first tick (issue 18). Noise larger than '
                                    'those early differences forces the camera to carry them '
                                    '(0 = off).', 0.0)
+    warmup_precision: str = param('Arithmetic of the image trunks during the encoder '
+                                  'warm-up, while they train: fp32; bf16 (autocast: their '
+                                  'convolutions in bfloat16, everything after in float32); '
+                                  'auto = bf16 where the device has it natively (a CUDA GPU '
+                                  'with bf16, a CPU with AVX512-BF16 or AMX), else fp32. '
+                                  'The frozen trunks of the likelihood steps, evaluation and '
+                                  'the deployed policy always run float32, so the flow '
+                                  'learns on the features it is deployed with.', 'fp32')
     grad_clip_norm: float = param('Gradient-norm clip (0 = off).', 1.0)
     ema_decay: float = param('EMA decay of the weights used for evaluation (0 = off).', 0.999)
     ema_warmup: bool = param('Ramp the EMA decay as min(ema_decay, (1+n)/(10+n)) over '
@@ -235,6 +244,7 @@ class TrainConfig:
         require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')
         require(self.ema_power >= 0.0, 'train.ema_power', self.ema_power, '>= 0')
         require_choice('train.lr_schedule', self.lr_schedule, LR_SCHEDULES)
+        require_choice('train.warmup_precision', self.warmup_precision, WARMUP_PRECISIONS)
         require(len(self.adam_betas) == 2 and all(0.0 <= b < 1.0 for b in self.adam_betas),
                 'train.adam_betas', self.adam_betas, 'two values in [0, 1)')
         require(0.0 < self.val_fraction < 1.0, 'train.val_fraction', self.val_fraction,

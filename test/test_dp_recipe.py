@@ -195,6 +195,13 @@ def test_new_settings_leave_the_hash_of_every_earlier_record_alone():
     assert state_tier.config_hash(state_tier.tier_config(6000, 0)) == 'c75b4e4ef4'
     assert state_tier.config_hash(state_tier.tier_config(2000, 0, lr=1e-4)) == '0268b39c7b'
     assert state_tier.config_hash(vision_tier.vision_config(3000, 0)) == '034979a303'
+    # ... except a change of the camera path itself: runs with the encoder warm-up before
+    # its trunks were frozen for autograd (654afa7f05) are not the runs after it
+    warm = vision_tier.vision_config(3000, 0, 48, 16, encoder_warmup_steps=1000)
+    assert state_tier.config_hash(warm) not in ('654afa7f05', '')
+    assert state_tier.config_hash(warm) != state_tier.config_hash(
+        vision_tier.vision_config(3000, 0, 48, 16, encoder_warmup_steps=1000,
+                                  warmup_precision='bf16'))
     own = own_recipe(2000)
     assert state_tier.config_hash(own) != '3010b6ab83'
     two = DiffusionConfig(channels=(64, 128, 256), time_dim=64, obs_horizon=2)

@@ -10,8 +10,15 @@ import pytest
 import torch
 
 from nf_policy_ros.config_tree import ConfigError
+from nf_policy_ros.core.checkpoint import read_checkpoint
+from nf_policy_ros.core.encoder_warmup import EncoderWarmup
 from nf_policy_ros.core.policy import NFPolicy
-from nf_policy_ros.core.training import IMAGE_PARAMETER_PREFIXES, run_training
+from nf_policy_ros.core.train_state import batch_to_device
+from nf_policy_ros.core.training import (
+    IMAGE_PARAMETER_PREFIXES,
+    build_optimizer,
+    run_training,
+)
 from nf_policy_ros.data.windows import WindowDataset
 
 WARMUP, TOTAL = 6, 12
@@ -53,6 +60,31 @@ def test_warmup_trains_the_trunk_then_it_stays_bitwise_frozen_while_the_flow_lea
         assert torch.equal(a[k], b[k]), k
     flow = [k for k in a if k.startswith('flow.')]
     assert any(not torch.equal(a[k], b[k]) for k in flow)
+    # frozen for autograd too: the likelihood steps' backward skips the trunks
+    trunk = [p for n, p in whole.policy.named_parameters()
+             if n.startswith(IMAGE_PARAMETER_PREFIXES)]
+    assert trunk and not any(p.requires_grad or p.grad is not None for p in trunk)
+
+
+def test_a_bf16_warmup_runs_the_trunks_in_bf16_and_the_likelihood_steps_in_float32(tmp_path):
+    config = small_config(num_cameras=1, steps=(TOTAL,), encoder_warmup_steps=WARMUP,
+                          warmup_precision='bf16', checkpoint_every=TOTAL, val_every=TOTAL)
+    data = WindowDataset([textured_episode(p) for p in (0.0, 0.7, 1.4)], config.actions)
+    policy = NFPolicy(config).train()
+    optimizer = build_optimizer(policy, config.train)
+    warmup = EncoderWarmup.of(policy, torch.device('cpu'))
+    dtypes: list[torch.dtype] = []
+    policy.encoder.trunks[0].register_forward_hook(lambda _m, _i, out: dtypes.append(out.dtype))
+    batch, generator = data.batch(np.arange(8)), torch.Generator().manual_seed(0)
+    assert warmup.step(0, policy, optimizer, batch, 1e-3, generator, torch.device('cpu'), 1.0)
+    actions, obs = batch_to_device(batch, torch.device('cpu'))
+    policy.loss(actions, obs, generator)  # a likelihood step's forward
+    assert dtypes == [torch.bfloat16, torch.float32]
+    # a whole run: recorded in the checkpoint, and the trained policy is float32 again
+    result = run_training(config, data, None, tmp_path / 'run', {}, progress=False)
+    assert result.policy.encoder.trunk_dtype is None
+    summary = read_checkpoint(result.policy_path)['provenance']['training']
+    assert summary['warmup_trunk_dtype'] == 'bfloat16'
 
 
 def test_warmup_must_leave_likelihood_steps():

@@ -13,7 +13,7 @@ import subprocess
 import numpy as np
 import pytest
 from ros_helpers import SHARE, NodeProcess, RosTestNode, executable, wait_for
-from sensor_msgs.msg import JointState
+from sensor_msgs.msg import Image, JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 import yaml
 
@@ -157,3 +157,22 @@ def test_closed_loop_through_ros_with_a_tiny_model_runs_end_to_end(robot, tmp_pa
         assert sim.output().count('refused') == refusals_before, sim.output()
     finally:
         assert policy.stop() == 0, policy.output()
+
+
+def test_a_blacked_out_camera_streams_all_zero_frames_with_the_joint_states(tmp_path):
+    """camera_blackout: the frames keep coming, same size, and show nothing."""
+    sim = NodeProcess('sim_robot_node', [*SIM_ARGS, '-p', 'camera_blackout:=true',
+                                         '-r', '__ns:=/blackout'], tmp_path)
+    test = RosTestNode()
+    frames: list[Image] = []
+    states: list[JointState] = []
+    test.node.create_subscription(Image, '/blackout/image', frames.append, 10)
+    test.node.create_subscription(JointState, '/blackout/joint_states', states.append, 10)
+    try:
+        wait_for(lambda: len(frames) >= 3 and states, 60, 'frames and joint states', sim)
+        for frame in frames[:3]:
+            assert (frame.width, frame.height, frame.encoding) == (32, 32, 'rgb8')
+            assert len(frame.data) == 32 * 32 * 3 and not any(frame.data)
+    finally:
+        test.close()
+        assert sim.stop() == 0, sim.output()

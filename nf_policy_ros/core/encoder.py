@@ -123,6 +123,24 @@ def load_matching_weights(net: nn.Module, path: str) -> int:
     return len(matched)
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 in hardware (not emulated, which is slower than
+    float32): a CUDA GPU that supports it, a CPU with AVX512-BF16 or AMX tiles."""
+    if device.type == 'cuda':
+        return torch.cuda.is_bf16_supported()
+    checks = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')  # private: guarded
+    return device.type == 'cpu' and any(getattr(torch.cpu, name, lambda: False)()
+                                        for name in checks)
+
+
+def trunk_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """``train.warmup_precision`` on ``device`` -> the trunks' autocast dtype (None:
+    float32)."""
+    if precision == 'bf16' or (precision == 'auto' and native_bf16(device)):
+        return torch.bfloat16
+    return None
+
+
 def crop_images(images: torch.Tensor, fraction: float, generator: torch.Generator | None,
                 random: bool) -> torch.Tensor:
     """Crop (B, N_c, 3, H, W) to a ``fraction`` of each side; random per sample or centered."""
@@ -156,6 +174,8 @@ class ObservationEncoder(nn.Module):
                                   nn.Linear(encoder.context_dim, encoder.context_dim))
         self.register_buffer('pixel_mean', torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer('pixel_std', torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+        # autocast dtype of the trunks (None = float32): set by the encoder warm-up only
+        self.trunk_dtype: torch.dtype | None = None
 
     def image_features(self, images: torch.Tensor,
                        generator: torch.Generator | None = None) -> torch.Tensor:
@@ -164,7 +184,10 @@ class ObservationEncoder(nn.Module):
         features = []
         for cam, (trunk, keypoints) in enumerate(zip(self.trunks, self.keypoints)):
             x = (images[:, cam] - self.pixel_mean) / self.pixel_std
-            features.append(keypoints(trunk(x)))
+            with torch.autocast(x.device.type, dtype=self.trunk_dtype or torch.bfloat16,
+                                enabled=self.trunk_dtype is not None):
+                maps = trunk(x)
+            features.append(keypoints(maps.float()))
         return torch.cat(features, dim=-1)
 
     def forward(self, images: torch.Tensor | None, state: torch.Tensor,

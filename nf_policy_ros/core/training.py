@@ -238,6 +238,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
         loss = None if warmup is None else warmup.step(
             step, policy, optimizer, train_set.batch(idx), point.lr, generator, dev,
             cfg.grad_clip_norm)
+        if warmup is not None and warmup.just_froze and world > 1:
+            model = DistributedDataParallel(policy)  # without the frozen trunks
         if loss is None:
             loss = train_step(model, policy, optimizer, train_set.batch(idx), point.lr,
                               generator, dev, cfg.grad_clip_norm)
@@ -261,6 +263,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     if rank == 0:
         _save_final(path, policy, ema, val_set or train_set, train_set, dev, provenance,
                     {'steps': step, 'train_nll_per_dim': loss, 'val_nll_per_dim': val_nll,
+                     'warmup_trunk_dtype': None if warmup is None else
+                     str(warmup.trunk_dtype or torch.float32).removeprefix('torch.'),
                      'calibration_source': 'validation' if val_set else 'training',
                      'calibration_sampling': asdict(config.sampling)})
     return TrainResult(path, step, loss, val_nll, policy)

@@ -37,6 +37,10 @@ class SimRobotConfig:
     object_range_scale: float = param("x/y extent of the object placement box relative to "
                                       "Meta-World's own (2 = twice as wide: the policy must "
                                       'see where the object is).', 1.0)
+    camera_blackout: bool = param('Publish all-zero frames (a covered or failed camera) in '
+                                  'place of the rendered ones, same size, rate and stamps: '
+                                  'what a policy owes to its camera, and its confidence '
+                                  'gate, can be seen over ROS.', False)
 
     def __post_init__(self) -> None:
         require(self.object_range_scale > 0, 'object_range_scale', self.object_range_scale,

@@ -233,6 +233,8 @@ class SimRobotNode(Node):
 
     def _publish_image(self, stamp) -> None:
         frame = self.task.render()
+        if self.config.camera_blackout:
+            frame = np.zeros_like(frame)
         msg = Image(height=frame.shape[0], width=frame.shape[1], encoding='rgb8',
                     is_bigendian=0, step=frame.shape[1] * 3, data=frame.tobytes())
         msg.header.stamp = stamp
