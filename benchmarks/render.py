@@ -23,7 +23,7 @@ PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor', 'gate_delay': '
          'learning_curves': 'curve_page', 'node': 'node_latency',
          'policy_latency': 'policy_latency',
          'sim_success': 'sim_success', 'state_tier': 'state_tier',
-         'vision_tier': 'vision_tier'}
+         'train_step': 'train_step', 'vision_tier': 'vision_tier'}
 
 
 def main(argv: list[str] | None = None) -> int:

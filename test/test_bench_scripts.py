@@ -162,3 +162,18 @@ def test_demo_page_shows_each_runs_load_where_recorded():
     old, new = [line for line in page.splitlines() if line.startswith('| drawer-open')]
     assert new.endswith('| 16.7 | 2.70 | abcdef1234 |'), new
     assert old.endswith('| 16.7 |  | abcdef1234 |'), old
+
+
+def test_train_step_phases_differ_in_what_the_backward_reaches():
+    """The benchmark's 'before' phase still sends gradients into the frozen trunks; the
+    current training does not (so the comparison measures that backward)."""
+    import torch
+
+    from benchmarks import train_step
+    grads = {}
+    for phase in train_step.PHASES[2:]:
+        policy, step = train_step.phase_step(phase, 32, torch.device('cpu'))
+        step()
+        grads[phase] = [p.grad for p in policy.encoder.trunks.parameters()]
+    assert all(g is None for g in grads[train_step.PHASES[2]])
+    assert all(g is not None for g in grads[train_step.PHASES[3]])
