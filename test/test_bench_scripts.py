@@ -162,6 +162,13 @@ def test_demo_page_shows_each_runs_load_where_recorded():
     old, new = [line for line in page.splitlines() if line.startswith('| drawer-open')]
     assert new.endswith('| 16.7 | 2.70 | abcdef1234 |'), new
     assert old.endswith('| 16.7 |  | abcdef1234 |'), old
+    assert 'missed** (5/10 successes; placement scale 1, where the camera is not needed; ' \
+        'no camera-off run beside it)' in page
+    good = dict(run, settings=dict(run['settings'], object_range_scale='2'),
+                nfp=dict(run['nfp'], successes=8), camera_off={'successes': 1, 'episodes': 10,
+                                                               'mean_confidence': 0.1})
+    assert 'latest run: **met**.' in demo_report.render_page([good])
+    assert '21.7 min, 1.7 over' in demo_report.render_page([dict(good, total_s=1300.0)])
 
 
 def test_train_step_phases_differ_in_what_the_backward_reaches():
