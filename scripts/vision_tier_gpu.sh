@@ -31,12 +31,14 @@ case "${1:-run}" in
     # issue 18's camera tasks: blind floor <= 20 % at twice Meta-World's placement range
     # (docs/benchmarks/blind_floor.md); camera on / off / frozen on the test split; the
     # encoder warm-up (a third of the steps, as in the CPU recipe: 1000 of 3000) keeps the
-    # image features alive under likelihood training (docs/decisions.md)
+    # image features alive under likelihood training (docs/decisions.md); its trunks run in
+    # bf16 on a GPU that has it (train.warmup_precision auto)
     STEPS=${VT_STEPS:-8000}
     "$PY" -m benchmarks.vision_tier --device cuda --threads 4 \
       --tasks drawer-open button-press-topdown --object-range-scale 2 --split test \
       --demos 50 --seeds 0 1 2 --steps "$STEPS" --dp-size published \
       --encoder-warmup "${VT_ENCODER_WARMUP:-$((STEPS / 3))}" --trunk-stride 16 \
+      --warmup-precision "${VT_WARMUP_PRECISION:-auto}" \
       --policies nfp nfp-camera-off nfp-camera-frozen dp dp-camera-off dp-camera-frozen \
       --run-dir runs/vision_tier --max-minutes "${VT_MAX_MINUTES:-0}" --write-docs
     ;;
