@@ -15,7 +15,10 @@ test split existed ran on the tuning split, start states 10000+), the training r
 vision tier's image size, trunk stride, crop, state noise, placement scale and camera
 condition (None: a run of the earlier, blind encoder), the compile path of the latency
 pages, and the fields later added to confidence and latency rows (None: not measured).
-Format 3 adds the vision tier's encoder warm-up steps (0 before it existed).
+Format 3 adds the vision tier's encoder warm-up steps (0 before it existed). Format 4 adds
+the vision tier's warm-up precision ('fp32' before it existed) and camera path (the revision
+of state_tier.camera_path: 1 for the blind encoder's runs, 2 for the runs after it, 3 from
+the trunks frozen for autograd after the warm-up on).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/...
-FORMAT = 3
+FORMAT = 4
 TUNE_SEED0 = 10_000  # the tuning split's first start state: every evaluation before format 2
 # [rad/s] the simulated servo of records from before records carried it (sim.task's
 # TASK_OMEGA then; assembly moved to 300 rad/s afterwards)
@@ -122,7 +125,16 @@ def _to_format_3(name: str, record: Record) -> Record:
     return record
 
 
-UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2, 2: _to_format_3}
+def _to_format_4(name: str, record: Record) -> Record:
+    """Format 4: vision-tier runs record the warm-up precision and the camera path."""
+    if name == 'vision_tier':
+        record.setdefault('warmup_precision', 'fp32')
+        record.setdefault('camera_path', 1 if record.get('camera') is None else 2)
+    return record
+
+
+UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2, 2: _to_format_3,
+                                                         3: _to_format_4}
 
 
 def migrate(name: str, record: Record) -> Record:

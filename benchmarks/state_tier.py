@@ -82,6 +82,11 @@ CAMERA_PATH_VERSION = 2
 WARMUP_FREEZE_VERSION = 3
 
 
+def camera_path(config: NFPConfig) -> int:
+    """The camera path revision a camera run of ``config`` trains with (see above)."""
+    return WARMUP_FREEZE_VERSION if config.train.encoder_warmup_steps else CAMERA_PATH_VERSION
+
+
 def config_hash(config: NFPConfig, dp_size: DiffusionConfig = DP_SIZE) -> str:
     """10 hex digits identifying the NF-P config and the DP size of a run."""
     nfp = asdict(config)
@@ -94,8 +99,7 @@ def config_hash(config: NFPConfig, dp_size: DiffusionConfig = DP_SIZE) -> str:
     if config.encoder.num_cameras == 0:
         del nfp['train']['encoder_lr_scale']  # no image trunk: the setting does nothing
     else:
-        payload['camera_path'] = (WARMUP_FREEZE_VERSION if config.train.encoder_warmup_steps
-                                  else CAMERA_PATH_VERSION)
+        payload['camera_path'] = camera_path(config)
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 

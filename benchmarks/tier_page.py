@@ -24,16 +24,20 @@ def training_label(record: dict[str, Any]) -> str:
 
 
 def vision_label(record: dict[str, Any]) -> str:
-    """', 48 px, placement x2, encoder warm-up 1000' for a vision-tier record ('' for the
-    state tier's, which have no image), so runs of different camera recipes never share a
-    row or a target."""
+    """', 48 px, placement x2, encoder warm-up 1000 (auto), camera path 3' for a
+    vision-tier record ('' for the state tier's, which have no image), so runs of different
+    camera recipes never share a row or a target (camera path: state_tier.camera_path)."""
     if 'encoder_warmup_steps' not in record:
         return ''
     parts = [f"{record['image']} px"]
     if record['object_range_scale'] != 1.0:
         parts.append(f"placement x{record['object_range_scale']:g}")
     if record['encoder_warmup_steps']:
-        parts.append(f"encoder warm-up {record['encoder_warmup_steps']}")
+        precision = record['warmup_precision']
+        parts.append(f"encoder warm-up {record['encoder_warmup_steps']}"
+                     + (f' ({precision})' if precision != 'fp32' else ''))
+    if record['camera_path'] >= 3:  # older paths are told apart by the settings above
+        parts.append(f"camera path {record['camera_path']}")
     return ', ' + ', '.join(parts)
 
 

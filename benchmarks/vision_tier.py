@@ -31,7 +31,13 @@ from benchmarks import kinds, records, report, state_tier, targets, tier_page
 from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.policies import CameraOverrideActor
-from benchmarks.state_tier import collect, config_hash, evaluate, recipe_fields
+from benchmarks.state_tier import (
+    camera_path,
+    collect,
+    config_hash,
+    evaluate,
+    recipe_fields,
+)
 from nf_policy_ros.config import (
     WARMUP_PRECISIONS,
     ActionConfig,
@@ -151,7 +157,11 @@ def render_page(records: list[dict[str, Any]]) -> str:
     looks = ('\n## Does the policy look? (camera path of issue 18)\n\n'
              'The same trained policy with its camera on, blacked out ("off") and frozen on '
              "another episode's first frame; the difference in success is what the policy owes "
-             'to what it sees. Runs of the earlier, blind encoder are not in this section.\n\n'
+             'to what it sees. Runs of the earlier, blind encoder are not in this section. '
+             '"Camera path 3": the image trunks frozen for autograd after the encoder '
+             'warm-up, so their gradients leave the gradient-norm clip (docs/decisions.md); '
+             '"(auto)" / "(bf16)": the warm-up ran its trunks in bf16 (train.'
+             'warmup_precision). Runs of different paths never share a row.\n\n'
              + '\n'.join(camera_lines(records)) + '\n')
     return render_tables(records) + looks
 
@@ -247,6 +257,8 @@ def run_all(args: argparse.Namespace) -> None:
                               'state_noise_std': args.state_noise,
                               'crop_fraction': args.crop_fraction,
                               'encoder_warmup_steps': args.encoder_warmup,
+                              'warmup_precision': args.warmup_precision,
+                              'camera_path': camera_path(run_config(args, seed)),
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}

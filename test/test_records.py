@@ -64,6 +64,11 @@ def test_old_vision_and_latency_records_get_their_defaults():
     assert blind['encoder_warmup_steps'] == 0  # format 3
     format_2 = records.migrate('vision_tier', {'format': 2, 'task': 'hammer'})
     assert format_2['encoder_warmup_steps'] == 0 and format_2['format'] == records.FORMAT
+    # format 4: the warm-up ran float32 and the camera path was the blind encoder's (1) or,
+    # with a camera condition, the one after it (2)
+    assert (blind['warmup_precision'], blind['camera_path']) == ('fp32', 1)
+    looked = records.migrate('vision_tier', {'format': 3, 'task': 'hammer', 'camera': 'on'})
+    assert looked['camera_path'] == 2
     assert vision_tier.camera_groups([blind]) == {}  # the blind encoder: no camera section
     core = records.migrate('core', {'runs': [
         {'backend': 'fast', 'training': {'batch': 64, 'step_ms': 1.0}}, {'backend': 'x'}]})
