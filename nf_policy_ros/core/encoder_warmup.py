@@ -114,8 +114,9 @@ def freeze_image_groups(optimizer: torch.optim.Optimizer) -> bool:
     """After the warm-up: the image trunks' and keypoint heads' group (every group after the
     first: training.parameter_groups puts them there) gets learning rate 0 and stops
     requiring gradients, so AdamW leaves it exactly as it is and the backward pass no longer
-    goes through the trunks (their convolution backward was ~60 % of a 48 px training step
-    on one CPU core). Their gradients then no longer count in the gradient-norm clip either.
+    goes through the trunks (most of a likelihood step's time at 48 px on a CPU:
+    docs/benchmarks/train_step.md). Their gradients then no longer count in the
+    gradient-norm clip either.
     Returns whether this call froze anything (False: frozen before)."""
     newly = False
     for group in optimizer.param_groups[1:]:
