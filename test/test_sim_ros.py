@@ -12,6 +12,8 @@ import subprocess
 
 import numpy as np
 import pytest
+from rcl_interfaces.srv import SetParameters
+from rclpy.parameter import Parameter
 from ros_helpers import SHARE, NodeProcess, RosTestNode, executable, wait_for
 from sensor_msgs.msg import Image, JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -159,8 +161,9 @@ def test_closed_loop_through_ros_with_a_tiny_model_runs_end_to_end(robot, tmp_pa
         assert policy.stop() == 0, policy.output()
 
 
-def test_a_blacked_out_camera_streams_all_zero_frames_with_the_joint_states(tmp_path):
-    """camera_blackout: the frames keep coming, same size, and show nothing."""
+def test_a_blacked_out_camera_streams_all_zero_frames_until_it_is_switched_back(tmp_path):
+    """camera_blackout: the frames keep coming, same size, and show nothing; it can be
+    switched at run time (a fault injected mid-episode)."""
     sim = NodeProcess('sim_robot_node', [*SIM_ARGS, '-p', 'camera_blackout:=true',
                                          '-r', '__ns:=/blackout'], tmp_path)
     test = RosTestNode()
@@ -173,6 +176,13 @@ def test_a_blacked_out_camera_streams_all_zero_frames_with_the_joint_states(tmp_
         for frame in frames[:3]:
             assert (frame.width, frame.height, frame.encoding) == (32, 32, 'rgb8')
             assert len(frame.data) == 32 * 32 * 3 and not any(frame.data)
+        client = test.node.create_client(SetParameters, '/blackout/sim_robot/set_parameters')
+        assert client.wait_for_service(timeout_sec=30), sim.output()
+        future = client.call_async(SetParameters.Request(parameters=[
+            Parameter('camera_blackout', value=False).to_parameter_msg()]))
+        wait_for(future.done, 30, 'the parameter set', sim)
+        assert future.result().results[0].successful, future.result()
+        wait_for(lambda: any(frames[-1].data), 30, 'a rendered frame again', sim)
     finally:
         test.close()
         assert sim.stop() == 0, sim.output()

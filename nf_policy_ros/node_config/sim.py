@@ -40,7 +40,7 @@ class SimRobotConfig:
     camera_blackout: bool = param('Publish all-zero frames (a covered or failed camera) in '
                                   'place of the rendered ones, same size, rate and stamps: '
                                   'what a policy owes to its camera, and its confidence '
-                                  'gate, can be seen over ROS.', False)
+                                  'gate, can be seen over ROS. Settable at run time.', False)
 
     def __post_init__(self) -> None:
         require(self.object_range_scale > 0, 'object_range_scale', self.object_range_scale,

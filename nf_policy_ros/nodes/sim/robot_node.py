@@ -17,6 +17,7 @@ touch it. Simulated time never goes backwards, across resets too.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import json
 import threading
 import time
@@ -110,8 +111,9 @@ class SimRobotNode(Node):
         self.create_service(Trigger, '~/success', self._on_success)
 
     def _on_set_parameters(self, params):
-        """``seed`` (next reset) and ``real_time_factor`` change at run time; the rest only
-        at start (refused with the reason)."""
+        """``seed`` (next reset), ``real_time_factor`` and ``camera_blackout`` (a camera
+        fault injected mid-episode, e.g. to watch the policy's confidence gate) change at
+        run time; the rest only at start (refused with the reason)."""
         from rcl_interfaces.msg import SetParametersResult
 
         for p in params:
@@ -120,12 +122,14 @@ class SimRobotNode(Node):
                     return SetParametersResult(successful=False, reason=(
                         f'real_time_factor={p.value}: expected >= 0 (and 1.0 without '
                         'publish_clock)'))
-            elif p.name not in ('seed', 'use_sim_time'):
+            elif p.name not in ('seed', 'use_sim_time', 'camera_blackout'):
                 return SetParametersResult(successful=False,
                                            reason=f'{p.name} is read at start only')
         for p in params:
             if p.name == 'real_time_factor':
                 self.real_time_factor = float(p.value)
+            elif p.name == 'camera_blackout':
+                self.config = replace(self.config, camera_blackout=bool(p.value))
         return SetParametersResult(successful=True)
 
     # -- episode ------------------------------------------------------------------------
