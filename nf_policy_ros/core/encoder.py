@@ -184,11 +184,16 @@ class ObservationEncoder(nn.Module):
         features = []
         for cam, (trunk, keypoints) in enumerate(zip(self.trunks, self.keypoints)):
             x = (images[:, cam] - self.pixel_mean) / self.pixel_std
-            with torch.autocast(x.device.type, dtype=self.trunk_dtype or torch.bfloat16,
-                                enabled=self.trunk_dtype is not None):
-                maps = trunk(x)
-            features.append(keypoints(maps.float()))
+            features.append(keypoints(self._run_trunk(trunk, x)))
         return torch.cat(features, dim=-1)
+
+    def _run_trunk(self, trunk: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) -> float32 feature maps; under autocast only while ``trunk_dtype``
+        is set (the warm-up), so the control tick never enters an autocast context."""
+        if self.trunk_dtype is None:
+            return trunk(x)
+        with torch.autocast(x.device.type, dtype=self.trunk_dtype):
+            return trunk(x).float()
 
     def forward(self, images: torch.Tensor | None, state: torch.Tensor,
                 last_action: torch.Tensor | None = None,
