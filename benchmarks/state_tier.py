@@ -69,7 +69,8 @@ def recipe_fields(config: NFPConfig) -> dict[str, Any]:
 HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_std'): 0.0,
                    ('train', 'lr_schedule'): 'stages', ('train', 'adam_betas'): (0.9, 0.999),
                    ('train', 'ema_power'): 0.0, ('train', 'encoder_warmup_steps'): 0,
-                   ('train', 'warmup_precision'): 'fp32'}
+                   ('train', 'warmup_precision'): 'fp32',
+                   ('sampling', 'candidate_precision'): 'fp32'}
 DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
 
 

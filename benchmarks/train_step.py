@@ -25,9 +25,9 @@ import torch
 
 from benchmarks import report
 from benchmarks.vision_tier import vision_config
-from nf_policy_ros.core.encoder import native_bf16
 from nf_policy_ros.core.encoder_warmup import FROZEN, EncoderWarmup, freeze_image_groups
 from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.core.precision import native_bf16
 from nf_policy_ros.core.training import build_optimizer, train_step
 
 NAME = 'train_step'

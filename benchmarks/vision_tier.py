@@ -39,7 +39,7 @@ from benchmarks.state_tier import (
     recipe_fields,
 )
 from nf_policy_ros.config import (
-    WARMUP_PRECISIONS,
+    PRECISIONS,
     ActionConfig,
     EncoderConfig,
     NFPConfig,
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--encoder-warmup', type=int, default=0,
                         help='train.encoder_warmup_steps: first steps regress the chunk from '
                         'the observation, then the image trunk is frozen (0 = off)')
-    parser.add_argument('--warmup-precision', choices=WARMUP_PRECISIONS, default='fp32',
+    parser.add_argument('--warmup-precision', choices=PRECISIONS, default='fp32',
                         help='train.warmup_precision: the trunks in bf16 during the warm-up '
                         '(auto: where the CPU/GPU has bf16 natively)')
     parser.add_argument('--crop-fraction', type=float, default=0.9,

@@ -9,7 +9,8 @@ compiles a checkpoint, and its ticks are compared with the same checkpoint run e
 from __future__ import annotations
 
 from policy_fixtures import make_checkpoint
-from test_flow import relative_error
+from test_flow import relative_error, trained_looking_flow
+from test_sampling import assert_within_bf16_rounding, candidate_inputs
 import torch
 
 from nf_policy_ros.config import SamplingConfig
@@ -50,3 +51,17 @@ def test_compiled_ticks_match_eager_and_leave_the_checkpoint_alone(tmp_path):
     assert torch.isfinite(compiled.predict(obs, refine, torch.Generator()).log_prob).all()
     uncompile(compiled)
     assert compiled._compiled_encoder is None and compiled.flow._compiled_sampling is None
+
+
+def test_compiled_bf16_candidates_stay_within_bf16_rounding():
+    """The compiled sampling pass with bf16 conditioners (what the node runs with
+    ``sampling.candidate_precision: auto`` on a CPU with native bf16) keeps eager's error
+    bound: inductor may keep some fused intermediates in float32, never fewer bits."""
+    flow = trained_looking_flow('fast', torch.float32).eval()
+    context, z = candidate_inputs(flow)
+    flow.compile_sampling(True, options={'freezing': True})
+    with torch.no_grad():
+        x, log_p = flow.sample_with_log_prob(z, context, torch.bfloat16)
+    flow.compile_sampling(False)
+    assert (x.dtype, log_p.dtype) == (torch.float32, torch.float32)
+    assert_within_bf16_rounding(flow, context, z, x, log_p)

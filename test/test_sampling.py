@@ -1,8 +1,11 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Sampling modes: determinism by generator, best-of-N argmax, refine never worse."""
+"""Sampling modes: determinism by generator, best-of-N argmax, refine never worse, bf16
+candidates."""
 
 from __future__ import annotations
+
+import copy
 
 import pytest
 from test_flow import CONTEXT, FLOAT64_EXACT, relative_error, trained_looking_flow
@@ -10,6 +13,8 @@ import torch
 
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core import sampling
+from nf_policy_ros.core.coupling import Conditioner
+from nf_policy_ros.core.precision import BF16_UNIT_ROUNDOFF, native_bf16
 
 
 @pytest.fixture
@@ -73,3 +78,75 @@ def test_refine_with_zero_steps_is_the_sample(flow, context):
     x, _ = sampling.refine(flow, context, config, torch.Generator().manual_seed(3))
     y, _ = sampling.sample(flow, context, 1.0, torch.Generator().manual_seed(3))
     assert torch.allclose(x, y)
+
+
+def test_candidate_precision_applies_to_best_of_n_candidates_only():
+    cpu = torch.device('cpu')
+    bf16 = SamplingConfig(mode='best_of_n', num_candidates=8, candidate_precision='bf16')
+    assert sampling.candidate_dtype(bf16, cpu) is torch.bfloat16
+    assert sampling.candidate_dtype(SamplingConfig(num_candidates=8), cpu) is None  # fp32
+    one = SamplingConfig(mode='best_of_n', num_candidates=1, candidate_precision='bf16')
+    assert sampling.candidate_dtype(one, cpu) is None
+    auto = SamplingConfig(num_candidates=8, candidate_precision='auto')
+    assert sampling.candidate_dtype(auto, cpu) == (torch.bfloat16 if native_bf16(cpu) else None)
+    with pytest.raises(ValueError, match='sampling.candidate_precision'):
+        SamplingConfig(candidate_precision='fp16')
+
+
+def _round_conditioner_outputs(flow, generator):
+    """Hooks that round every conditioner output by one bf16 unit roundoff, random sign."""
+    def hook(module, inputs, out):
+        sign = 2 * torch.randint(0, 2, out.shape, generator=generator, dtype=out.dtype) - 1
+        return out * (1 + BF16_UNIT_ROUNDOFF * sign)
+    return [m.register_forward_hook(hook) for m in flow.modules() if isinstance(m, Conditioner)]
+
+
+def candidate_inputs(flow) -> tuple[torch.Tensor, torch.Tensor]:
+    """A (8, C) context and (8, 64, D) candidate latents."""
+    context = torch.randn(8, CONTEXT, generator=torch.Generator().manual_seed(3))
+    z = sampling.draw_latents((8, 64, flow.dim), 0.7, context, torch.Generator().manual_seed(3))
+    return context, z
+
+
+def assert_within_bf16_rounding(flow, context, z, x, log_p, factor: float = 3.0) -> None:
+    """x, log_p of a bf16-conditioner pass are within ``factor`` times the change that one
+    bf16 rounding of every conditioner output makes in float64 (see the test below)."""
+    flow64 = copy.deepcopy(flow).double()
+    with torch.no_grad():
+        x64, lp64 = flow64.sample_with_log_prob(z.double(), context.double())
+        hooks = _round_conditioner_outputs(flow64, torch.Generator().manual_seed(4))
+        x_ref, lp_ref = flow64.sample_with_log_prob(z.double(), context.double())
+    for h in hooks:
+        h.remove()
+    assert (x.double() - x64).abs().max() <= factor * (x_ref - x64).abs().max()
+    assert (log_p.double() - lp64).abs().max() <= factor * (lp_ref - lp64).abs().max()
+
+
+def test_bf16_candidates_err_like_rounding_the_conditioners_and_keep_the_pick(flow):
+    """bf16 conditioner matmuls for the candidates, everything else float32.
+
+    The tolerance comes from the flow itself: in float64, every conditioner output is
+    moved by one bf16 unit roundoff u = 2^-9 (random sign) and the change of x and log p
+    is measured. bf16 autocast also rounds the conditioner's inputs and hidden layers, each
+    an error of the same order, so the observed error is a small multiple of that
+    reference (0.5-1.8x over five seeds of this deliberately steep flow); 3x allows for
+    it. Running the spline and mixing layers in bf16 as well (autocast around the whole
+    pass) gives 4x on x and 6.6x on log p here, so the check fails on that defect.
+    """
+    context, z = candidate_inputs(flow)
+    with torch.no_grad():
+        x32, lp32 = flow.sample_with_log_prob(z, context)
+        xb, lpb = flow.sample_with_log_prob(z, context, torch.bfloat16)
+    assert (xb.dtype, lpb.dtype) == (torch.float32, torch.float32)
+    assert not torch.equal(xb, x32)  # the reduced precision is really used
+    assert_within_bf16_rounding(flow, context, z, xb, lpb)
+    # Best-of-N through draw() returns the candidate its own (bf16) scores rank first, and
+    # it gives up at most twice the score error in float32 log p against the float32 pick.
+    config = SamplingConfig(mode='best_of_n', num_candidates=64, latent_std=0.7,
+                            candidate_precision='bf16')
+    x, log_p = sampling.draw(flow, context, config, torch.Generator().manual_seed(3))
+    rows = torch.arange(8)
+    pick = lpb.argmax(1)
+    assert torch.equal(x, xb[rows, pick]) and torch.equal(log_p, lpb[rows, pick])
+    error = (lpb - lp32).abs().max()
+    assert (lp32[rows, pick] >= lp32.max(1).values - 2 * error).all()

@@ -62,10 +62,15 @@ class SplineCoupling(nn.Module):
         out_dim = (3 * self.bins - 1) * self.tf_dim
         self.conditioner = Conditioner(id_dim, context_dim, out_dim, config)
 
-    def _transform(self, v: torch.Tensor, context: torch.Tensor,
-               inverse: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    def _transform(self, v: torch.Tensor, context: torch.Tensor, inverse: bool,
+                   conditioner_dtype: torch.dtype | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
         ctx = self.conditioner.project_context(context, batched=v.dim() == 3)
-        params = self.conditioner(v[..., self.id_slice], ctx)
+        if conditioner_dtype is None:
+            params = self.conditioner(v[..., self.id_slice], ctx)
+        else:  # reduced-precision matmuls; the spline below runs in v's dtype
+            with torch.autocast(v.device.type, dtype=conditioner_dtype):
+                params = self.conditioner(v[..., self.id_slice], ctx).to(v.dtype)
         params = params.view(*v.shape[:-1], 3 * self.bins - 1, self.tf_dim)
         k = self.bins
         knots = make_knots(params[..., :k, :], params[..., k:2 * k, :],
@@ -75,10 +80,12 @@ class SplineCoupling(nn.Module):
         result[..., self.tf_slice] = out
         return result, log_det.sum(-1)
 
-    def forward(self, z: torch.Tensor,
-                context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sampling direction: (z, log|dx/dz|)."""
-        return self._transform(z, context, inverse=False)
+    def forward(self, z: torch.Tensor, context: torch.Tensor,
+                conditioner_dtype: torch.dtype | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sampling direction: (z, log|dx/dz|). ``conditioner_dtype`` (e.g. bfloat16) runs
+        the conditioner's matrix products under autocast; everything else stays float32."""
+        return self._transform(z, context, inverse=False, conditioner_dtype=conditioner_dtype)
 
     def inverse(self, x: torch.Tensor,
                 context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -123,24 +123,6 @@ def load_matching_weights(net: nn.Module, path: str) -> int:
     return len(matched)
 
 
-def native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes bfloat16 in hardware (not emulated, which is slower than
-    float32): a CUDA GPU that supports it, a CPU with AVX512-BF16 or AMX tiles."""
-    if device.type == 'cuda':
-        return torch.cuda.is_bf16_supported()
-    checks = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')  # private: guarded
-    return device.type == 'cpu' and any(getattr(torch.cpu, name, lambda: False)()
-                                        for name in checks)
-
-
-def trunk_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """``train.warmup_precision`` on ``device`` -> the trunks' autocast dtype (None:
-    float32)."""
-    if precision == 'bf16' or (precision == 'auto' and native_bf16(device)):
-        return torch.bfloat16
-    return None
-
-
 def crop_images(images: torch.Tensor, fraction: float, generator: torch.Generator | None,
                 random: bool) -> torch.Tensor:
     """Crop (B, N_c, 3, H, W) to a ``fraction`` of each side; random per sample or centered."""

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 import torch.distributed as dist
 
-from nf_policy_ros.core.encoder import trunk_dtype
+from nf_policy_ros.core.precision import reduced_dtype
 from nf_policy_ros.core.train_state import batch_to_device
 
 FROZEN = 0.0
@@ -43,7 +43,7 @@ class EncoderWarmup:
         flat_dim = policy.config.actions.flat_dim
         self.readout = nn.Linear(context_width, flat_dim).to(device)
         self.just_froze = False  # the latest step froze the image groups
-        self.trunk_dtype = trunk_dtype(policy.config.train.warmup_precision, device)
+        self.trunk_dtype = reduced_dtype(policy.config.train.warmup_precision, device)
         self.optimizer = torch.optim.AdamW(self.readout.parameters())
         if _world_size() > 1:  # every replica starts from rank 0's read-out
             for tensor in self.readout.parameters():

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from nf_policy_ros.config import FlowConfig
-from nf_policy_ros.core.coupling import build_coupling_layers
+from nf_policy_ros.core.coupling import SplineCoupling, build_coupling_layers
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -84,8 +84,9 @@ class ConditionalSplineFlow(nn.Module):
         self._compiled_sampling = (torch.compile(self._sample_eager, dynamic=False,
                                                  **compile_args) if enabled else None)
 
-    def _run(self, v: torch.Tensor, context: torch.Tensor,
-             inverse: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    def _run(self, v: torch.Tensor, context: torch.Tensor, inverse: bool,
+             conditioner_dtype: torch.dtype | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
         shape = v.shape
         if v.dim() == 3 and not self.broadcasts_context:
             context = context.repeat_interleave(shape[1], dim=0)
@@ -93,14 +94,21 @@ class ConditionalSplineFlow(nn.Module):
         log_det = v.new_zeros(v.shape[:-1])
         layers = reversed(self.layers) if inverse else self.layers
         for layer in layers:
-            v, ld = layer.inverse(v, context) if inverse else layer(v, context)
+            if inverse:
+                v, ld = layer.inverse(v, context)
+            elif conditioner_dtype is not None and isinstance(layer, SplineCoupling):
+                v, ld = layer(v, context, conditioner_dtype)
+            else:
+                v, ld = layer(v, context)
             log_det = log_det + ld
         return v.reshape(shape), log_det.reshape(shape[:-1])
 
-    def from_latent(self, z: torch.Tensor,
-                    context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """z (..., D) -> x (..., D) and log|det dx/dz| (...)."""
-        return self._run(z, context, inverse=False)
+    def from_latent(self, z: torch.Tensor, context: torch.Tensor,
+                    conditioner_dtype: torch.dtype | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """z (..., D) -> x (..., D) and log|det dx/dz| (...); ``conditioner_dtype`` (fast
+        backend only) runs the couplings' conditioner matmuls in that dtype."""
+        return self._run(z, context, inverse=False, conditioner_dtype=conditioner_dtype)
 
     def to_latent(self, x: torch.Tensor,
                   context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,16 +120,19 @@ class ConditionalSplineFlow(nn.Module):
         z, log_det = self.to_latent(x, context)
         return standard_normal_log_prob(z) + log_det
 
-    def sample_with_log_prob(self, z: torch.Tensor,
-                             context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Push latents z (..., D) through the flow: x (..., D) and log p(x | c) (...)."""
+    def sample_with_log_prob(self, z: torch.Tensor, context: torch.Tensor,
+                             conditioner_dtype: torch.dtype | None = None
+                             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Push latents z (..., D) through the flow: x (..., D) and log p(x | c) (...).
+        ``conditioner_dtype``: see ``from_latent`` (None: z's dtype throughout)."""
         if self._compiled_sampling is not None and not torch.is_grad_enabled():
-            return self._compiled_sampling(z, context)
-        return self._sample_eager(z, context)
+            return self._compiled_sampling(z, context, conditioner_dtype)
+        return self._sample_eager(z, context, conditioner_dtype)
 
-    def _sample_eager(self, z: torch.Tensor,
-                      context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x, log_det = self.from_latent(z, context)
+    def _sample_eager(self, z: torch.Tensor, context: torch.Tensor,
+                      conditioner_dtype: torch.dtype | None = None
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        x, log_det = self.from_latent(z, context, conditioner_dtype)
         return x, standard_normal_log_prob(z) - log_det
 
 

@@ -12,6 +12,7 @@ import torch
 
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.flow import ConditionalSplineFlow
+from nf_policy_ros.core.precision import reduced_dtype
 
 
 def draw_latents(shape: tuple[int, ...], std: float, like: torch.Tensor,
@@ -36,14 +37,18 @@ def sample(flow: ConditionalSplineFlow, context: torch.Tensor, std: float,
 
 
 def best_of_n(flow: ConditionalSplineFlow, context: torch.Tensor, std: float, n: int,
-              generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+              generator: torch.Generator | None,
+              conditioner_dtype: torch.dtype | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw N candidates per observation in one batched pass; keep the most likely.
 
     Latents are (B, N, D) against the (B, C) context of the tick: nothing is re-encoded.
+    ``conditioner_dtype`` (bfloat16 or None) is the precision of the candidates'
+    conditioner matmuls: the chosen chunk and its log p come from that same pass.
     """
     b = context.shape[0]
     z = draw_latents((b, n, flow.dim), std, context, generator)
-    x, log_p = flow.sample_with_log_prob(z, context)
+    x, log_p = flow.sample_with_log_prob(z, context, conditioner_dtype)
     best = log_p.argmax(dim=1)
     rows = torch.arange(b, device=context.device)
     return x[rows, best], log_p[rows, best]
@@ -100,6 +105,15 @@ def _ascend(objective, start: torch.Tensor,
     return best_x, best_lp
 
 
+def candidate_dtype(config: SamplingConfig, device: torch.device) -> torch.dtype | None:
+    """The conditioner dtype best-of-N uses on ``device``: reduced precision only for N > 1
+    (one candidate's tick is bound by reading the weights and by per-operation overhead, not
+    by arithmetic, so bf16 would not pay there)."""
+    if config.num_candidates < 2:
+        return None
+    return reduced_dtype(config.candidate_precision, device)
+
+
 def draw(flow: ConditionalSplineFlow, context: torch.Tensor, config: SamplingConfig,
          generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Dispatch on ``config.mode``: normalized chunks (B, D) and log p (B,)."""
@@ -108,5 +122,6 @@ def draw(flow: ConditionalSplineFlow, context: torch.Tensor, config: SamplingCon
     if config.mode == 'sample':
         return sample(flow, context, config.latent_std, generator)
     if config.mode == 'best_of_n':
-        return best_of_n(flow, context, config.latent_std, config.num_candidates, generator)
+        return best_of_n(flow, context, config.latent_std, config.num_candidates, generator,
+                         candidate_dtype(config, context.device))
     return refine(flow, context, config, generator)
