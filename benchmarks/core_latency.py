@@ -26,6 +26,7 @@ from nf_policy_ros.config import ActionConfig, EncoderConfig, FlowConfig, NFPCon
 from nf_policy_ros.core import sampling
 from nf_policy_ros.core.compiled import compile_for_inference
 from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.core.precision import native_bf16
 from nf_policy_ros.structs import Observation
 
 MODES: list[tuple[str, SamplingConfig]] = [
@@ -33,6 +34,8 @@ MODES: list[tuple[str, SamplingConfig]] = [
     ('best_of_1', SamplingConfig(mode='best_of_n', num_candidates=1)),
     ('best_of_32', SamplingConfig(mode='best_of_n', num_candidates=32)),
     ('best_of_128', SamplingConfig(mode='best_of_n', num_candidates=128)),
+    ('best_of_128_bf16', SamplingConfig(mode='best_of_n', num_candidates=128,
+                                        candidate_precision='bf16')),
     ('refine_latent_5', SamplingConfig(mode='refine', refine_steps=5)),
     ('refine_latent_10', SamplingConfig(mode='refine', refine_steps=10)),
     ('refine_action_10', SamplingConfig(mode='refine', refine_steps=10, refine_space='action')),
@@ -74,6 +77,8 @@ def bench_modes(policy: NFPolicy, device: torch.device, image_size: int, repeats
     encode = report.time_calls(lambda: policy.encode(obs), repeats, 3, device)
     rows = []
     for name, config in MODES:
+        if config.candidate_precision != 'fp32' and policy.config.flow.backend != 'fast':
+            continue  # reduced-precision candidates exist in the fast backend only
         def tick(config=config):
             return policy.predict(obs, config, gen)
 
@@ -138,7 +143,8 @@ def bench_one(args: argparse.Namespace, backend: str, size: int, compile_mode: s
     torch.manual_seed(0)
     policy = NFPolicy(paper_config(size, backend)).to(device).eval()
     entry = {'backend': backend, 'image_size': size, 'compile': compile_mode,
-             'params_m': sum(p.numel() for p in policy.parameters()) / 1e6}
+             'params_m': sum(p.numel() for p in policy.parameters()) / 1e6,
+             'native_bf16': native_bf16(device)}
     if COMPILE_MODES[compile_mode]:
         mode = COMPILE_MODES[compile_mode]
         result = compile_for_inference(policy, example_observation(size, device),
@@ -173,6 +179,12 @@ def render_run(entry: dict[str, Any]) -> str:
         ['mode', 'tick p50 [ms]', 'tick p95 [ms]', 'flow p50 [ms]', 'flow p95 [ms]',
          'x zero_latent', 'GFLOP/tick', 'of matmul peak'], rows)
     text = f'{head}\n\n{table}\n'
+    if any(m['mode'] == 'best_of_128_bf16' for m in entry['modes']):
+        text += ("\nbest_of_128_bf16: the candidates' conditioner matmuls in bfloat16 "
+                 '(`sampling.candidate_precision`; spline, mixing and log p in float32; what '
+                 'it changes in a trained policy: candidate_precision.md); bf16 is '
+                 f"{'native' if entry['native_bf16'] else 'emulated (slower than float32)'} "
+                 'here.\n')
     for t in entry['training']:
         text += (f"\nTraining step at batch {t['batch']} ({t['precision']}): "
                  f"{t['step_ms']:.0f} ms p50 = {t['samples_per_s']:.0f} samples/s.\n")

@@ -18,7 +18,8 @@ from benchmarks import records, report
 # page name (docs/benchmarks/<name>.json) -> the module whose render_page draws it
 PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor', 'gate_delay': 'gate_delay',
          'confidence_auroc': 'confidence_auroc',
-         'conversion': 'conversion', 'core': 'core_latency', 'demo': 'demo_report',
+         'conversion': 'conversion', 'candidate_precision': 'candidate_precision',
+         'core': 'core_latency', 'demo': 'demo_report',
          'image_use': 'image_use',
          'learning_curves': 'curve_page', 'node': 'node_latency',
          'policy_latency': 'policy_latency',

@@ -15,6 +15,9 @@ def test_core_latency_script_runs(capsys):
                               '--repeats', '2', '--skip-training']) == 0
     out = capsys.readouterr().out
     assert 'best_of_128' in out and 'backend `normflows`' in out
+    fast, after = out.split('backend `normflows`', 1)
+    normflows = after.split('backend `fast`')[0]
+    assert '| best_of_128_bf16 |' in fast and 'best_of_128_bf16' not in normflows
 
 
 def test_conversion_script_runs(capsys):

@@ -14,7 +14,7 @@ from conftest import sine_episode, small_config
 import numpy as np
 import pytest
 
-from benchmarks import image_use, records
+from benchmarks import candidate_precision, image_use, records
 from nf_policy_ros.core.checkpoint import load_policy, save_checkpoint
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.cache import write_dataset
@@ -120,3 +120,16 @@ def test_each_episode_is_shown_another_episodes_frame():
         pairing = image_use.derangement(n, seed=0)
         assert sorted(pairing.tolist()) == list(range(n))
         assert (pairing != np.arange(n)).all()
+
+
+def test_candidate_precision_plans_every_frame_twice(inputs, docs, capsys):
+    argv = ['--checkpoint', str(inputs['trained']), '--dataset', str(inputs['dataset']),
+            '--episodes', '2', '--candidates', '16', '--write-docs']
+    assert candidate_precision.main(argv) == 0
+    [record] = json.loads((docs / 'candidate_precision.json').read_text())
+    assert record['frames'] == 2 * LENGTH and record['episodes'] == 2
+    assert 0.0 <= record['same_pick'] <= 1.0
+    assert record['log_p_given_up_max'] >= 0.0 and record['confidence_change_max'] >= 0.0
+    if record['same_pick'] == 1.0:  # the same winner everywhere gives up nothing
+        assert record['log_p_given_up_max'] == 0.0
+    assert '| same winner |' in (docs / 'candidate_precision.md').read_text()
