@@ -22,8 +22,10 @@ from ros_helpers import SHARE, NodeProcess, RosTestNode, executable, wait_for
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
+import torch
 import yaml
 
+from nf_policy_ros.core.precision import native_bf16
 from nf_policy_ros.node_config.policy import is_compressed_topic
 
 
@@ -423,6 +425,12 @@ def test_live_parameters_take_effect_at_the_next_tick(checkpoint, tmp_path):
         assert set_parameter(h, 'sampling.num_candidates', 4).successful
         wait_for(lambda: h.last_diagnostics().get('num_candidates') == '4', 10,
                  'best-of-4 in /diagnostics', h.proc)
+        # policy.yaml's candidate_precision: auto is bf16 only where the CPU has it
+        native = 'bf16' if native_bf16(torch.device('cpu')) else 'fp32'
+        assert h.last_diagnostics()['candidate_precision'] == native
+        assert set_parameter(h, 'sampling.candidate_precision', 'fp32').successful
+        wait_for(lambda: h.last_diagnostics().get('candidate_precision') == 'fp32', 10,
+                 'fp32 candidates in /diagnostics', h.proc)
         # a gate that closes below confidence 1.0: no confidence of these plans reaches it
         assert max(h.confidences()) < 1.0
         assert set_parameter(h, 'safety.gate_threshold', 1.0).successful

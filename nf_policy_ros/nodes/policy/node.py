@@ -31,6 +31,7 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
+from nf_policy_ros.core.sampling import candidate_dtype
 from nf_policy_ros.node_config.policy import (
     PARAMETER_RANGES,
     READ_ONLY_PARAMETERS,
@@ -264,6 +265,10 @@ class PolicyNode(LifecycleNode):
                           inference_path=setup.inference_path)
         if governor is not None:
             values['num_candidates'] = governor.current
+        if setup is not None:
+            sampling, _ = setup.runner.tick_sampling()
+            reduced = candidate_dtype(sampling, setup.device) is not None
+            values['candidate_precision'] = 'bf16' if reduced else 'fp32'
         if loop is not None:
             values.update(loop.input_ages(now))
         values.update(self.stats.summary())
