@@ -118,6 +118,25 @@ def chosen_budget(runs: list[Record]) -> Budget | None:
                   sum(r['episodes'] for r in pooled[best]), len(trainings), finished)
 
 
+def final_budget(policy: str, every: list[Record]) -> int:
+    """The steps the test split trains ``policy`` (a learning-curve policy key) for: its
+    chosen budget once its curve covers every state task and each training reached its
+    last step. A ValueError saying what is missing otherwise (the test split must not run on
+    a budget that could still change)."""
+    runs = [r for r in current(every) if r['policy'] == policy]
+    missing = [t for t in TASKS if t not in {r['task'] for r in runs}]
+    budget = chosen_budget(runs)
+    if missing or budget is None:
+        raise ValueError(f'policy={policy!r}: no learning curve yet on '
+                         f"{', '.join(missing) or 'every task'}: expected one per state task "
+                         '(scripts/learning_curves.sh) before the test split')
+    if budget.finished < budget.trainings:
+        raise ValueError(f'policy={policy!r}: its budget is provisional ({budget.finished} of '
+                         f'{budget.trainings} trainings reached their last step): expected '
+                         'finished learning curves before the test split')
+    return budget.step
+
+
 def budget_line(policy: str, budget: Budget | None, tasks: int) -> str:
     name = policy_name(policy)
     if budget is None:

@@ -18,7 +18,10 @@ pages, and the fields later added to confidence and latency rows (None: not meas
 Format 3 adds the vision tier's encoder warm-up steps (0 before it existed). Format 4 adds
 the vision tier's warm-up precision ('fp32' before it existed) and camera path (the revision
 of state_tier.camera_path: 1 for the blind encoder's runs, 2 for the runs after it, 3 from
-the trunks frozen for autograd after the warm-up on).
+the trunks frozen for autograd after the warm-up on). Format 5 adds the closed-loop records'
+``budget``: 'fixed' (the steps given on the command line: every record before it) or
+'tuned' (each policy's steps chosen on the tuning split's learning curves: the state tier's
+test split).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/...
-FORMAT = 4
+FORMAT = 5
 TUNE_SEED0 = 10_000  # the tuning split's first start state: every evaluation before format 2
 # [rad/s] the simulated servo of records from before records carried it (sim.task's
 # TASK_OMEGA then; assembly moved to 300 rad/s afterwards)
@@ -133,8 +136,16 @@ def _to_format_4(name: str, record: Record) -> Record:
     return record
 
 
+def _to_format_5(name: str, record: Record) -> Record:
+    """Format 5: closed-loop runs record how their training budget was set."""
+    if name in CLOSED_LOOP:
+        record.setdefault('budget', 'fixed')
+    return record
+
+
+CLOSED_LOOP = ('state_tier', 'ablations', 'vision_tier')
 UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2, 2: _to_format_3,
-                                                         3: _to_format_4}
+                                                         3: _to_format_4, 4: _to_format_5}
 
 
 def migrate(name: str, record: Record) -> Record:

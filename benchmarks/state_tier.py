@@ -6,11 +6,14 @@ observations, same demos, same training recipe and steps, same evaluation seeds.
     OMP_NUM_THREADS=1 python -m benchmarks.state_tier --tasks hammer assembly \
         --demos 10 50 --seeds 0 1 2 --write-docs
     # the grid over 16 cores: --shard 0/16 ... --shard 15/16, one process each
+    # the headline, once the learning curves are finished (learning_curves.md): each
+    # policy on its own recipe for its tuned budget, 50 start states of the test split
+    bash scripts/state_tier_grid.sh --split test --policies nfp dp-own dp-ddpm
 
 Observation: the 9 joint positions + Meta-World's 39-D observation (hand, gripper, objects,
 goal); action: the 9 joint targets (chunk of 8, stride 4); both policies re-plan every 4
 steps. Demos: the scripted expert replayed in joint space (successful replays only, seeds
-0, 1, ...); evaluation seeds from 10000. Each (task, demos, seed, policy) run is appended to
+0, 1, ...); evaluation start states from 10000 (tuning split) or 20000 (test split). Each (task, demos, seed, policy) run is appended to
 docs/benchmarks/state_tier.json as soon as it finishes (runs resume where they stopped:
 finished ones are skipped); state_tier.md is rendered from all of them.
 """
@@ -46,6 +49,7 @@ TASKS = ('hammer', 'assembly', 'basketball', 'lever-pull', 'peg-insert-side', 'b
 STATE_DIM = 9 + 39
 EXECUTE_STEPS = 4  # [ticks] followed of each chunk before re-planning (one chunk point)
 DP_SIZE = SMALL_UNET
+DEFAULT_STEPS = 2000  # the tuning split's training steps unless --steps says otherwise
 
 
 def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8, lr: float = 1e-3,
@@ -59,9 +63,11 @@ def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8, lr: fl
                                        checkpoint_every=steps, seed=seed))
 
 
-def recipe_fields(config: NFPConfig) -> dict[str, Any]:
-    """What a record says of the training recipe beyond the steps."""
-    return {'lr': config.train.stage_lr[0], 'ema_warmup': config.train.ema_warmup}
+def recipe_fields(config: NFPConfig, budget: str = 'fixed') -> dict[str, Any]:
+    """What a record says of the training recipe beyond the steps; ``budget``: 'fixed'
+    (steps from the command line) or 'tuned' (each policy's own, from the learning curves)."""
+    return {'lr': config.train.stage_lr[0], 'ema_warmup': config.train.ema_warmup,
+            'budget': budget}
 
 
 # Settings added after the first records, hashed only when set away from their default, so
@@ -141,7 +147,25 @@ def evaluate(task: JointTask, actor, episodes: int, execute_steps: int = EXECUTE
 
 def done_runs() -> set[tuple]:
     return {(r['task'], r['demos'], r['seed'], r['policy'], r['config_hash'],
-             r['servo_omega']) for r in records.load(NAME)}
+             r['servo_omega'], r['split']) for r in records.load(NAME)}
+
+
+def policy_steps(args: argparse.Namespace) -> dict[str, int]:
+    """kind -> training steps: ``--steps`` for every kind on the tuning split; on the test
+    split each kind's training (``Kind.run_name``) at its budget chosen on the tuning split's
+    learning curves (learning_curves.md). Exits with one line if a budget is not final."""
+    if args.split == 'tune':
+        return {kind: args.steps or DEFAULT_STEPS for kind in args.policies}
+    if args.steps:
+        raise SystemExit(f'--steps={args.steps} with --split test: expected none (the test '
+                         'split trains each policy for its budget chosen on the tuning split)')
+    from benchmarks import curve_page  # imports this module: not at the top
+    curves = records.load(curve_page.NAME)
+    try:
+        return {kind: curve_page.final_budget(kinds.get(kind).run_name, curves)
+                for kind in args.policies if kinds.get(kind).network != kinds.FLOOR}
+    except ValueError as error:
+        raise SystemExit(f'--split test: {error}') from None
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -176,12 +200,17 @@ def job_run_dir(args: argparse.Namespace, job: tuple, config: NFPConfig,
     return args.run_dir / task_name / name
 
 
+def episodes(args: argparse.Namespace) -> int:
+    """Start states to evaluate: ``--episodes``, else the split's (SPLIT_EPISODES)."""
+    return args.episodes or SPLIT_EPISODES[args.split]
+
+
 def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
             config: NFPConfig) -> dict[str, Any]:
     """Train (or load the finished training of) and evaluate one (task, demos, seed,
     policy); the record to publish."""
     task_name, count, seed, kind = job
-    split = 'tune'  # the state tier has evaluated on the tuning split only, so far
+    split = args.split
     if len(demos) < count:
         record: dict[str, Any] = {'error': f'only {len(demos)} joint-space demos'}
     else:
@@ -190,10 +219,11 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
                             job_run_dir(args, job, config, task.omega))
         execute = kinds.execute_steps(kinds.get(kind), config, EXECUTE_STEPS)
         record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
-                  **evaluate(task, actor, args.episodes, execute, split=split)}
-    record.update(task=task_name, demos=count, seed=seed, policy=kind, steps=args.steps,
-                  split=split,
-                  **recipe_fields(config), servo_omega=task.omega,
+                  **evaluate(task, actor, episodes(args), execute, split=split)}
+    record.update(task=task_name, demos=count, seed=seed, policy=kind,
+                  steps=config.train.stage_steps[0], split=split,
+                  **recipe_fields(config, 'tuned' if split == 'test' else 'fixed'),
+                  servo_omega=task.omega,
                   config_hash=config_hash(config),
                   machine=report.machine_info(torch.device('cpu')))
     return record
@@ -203,14 +233,16 @@ def run_all(args: argparse.Namespace) -> None:
     """Every job of this shard not yet in state_tier.json (with --write-docs); demos are
     collected once per task."""
     finished = done_runs() if args.write_docs else set()
+    steps = policy_steps(args)
     jobs = my_jobs(args)
     for task_name in dict.fromkeys(job[0] for job in jobs):
         task_jobs = [job for job in jobs if job[0] == task_name]
         task = JointTask(TaskConfig(task=task_name))
         demos = collect(task, max(job[1] for job in task_jobs))
         for job in task_jobs:
-            config = tier_config(args.steps, job[2], lr=args.lr, ema_warmup=args.ema_warmup)
-            if (*job, config_hash(config), task.omega) in finished:
+            config = tier_config(steps.get(job[3], DEFAULT_STEPS), job[2], lr=args.lr,
+                                 ema_warmup=args.ema_warmup)
+            if (*job, config_hash(config), task.omega, args.split) in finished:
                 continue
             record = run_job(args, task, demos, job, config)
             print(json.dumps({k: v for k, v in record.items() if k != 'machine'}), flush=True)
@@ -238,7 +270,8 @@ def render_page(records: list[dict[str, Any]]) -> str:
     return tier_page.render_page(records, STATE_TITLE, STATE_SETUP, kinds.STATE, (TASKS, 4))
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (``main`` adds --threads and --write-docs)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--tasks', nargs='+', default=list(TASKS))
     parser.add_argument('--demos', nargs='+', type=int, default=[10, 50])
@@ -247,19 +280,31 @@ def main(argv: list[str] | None = None) -> int:
                         choices=kinds.keys(kinds.STATE),
                         help='kinds of benchmarks/kinds.py; hold and random are floors that '
                         'need no training')
-    parser.add_argument('--steps', type=int, default=2000)
+    parser.add_argument('--split', choices=list(SPLIT_SEED0), default='tune',
+                        help="evaluation start states: 'tune' (every decision) or 'test' "
+                        '(headline numbers: each policy trains for its budget chosen on the '
+                        'learning curves, which must be finished)')
+    parser.add_argument('--steps', type=int, default=None,
+                        help=f'training steps of every policy on the tuning split (default '
+                        f'{DEFAULT_STEPS}); not with --split test')
     parser.add_argument('--lr', type=float, default=1e-3)
     parser.add_argument('--ema-warmup', action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument('--shard', type=parse_shard, default=(0, 1), metavar='K/N',
                         help='run every N-th job from the K-th (parallel workers share the '
                         'results file safely)')
-    parser.add_argument('--episodes', type=int, default=20)
+    parser.add_argument('--episodes', type=int, default=None,
+                        help="start states evaluated (default: the split's, "
+                        f'{SPLIT_EPISODES})')
     parser.add_argument('--run-dir', type=Path, default=Path('runs/state_tier'),
                         help='training checkpoints: interrupted runs resume, finished ones '
                         'load (every sampler of a policy evaluates one training)')
     parser.add_argument('--no-run-dir', dest='run_dir', action='store_const', const=None,
                         help='train in a temporary directory, keep nothing')
-    return report.run_script(parser, argv, run_all, threads=1)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return report.run_script(build_parser(), argv, run_all, threads=1)
 
 
 if __name__ == '__main__':

@@ -80,10 +80,18 @@ def current_budgets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
     budgets: dict[str, list] = {}
     for r in records:
         if 'successes' in r and r['servo_omega'] == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA):
-            label = (f"{r['demos']} demos, {r['steps']} steps, {training_label(r)}, "
-                     f"{r['split']} split")
-            budgets.setdefault(label, []).append(r)
+            budgets.setdefault(budget_label(r), []).append(r)
     return budgets
+
+
+def budget_label(record: dict[str, Any]) -> str:
+    """The comparison a record belongs to: its demos, split and either its fixed steps and
+    recipe, or (budget 'tuned') each policy on its own recipe and tuned budget."""
+    if record['budget'] == 'tuned':
+        return (f"{record['demos']} demos, each policy on its own recipe for its budget "
+                f"chosen on the tuning split (learning_curves.md), {record['split']} split")
+    return (f"{record['demos']} demos, {record['steps']} steps, {training_label(record)}, "
+            f"{record['split']} split")
 
 
 def sampler_lines(records: list[dict[str, Any]]) -> list[str]:

@@ -14,6 +14,7 @@ import torch
 
 from benchmarks import curve_page, kinds, learning_curve, records, render
 from nf_policy_ros.data.windows import Episode, WindowDataset
+from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 MACHINE = {'git_sha': 'abcdef1234', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
            'torch_threads': 1, 'torch': 'x', 'device': 'cpu', 'load_avg': [1.0, 1.0, 1.0]}
@@ -156,3 +157,42 @@ def test_the_page_and_plot_are_drawn_from_the_records(docs, capsys):
     assert 'scripts/learning_curves.sh' in page and 'load average' in page
     assert curve_page.render_page([]).endswith('No snapshot evaluated yet.\n')
     capsys.readouterr()
+
+
+def test_the_test_split_waits_for_final_budgets_then_trains_each_policy_for_its_own(docs):
+    """state_tier --split test takes each policy's steps from the finished learning curves
+    of every state task, and refuses (one line, nothing written) while one is provisional
+    or missing, or when --steps is given."""
+    from benchmarks import state_tier
+
+    def curves(last_dp_step: int) -> list[dict]:
+        wins = {'nfp': {1000: 12, 2000: 15}, 'dp': {1000: 3, 2000: 9}}
+        return [_record(task, policy, 0, step, w, max_steps=2000,
+                        servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
+                for task in state_tier.TASKS for policy, row in wins.items()
+                for step, w in row.items() if policy == 'nfp' or step <= last_dp_step]
+    docs.mkdir()
+    (docs / 'learning_curves.json').write_text(json.dumps(curves(1000)))
+    parse = ['--split', 'test', '--policies', 'nfp', 'dp', 'dp-ddpm', 'hold']
+    with pytest.raises(SystemExit, match=r"--split test: policy='dp': its budget is "
+                       r'provisional \(0 of 6 trainings'):
+        state_tier.policy_steps(_state_args(parse))
+    (docs / 'learning_curves.json').write_text(json.dumps(curves(2000)))
+    assert state_tier.policy_steps(_state_args(parse)) == {'nfp': 2000, 'dp': 2000,
+                                                           'dp-ddpm': 2000}
+    with pytest.raises(SystemExit, match='--steps=500 with --split test: expected none'):
+        state_tier.policy_steps(_state_args([*parse, '--steps', '500']))
+    assert state_tier.policy_steps(_state_args(['--policies', 'nfp'])) == {'nfp': 2000}
+    missing = [r for r in curves(2000) if r['task'] != 'hammer']
+    (docs / 'learning_curves.json').write_text(json.dumps(missing))
+    with pytest.raises(SystemExit, match="policy='nfp': no learning curve yet on hammer"):
+        state_tier.policy_steps(_state_args(parse))
+    assert not (docs / 'state_tier.json').exists()
+
+
+
+def _state_args(argv: list[str]):
+    """state_tier's parsed command line (nothing run)."""
+    from benchmarks import state_tier
+
+    return state_tier.build_parser().parse_args(argv)

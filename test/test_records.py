@@ -86,7 +86,7 @@ def test_old_vision_and_latency_records_get_their_defaults():
 def test_publishing_rewrites_the_old_records_of_the_file_in_the_current_format(docs, capsys):
     (docs / 'state_tier.json').write_text(json.dumps([OLD_STATE]))  # a worker before v2
     new = dict(OLD_STATE, task='hammer', lr=1e-3, ema_warmup=True, servo_omega=100.0,
-               split='tune', eval_seed0=10_000)
+               split='tune', eval_seed0=10_000, budget='fixed')
     report.publish('state_tier', new, state_tier.render_page, write_docs=True)
     written = json.loads((docs / 'state_tier.json').read_text())
     assert [r['format'] for r in written] == [records.FORMAT] * 2
@@ -94,8 +94,9 @@ def test_publishing_rewrites_the_old_records_of_the_file_in_the_current_format(d
     page = (docs / 'state_tier.md').read_text()
     assert '| assembly | 10 | 2000 | lr 0.001, EMA fixed 0.999, servo 200 |' in page
     assert '| hammer | 10 | 2000 | lr 0.001, EMA warm-up, servo 100 |' in page
-    assert state_tier.done_runs() == {('assembly', 10, 0, 'nfp', 'h0', 200.0),
-                                      ('hammer', 10, 0, 'nfp', 'h0', 100.0)}
+    assert state_tier.done_runs() == {('assembly', 10, 0, 'nfp', 'h0', 200.0, 'tune'),
+                                      ('hammer', 10, 0, 'nfp', 'h0', 100.0, 'tune')}
+    assert written[0]['budget'] == 'fixed'  # format 5: every run before it had fixed steps
 
 
 def test_the_records_cli_rewrites_every_file_or_none(docs, capsys):

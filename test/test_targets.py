@@ -93,6 +93,21 @@ def test_tuning_and_test_split_runs_never_pool_into_one_verdict_or_row():
     assert [row.split(' | ')[4] for row in rows] == ['test', 'tune']
 
 
+
+def test_tuned_budgets_pair_each_policy_at_its_own_steps_on_the_test_split():
+    """The headline: NF-P at its 2000 steps against DP (own recipe) at its 8000, both on
+    their tuned budgets, pair into one verdict; fixed-budget runs of the same steps do not
+    join it."""
+    nfp = _seeds('assembly', 'nfp', [20, 19, 20], split='test', budget='tuned', steps=2000)
+    dp = _seeds('assembly', 'dp-own', [5, 4, 6], split='test', budget='tuned', steps=8000)
+    fixed = _seeds('assembly', 'dp-own', [20, 20, 20], split='test', steps=2000)
+    lines = [line for line in tier_page.target_lines(nfp + dp + fixed, ['assembly'], 1)
+             if 'DP (own recipe)' in line]
+    assert len(lines) == 1
+    assert lines[0].startswith('- 10 demos, each policy on its own recipe for its budget '
+                               'chosen on the tuning split')
+    assert 'NF-P better: assembly' in lines[0] and '**met**' in lines[0]
+
 def test_state_tier_targets_use_each_tasks_current_servo_only():
     old_servo = (_seeds('assembly', 'nfp', [0, 0, 0], servo_omega=200.0) +
                  _seeds('assembly', 'dp', [9, 9, 9], servo_omega=200.0))
