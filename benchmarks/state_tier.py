@@ -13,9 +13,10 @@ observations, same demos, same training recipe and steps, same evaluation seeds.
 Observation: the 9 joint positions + Meta-World's 39-D observation (hand, gripper, objects,
 goal); action: the 9 joint targets (chunk of 8, stride 4); both policies re-plan every 4
 steps. Demos: the scripted expert replayed in joint space (successful replays only, seeds
-0, 1, ...); evaluation start states from 10000 (tuning split) or 20000 (test split). Each (task, demos, seed, policy) run is appended to
-docs/benchmarks/state_tier.json as soon as it finishes (runs resume where they stopped:
-finished ones are skipped); state_tier.md is rendered from all of them.
+0, 1, ...); evaluation start states from 10000 (tuning split) or 20000 (test split). Each
+(task, demos, seed, policy) run is appended to docs/benchmarks/state_tier.json as soon as
+it finishes (runs resume where they stopped: finished ones are skipped); state_tier.md is
+rendered from all of them.
 """
 
 from __future__ import annotations
