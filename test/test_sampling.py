@@ -87,6 +87,8 @@ def test_candidate_precision_applies_to_best_of_n_candidates_only():
     assert sampling.candidate_dtype(SamplingConfig(num_candidates=8), cpu) is None  # fp32
     one = SamplingConfig(mode='best_of_n', num_candidates=1, candidate_precision='bf16')
     assert sampling.candidate_dtype(one, cpu) is None
+    zero = SamplingConfig(mode='zero_latent', num_candidates=8, candidate_precision='bf16')
+    assert sampling.candidate_dtype(zero, cpu) is None
     auto = SamplingConfig(num_candidates=8, candidate_precision='auto')
     assert sampling.candidate_dtype(auto, cpu) == (torch.bfloat16 if native_bf16(cpu) else None)
     with pytest.raises(ValueError, match='sampling.candidate_precision'):

@@ -106,10 +106,10 @@ def _ascend(objective, start: torch.Tensor,
 
 
 def candidate_dtype(config: SamplingConfig, device: torch.device) -> torch.dtype | None:
-    """The conditioner dtype best-of-N uses on ``device``: reduced precision only for N > 1
-    (one candidate's tick is bound by reading the weights and by per-operation overhead, not
-    by arithmetic, so bf16 would not pay there)."""
-    if config.num_candidates < 2:
+    """The conditioner dtype ``config`` draws with on ``device``: reduced precision only for
+    best-of-N with N > 1 (one candidate's tick is bound by reading the weights and by
+    per-operation overhead, not by arithmetic, so bf16 would not pay there)."""
+    if config.mode != 'best_of_n' or config.num_candidates < 2:
         return None
     return reduced_dtype(config.candidate_precision, device)
 
