@@ -182,6 +182,12 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # suits it best is a tuning-split study (a sampler of it is a kind with the same recipe)
     Kind('dp-own', DP, '(own recipe)', DPSampler('ddim', 10), tiers=(STATE,),
          **DP_PUBLISHED),
+    # the same DP (own recipe) training sampled otherwise: the tuning-split sampler study
+    # that picks the headline's fast sampler, and the published slow one
+    Kind('dp-own-eta1', DP, 'DDIM-10 eta 1 (own recipe)', DPSampler('ddim', 10, eta=1.0),
+         tiers=(STATE,), **DP_PUBLISHED),
+    Kind('dp-own-ddpm', DP, 'DDPM-100 (own recipe)', DPSampler('ddpm', 100), tiers=(STATE,),
+         **DP_PUBLISHED),
     # floors (no label: the column is the key): the arm held still with the gripper open;
     # each target uniform in the demonstrated range of its joint
     Kind('hold', FLOOR, '', tiers=(STATE,)),
@@ -260,7 +266,7 @@ class Study:
     @property
     def same(self) -> str:
         """What the two share: 'DP training', or 'demos and seed'."""
-        if self.other.trained_otherwise:
+        if self.base.run_name != self.other.run_name:
             return 'demos and seed'
         return f'{self.other.policy} training'
 
@@ -271,7 +277,15 @@ def sampler_studies() -> list[Study]:
     others = [kind for kind in KINDS.values()
               if kind.network != FLOOR and not kind.reference]
     others.sort(key=lambda kind: (kind.trained_otherwise, not kind.baseline))
-    return [Study(reference_of(kind), kind) for kind in others]
+    return [Study(study_base(kind), kind) for kind in others]
+
+
+def study_base(kind: Kind) -> Kind:
+    """What ``kind`` is compared with: the kind whose training it samples otherwise (DP
+    (own recipe) for its other samplers), else its network's reference."""
+    if kind.run_name != kind.key:
+        return KINDS[kind.run_name]
+    return reference_of(kind)
 
 
 def head_to_head() -> list[tuple[Kind, Kind]]:

@@ -7,8 +7,10 @@ observations, same demos, same training recipe and steps, same evaluation seeds.
         --demos 10 50 --seeds 0 1 2 --write-docs
     # the grid over 16 cores: --shard 0/16 ... --shard 15/16, one process each
     # the headline, once the learning curves are finished (learning_curves.md): each
-    # policy on its own recipe for its tuned budget, 50 start states of the test split
-    bash scripts/state_tier_grid.sh --split test --policies nfp dp-own dp-ddpm
+    # policy on its own recipe for its tuned budget, 50 start states of the test split;
+    # DP (own recipe) with the fast sampler its tuning-split study chose (dp-own or
+    # dp-own-eta1, same training) and its published DDPM-100
+    bash scripts/state_tier_grid.sh --split test --policies nfp dp-own dp-own-ddpm
 
 Observation: the 9 joint positions + Meta-World's 39-D observation (hand, gripper, objects,
 goal); action: the 9 joint targets (chunk of 8, stride 4); both policies re-plan every 4
