@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from benchmarks import kinds, records, report
+from benchmarks import kinds, records, report, targets
 from benchmarks.state_tier import TASKS
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
@@ -118,6 +118,38 @@ def chosen_budget(runs: list[Record]) -> Budget | None:
                   sum(r['episodes'] for r in pooled[best]), len(trainings), finished)
 
 
+def last_rise(runs: list[Record]) -> tuple[int, int, targets.Difference] | None:
+    """(previous step, last step, success difference) of one policy's ``runs`` between its
+    two largest steps every training reached, paired on the trainings (as seeds) and start
+    states; None before two such steps. An interval above 0 at the end of finished curves
+    means the curve still rises, and its budget needs a longer run."""
+    trainings: dict[tuple, dict[int, Record]] = {}
+    for r in runs:
+        trainings.setdefault((r['task'], r['seed']), {})[r['step']] = r
+    steps = sorted(set.intersection(*(set(t) for t in trainings.values()))) if trainings else []
+    if len(steps) < 2:
+        return None
+    previous, last = steps[-2:]
+    paired = [{**t[step], 'task': 'pooled', 'seed': i, 'policy': str(step)}
+              for i, t in enumerate(trainings.values()) for step in (previous, last)]
+    difference = targets.paired_difference(paired, 'pooled', str(previous), str(last))
+    return previous, last, difference
+
+
+def rise_line(policy: str, runs: list[Record]) -> str | None:
+    """'- DP (own recipe): still rising from 8000 to 16000 steps (+20 pts [8, 31] ...)'."""
+    rise = last_rise(runs)
+    if rise is None:
+        return None
+    previous, last, difference = rise
+    state = {targets.BETTER: 'still rising: a longer run is needed before its budget is '
+                             'final',
+             targets.WORSE: 'falling', targets.NO_DIFFERENCE: 'flat',
+             targets.TOO_FEW: 'fewer than 3 trainings, no verdict'}[difference.verdict]
+    return (f'- {policy_name(policy)}: {last} - {previous} steps {difference.text()} over '
+            f'{difference.seeds} trainings: {state}.')
+
+
 def final_budget(policy: str, every: list[Record]) -> int:
     """The steps the test split trains ``policy`` (a learning-curve policy key) for: its
     chosen budget once its curve covers every state task and each training reached its
@@ -134,6 +166,11 @@ def final_budget(policy: str, every: list[Record]) -> int:
         raise ValueError(f'policy={policy!r}: its budget is provisional ({budget.finished} of '
                          f'{budget.trainings} trainings reached their last step): expected '
                          'finished learning curves before the test split')
+    rise = last_rise(runs)
+    if rise is not None and rise[2].verdict == targets.BETTER:
+        raise ValueError(f'policy={policy!r}: its curve still rises from {rise[0]} to '
+                         f'{rise[1]} steps ({rise[2].text()}): expected a longer learning '
+                         'curve before the test split')
     return budget.step
 
 
@@ -200,6 +237,17 @@ def render_page(every: list[Record]) -> str:
         'comparison on the test split trains each policy to its budget; it is fixed here, '
         'before any test-split number.\n',
         *budgets,
+        '',
+        '## Still rising at the last step?\n',
+        'Per policy, success at its last step every training reached minus the step before, '
+        'paired on the same trainings and start states, with a 95 % bootstrap interval over '
+        'trainings and start states. Rule, fixed on 2026-12-02 with hammer and assembly '
+        'finished, basketball at 8000 steps and the other three tasks not started: an '
+        'interval above 0 at the last step of finished curves means the curve still rises, '
+        'and that policy gets a longer curve before its budget is used on the test split '
+        '(state_tier --split test refuses it until then).\n',
+        *[line for p in ordered_policies(runs)
+          if (line := rise_line(p, [r for r in runs if r['policy'] == p]))],
         '',
     ])
 

@@ -166,24 +166,24 @@ def test_the_test_split_waits_for_final_budgets_then_trains_each_policy_for_its_
     from benchmarks import state_tier
 
     def curves(last_dp_step: int) -> list[dict]:
-        wins = {'nfp': {1000: 12, 2000: 15}, 'dp': {1000: 3, 2000: 9}}
-        return [_record(task, policy, 0, step, w, max_steps=2000,
+        wins = {'nfp': {1000: 15, 2000: 15}, 'dp': {1000: 3, 2000: 9, 4000: 9}}
+        return [_record(task, policy, 0, step, w, max_steps=max(row),
                         servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
                 for task in state_tier.TASKS for policy, row in wins.items()
                 for step, w in row.items() if policy == 'nfp' or step <= last_dp_step]
     docs.mkdir()
-    (docs / 'learning_curves.json').write_text(json.dumps(curves(1000)))
+    (docs / 'learning_curves.json').write_text(json.dumps(curves(2000)))
     parse = ['--split', 'test', '--policies', 'nfp', 'dp', 'dp-ddpm', 'hold']
     with pytest.raises(SystemExit, match=r"--split test: policy='dp': its budget is "
                        r'provisional \(0 of 6 trainings'):
         state_tier.policy_steps(_state_args(parse))
-    (docs / 'learning_curves.json').write_text(json.dumps(curves(2000)))
-    assert state_tier.policy_steps(_state_args(parse)) == {'nfp': 2000, 'dp': 2000,
+    (docs / 'learning_curves.json').write_text(json.dumps(curves(4000)))
+    assert state_tier.policy_steps(_state_args(parse)) == {'nfp': 1000, 'dp': 2000,
                                                            'dp-ddpm': 2000}
     with pytest.raises(SystemExit, match='--steps=500 with --split test: expected none'):
         state_tier.policy_steps(_state_args([*parse, '--steps', '500']))
     assert state_tier.policy_steps(_state_args(['--policies', 'nfp'])) == {'nfp': 2000}
-    missing = [r for r in curves(2000) if r['task'] != 'hammer']
+    missing = [r for r in curves(4000) if r['task'] != 'hammer']
     (docs / 'learning_curves.json').write_text(json.dumps(missing))
     with pytest.raises(SystemExit, match="policy='nfp': no learning curve yet on hammer"):
         state_tier.policy_steps(_state_args(parse))
@@ -196,3 +196,23 @@ def _state_args(argv: list[str]):
     from benchmarks import state_tier
 
     return state_tier.build_parser().parse_args(argv)
+
+
+def test_a_curve_still_rising_at_its_last_step_blocks_the_test_split(docs):
+    """Finished curves on every task whose last step is clearly above the step before (a
+    paired interval above 0) are not a final budget; flat ones are."""
+    from benchmarks import state_tier
+
+    def curves(last_wins: int) -> list[dict]:
+        return [_record(task, 'dp-own', 0, step, w, max_steps=2000,
+                        servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
+                for task in state_tier.TASKS for step, w in ((1000, 6), (2000, last_wins))]
+    rising, flat = curves(18), curves(7)
+    assert curve_page.last_rise(rising)[2].verdict == 'better'
+    with pytest.raises(ValueError, match=r"'dp-own': its curve still rises from 1000 to 2000 "
+                       r'steps \(\+60 pts'):
+        curve_page.final_budget('dp-own', rising)
+    assert curve_page.final_budget('dp-own', flat) == 2000
+    page = curve_page.render_page(rising)
+    assert '- DP (own recipe): 2000 - 1000 steps +60 pts [' in page
+    assert 'over 6 trainings: still rising: a longer run is needed' in page
