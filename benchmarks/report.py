@@ -44,6 +44,25 @@ def time_calls(fn: Callable[[], Any], repeats: int, warmup: int,
             'mean_ms': statistics.fmean(samples), 'n': repeats}
 
 
+def time_interleaved(fns: dict[str, Callable[[], Any]], repeats: int, warmup: int,
+                     device: torch.device) -> dict[str, dict[str, float]]:
+    """``time_calls`` of several functions in rounds (one call of each per round), so a
+    slow spell of a shared machine hits them all alike and their ratios stay fair."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    _sync(device)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            _sync(device)
+            samples[name].append((time.perf_counter() - start) * 1e3)
+    return {name: {'p50_ms': float(np.percentile(v, 50)), 'p95_ms': float(np.percentile(v, 95)),
+                   'mean_ms': statistics.fmean(v), 'n': repeats} for name, v in samples.items()}
+
+
 def _sync(device: torch.device) -> None:
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
