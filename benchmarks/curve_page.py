@@ -144,7 +144,7 @@ def rise_line(policy: str, runs: list[Record]) -> str | None:
     previous, last, difference = rise
     state = {targets.BETTER: 'still rising: a longer run is needed before its budget is '
                              'final',
-             targets.WORSE: 'falling', targets.NO_DIFFERENCE: 'flat',
+             targets.WORSE: 'falling', targets.NO_DIFFERENCE: 'no detectable rise',
              targets.TOO_FEW: 'fewer than 3 trainings, no verdict'}[difference.verdict]
     return (f'- {policy_name(policy)}: {last} - {previous} steps {difference.text()} over '
             f'{difference.seeds} trainings: {state}.')
@@ -242,7 +242,7 @@ def render_page(every: list[Record]) -> str:
         'Per policy, success at its last step every training reached minus the step before, '
         'paired on the same trainings and start states, with a 95 % bootstrap interval over '
         'trainings and start states. Rule, fixed on 2026-12-02 with hammer and assembly '
-        'finished, basketball at 8000 steps and the other three tasks not started: an '
+        'finished, basketball at 8000 steps or less and the other three tasks not started: an '
         'interval above 0 at the last step of finished curves means the curve still rises, '
         'and that policy gets a longer curve before its budget is used on the test split '
         '(state_tier --split test refuses it until then).\n',
