@@ -9,12 +9,15 @@ only where it is computed natively, because emulated bf16 is slower than float32
 
 from __future__ import annotations
 
+from functools import cache
+
 import torch
 
 # bfloat16 keeps 8 significand bits: unit roundoff u = 2^-9 (round to nearest).
 BF16_UNIT_ROUNDOFF = 2.0 ** -9
 
 
+@cache  # asked on every best-of-N tick with 'auto'; the hardware does not change
 def native_bf16(device: torch.device) -> bool:
     """Whether ``device`` computes bfloat16 in hardware (not emulated, which is slower than
     float32): a CUDA GPU that supports it, a CPU with AVX512-BF16 or AMX tiles."""
