@@ -45,6 +45,7 @@ NAME = curve_page.NAME
 POLICIES = ('nfp', 'dp-own', 'dp')  # NF-P, DP on its own recipe, DP on the shared one
 SNAPSHOT_STEPS = (1000, 2000, 4000, 8000, 16000)
 DEMOS = 50
+CURVE_RUNS = Path('runs/learning_curves')  # --run-dir's default
 CHECKPOINT_EVERY = 500  # [steps] between resume saves (a killed run loses at most these)
 PER_EPISODE = ('episode_confidence', 'episode_confidence_trace')  # not kept per snapshot
 Job = tuple[str, str, int]  # (task, kind, seed)
@@ -190,11 +191,38 @@ def evaluate_snapshot(args: argparse.Namespace, task: JointTask, run: CurveRun,
 
 def run_dir(args: argparse.Namespace, job: Job, config: NFPConfig, omega: float) -> Path:
     """<run-dir>/<task>/<demos>demos_seed<s>_<config hash>_servo<w>_<training>."""
+    return training_dir(args.run_dir, args.demos, job, config, omega)
+
+
+def training_dir(root: Path, demos: int, job: Job, config: NFPConfig, omega: float) -> Path:
+    """Where the curve training of ``job`` on ``demos`` demos with ``config`` lives."""
     task_name, key, seed = job
     kind = kinds.get(key)
-    name = (f'{args.demos}demos_seed{seed}_{config_hash(config, kind_dp_size(kind, DP_SIZE))}'
+    name = (f'{demos}demos_seed{seed}_{config_hash(config, kind_dp_size(kind, DP_SIZE))}'
             f'_servo{omega:g}_{kind.run_name}')
-    return args.run_dir / task_name / name
+    return root / task_name / name
+
+
+def finished_dp_training(job: Job, demos: int, config: NFPConfig, omega: float,
+                         root: Path | None = None) -> Path | None:
+    """The resume file (last.pt) of a finished curve training that is the state tier's
+    training of ``job`` (a DP kind) with ``config`` (the tier's, before the kind's
+    changes), or None. It is when the recipes match but for the save interval and the
+    curve ran exactly the tier's steps: the DP trainer draws each step's batch and noise
+    from (seed, step) alone, the schedule decays over the same length, and saves change no
+    number."""
+    task_name, key, seed = job
+    kind = kinds.KINDS[kinds.get(key).run_name]
+    steps = config.train.stage_steps[0]
+    curve = curve_config(steps, seed, kind)
+    tier = kinds.trained_config(config, kind)
+    same_recipe = curve == replace(tier, train=replace(
+        tier.train, checkpoint_every=curve.train.checkpoint_every))
+    if kind.network != kinds.DP or not same_recipe:
+        return None
+    root = CURVE_RUNS if root is None else root
+    last = training_dir(root, demos, (task_name, kind.key, seed), curve, omega) / 'last.pt'
+    return last if saved_step(last) == steps else None
 
 
 def evaluated() -> set[tuple]:
@@ -307,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--shard', type=state_tier.parse_shard, default=(0, 1),
                         metavar='K/N', help='train every N-th (task, kind, seed) from the '
                         'K-th (parallel workers share the records file safely)')
-    parser.add_argument('--run-dir', type=Path, default=Path('runs/learning_curves'))
+    parser.add_argument('--run-dir', type=Path, default=CURVE_RUNS)
     parser.add_argument('--max-minutes', type=float, default=0.0,
                         help='stop after this long (0 = no limit); re-running resumes')
     return report.run_script(parser, argv, run_sorted, threads=1)

@@ -28,6 +28,7 @@ from dataclasses import asdict
 import hashlib
 import json
 from pathlib import Path
+import shutil
 import time
 from typing import Any
 
@@ -203,6 +204,42 @@ def job_run_dir(args: argparse.Namespace, job: tuple, config: NFPConfig,
     return args.run_dir / task_name / name
 
 
+CURVE_MARK = 'learning_curve_run.txt'  # in a run directory seeded from a curve training
+
+
+def seed_from_curve(job: tuple, config: NFPConfig, omega: float,
+                    run_dir: Path | None) -> Path | None:
+    """Start (task, demos, seed, DP kind)'s training in ``run_dir`` from the learning
+    curve's finished training that is the same training (learning_curve.
+    finished_dp_training), so it is loaded, not run again; that curve run's directory, or
+    None (no run directory, not a DP kind, no such curve training, or ``run_dir`` already
+    has a training of its own)."""
+    if run_dir is None:
+        return None
+    mark = run_dir / CURVE_MARK
+    if mark.exists():
+        return Path(mark.read_text().strip())
+    target = run_dir / f'{kinds.DP}.pt'
+    from benchmarks import learning_curve  # imports this module: not at the top
+    task_name, count, seed, kind = job
+    source = learning_curve.finished_dp_training((task_name, kind, seed), count, config, omega)
+    if source is None or target.exists():
+        return None
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix('.tmp')
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+    records.write_text(mark, f'{source.parent}\n')
+    return source.parent
+
+
+def curve_train_seconds(curve_run: Path, config: NFPConfig) -> float | None:
+    """Training wall-clock [s] the curve run spent to reach ``config``'s steps (None: not
+    measured)."""
+    from benchmarks import learning_curve  # imports this module: not at the top
+    return learning_curve.TrainClock(curve_run).at(config.train.stage_steps[0])
+
+
 def episodes(args: argparse.Namespace) -> int:
     """Start states to evaluate: ``--episodes``, else the split's (SPLIT_EPISODES)."""
     return args.episodes or SPLIT_EPISODES[args.split]
@@ -218,11 +255,16 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         record: dict[str, Any] = {'error': f'only {len(demos)} joint-space demos'}
     else:
         start = time.perf_counter()
+        run_dir = job_run_dir(args, job, config, task.omega)
+        curve_run = seed_from_curve(job, config, task.omega, run_dir)
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
-                            job_run_dir(args, job, config, task.omega))
+                            run_dir)
         execute = kinds.execute_steps(kinds.get(kind), config, EXECUTE_STEPS)
         record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
                   **evaluate(task, actor, episodes(args), execute, split=split)}
+        if curve_run is not None:
+            record.update(trained_in=curve_run.name,
+                          train_s=curve_train_seconds(curve_run, config))
     record.update(task=task_name, demos=count, seed=seed, policy=kind,
                   steps=config.train.stage_steps[0], split=split,
                   **recipe_fields(config, 'tuned' if split == 'test' else 'fixed'),

@@ -216,3 +216,41 @@ def test_a_curve_still_rising_at_its_last_step_blocks_the_test_split(docs):
     page = curve_page.render_page(rising)
     assert '- DP (own recipe): 2000 - 1000 steps +60 pts [' in page
     assert 'over 6 trainings: still rising: a longer run is needed' in page
+
+
+def _ema_weights(path) -> dict[str, torch.Tensor]:
+    return torch.load(path, map_location='cpu', weights_only=True)['ema']
+
+
+def test_a_dp_training_the_curve_ran_to_its_budget_is_loaded_not_run_again(tmp_path, docs,
+                                                                             monkeypatch, capsys):
+    """The state tier's DP (own recipe) training at the length of a finished curve training
+    (same task, demos, seed and recipe) starts from that training's saved state. It is the
+    same network the tier trains by itself (only the save interval differs), and the record
+    names the curve run and its training wall-clock."""
+    from benchmarks import state_tier
+
+    monkeypatch.setattr(learning_curve, 'CURVE_RUNS', tmp_path / 'curves')
+    assert learning_curve.main([*TINY, '--steps', '2', '3', '--policies', 'dp-own',
+                                '--write-docs']) == 0
+    [curve_run] = (tmp_path / 'curves' / 'drawer-open').iterdir()
+    tier = ['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0', '--policies', 'dp-own',
+            '--episodes', '1', '--threads', '1', '--write-docs']
+    assert state_tier.main([*tier, '--steps', '3', '--run-dir', str(tmp_path / 'seeded')]) == 0
+    [seeded] = (tmp_path / 'seeded' / 'drawer-open').iterdir()
+    assert (seeded / state_tier.CURVE_MARK).read_text().strip() == str(curve_run)
+    [record] = json.loads((docs / 'state_tier.json').read_text())
+    assert record['trained_in'] == curve_run.name
+    assert record['train_s'] == learning_curve.TrainClock(curve_run).at(3)
+    monkeypatch.setattr(learning_curve, 'CURVE_RUNS', tmp_path / 'no_curves')
+    again = [a for a in tier if a != '--write-docs']  # recorded once: not skipped as done
+    assert state_tier.main([*again, '--steps', '3', '--run-dir', str(tmp_path / 'own')]) == 0
+    [own] = (tmp_path / 'own' / 'drawer-open').iterdir()
+    assert not (own / state_tier.CURVE_MARK).exists()
+    a, b = _ema_weights(seeded / 'dp.pt'), _ema_weights(own / 'dp.pt')
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    monkeypatch.setattr(learning_curve, 'CURVE_RUNS', tmp_path / 'curves')
+    assert state_tier.main([*again, '--steps', '2', '--run-dir', str(tmp_path / 'shorter')]) == 0
+    [shorter] = (tmp_path / 'shorter' / 'drawer-open').iterdir()  # a 2-step cosine is not
+    assert not (shorter / state_tier.CURVE_MARK).exists()  # the 3-step run's step 2
+    capsys.readouterr()
