@@ -34,7 +34,6 @@ from benchmarks.actors import kind_dp_size, kind_windows, sampled_actor
 from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
 from benchmarks.baselines.diffusion_training import saved_step, train_diffusion
 from benchmarks.state_tier import DP_SIZE, EXECUTE_STEPS, collect, config_hash, evaluate
-from benchmarks.vision_tier import stop_after
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.checkpoint import load_policy, read_checkpoint
 from nf_policy_ros.core.training import run_training
@@ -272,7 +271,7 @@ def my_jobs(args: argparse.Namespace) -> list[Job]:
 def run_all(args: argparse.Namespace) -> None:
     """Every snapshot of this shard's trainings not yet recorded (with --write-docs);
     demos are collected once per task, and only for a task with work left."""
-    session_over = stop_after(args.max_minutes)
+    session_over = report.stop_after(args.max_minutes)
     finished = evaluated() if args.write_docs else set()
     jobs = my_jobs(args)
     for task_name in dict.fromkeys(job[0] for job in jobs):

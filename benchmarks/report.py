@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 import platform
 import statistics
+import threading
 import time
 from typing import Any
 
@@ -178,3 +179,13 @@ def run_script(parser, argv: list[str] | None, run: Callable[[Any], Any],
     torch.set_num_threads(args.threads)
     run(args)
     return 0
+
+
+def stop_after(minutes: float) -> threading.Event:
+    """An event set after ``minutes`` (0 = never): a session's share of a long run."""
+    event = threading.Event()
+    if minutes > 0:
+        timer = threading.Timer(minutes * 60.0, event.set)
+        timer.daemon = True
+        timer.start()
+    return event

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import threading
 import time
 from typing import Any
 
@@ -186,16 +185,6 @@ def finished_runs() -> set[tuple]:
              r['object_range_scale']) for r in records.load(NAME)}
 
 
-def stop_after(minutes: float) -> threading.Event:
-    """An event set after ``minutes`` (0 = never): a session's share of a long run."""
-    event = threading.Event()
-    if minutes > 0:
-        timer = threading.Timer(minutes * 60.0, event.set)
-        timer.daemon = True
-        timer.start()
-    return event
-
-
 def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> dict[str, Any]:
     """Train (or resume, or load the finished run of) ``kind`` and evaluate it; {} when
     ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
@@ -229,7 +218,7 @@ def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
 def run_all(args: argparse.Namespace) -> None:
     args.image = args.image or IMAGE  # read when called: tests shrink IMAGE
     finished = finished_runs() if args.write_docs else set()
-    stop = stop_after(args.max_minutes)
+    stop = report.stop_after(args.max_minutes)
     for task_name in args.tasks:
         task = JointTask(TaskConfig(task=task_name, image_height=args.image,
                                     image_width=args.image,

@@ -83,6 +83,23 @@ def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
     assert f'{recipe} chunking | off (single action) |' in out
 
 
+def test_state_tier_stops_at_its_time_limit_and_resumes(tmp_path, capsys, monkeypatch):
+    """--max-minutes ends the session with nothing recorded; the re-run does the work."""
+    from benchmarks import state_tier
+
+    monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
+    args = ['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0', '--steps', '2',
+            '--episodes', '1', '--policies', 'dp', '--run-dir', str(tmp_path / 'runs'),
+            '--threads', '1', '--write-docs']
+    assert state_tier.main(args + ['--max-minutes', '1e-9']) == 0
+    assert 'stopped after 1e-09 min: re-run to resume' in capsys.readouterr().out
+    assert not (tmp_path / 'docs' / 'state_tier.json').exists()
+    assert state_tier.main(args) == 0
+    [record] = json.loads((tmp_path / 'docs' / 'state_tier.json').read_text())
+    assert (record['policy'], record['steps'], len(record['episode_success'])) == ('dp', 2, 1)
+    capsys.readouterr()
+
+
 def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
     import json
 
