@@ -333,7 +333,9 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
 
 
 def render_page(records: list[dict[str, Any]]) -> str:
-    return tier_page.render_page(records, STATE_TITLE, STATE_SETUP, kinds.STATE, (TASKS, 4))
+    from benchmarks import headline  # imports this module: not at the top
+    page = tier_page.render_page(records, STATE_TITLE, STATE_SETUP, kinds.STATE, (TASKS, 4))
+    return '\n'.join([page, *headline.choices_section(records)])
 
 
 def build_parser() -> argparse.ArgumentParser:

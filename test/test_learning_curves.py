@@ -254,3 +254,58 @@ def test_a_dp_training_the_curve_ran_to_its_budget_is_loaded_not_run_again(tmp_p
     [shorter] = (tmp_path / 'shorter' / 'drawer-open').iterdir()  # a 2-step cosine is not
     assert not (shorter / state_tier.CURVE_MARK).exists()  # the 3-step run's step 2
     capsys.readouterr()
+
+
+def _tier_record(task: str, policy: str, wins: int, steps: int = 2000, **extra) -> dict:
+    """A state-tier record of the sampler study's training (50 demos, seed 0)."""
+    return records.stamp({
+        'task': task, 'demos': 50, 'seed': 0, 'policy': policy, 'steps': steps,
+        'split': 'tune', 'budget': 'fixed', 'successes': wins, 'episodes': 20,
+        'episode_success': [i < wins for i in range(20)], 'lr': 1e-3, 'ema_warmup': True,
+        'config_hash': f'h{steps}', 'servo_omega': TASK_OMEGA.get(task, DEFAULT_OMEGA),
+        'machine': MACHINE, **extra})
+
+
+def test_the_headline_sampler_is_chosen_by_the_rule_once_the_study_has_every_task(docs,
+                                                                                capsys):
+    """DP (own recipe)'s headline sampler: the one with more successes pooled over the six
+    tasks at its budget on the tuning split; a tie keeps DDIM-10; nothing before the study
+    covers every task; other budgets, splits and seeds do not count. The state-tier page
+    and the CLI say so."""
+    from benchmarks import headline, state_tier
+
+    tasks = state_tier.TASKS
+    curves = [_record(task, policy, 0, step, w, max_steps=2000,
+                      servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
+              for task in tasks for policy, row in (('nfp', (10, 9)), ('dp-own', (9, 10)))
+              for step, w in zip((1000, 2000), row)]
+    docs.mkdir()
+    (docs / 'learning_curves.json').write_text(json.dumps(curves))
+    assert headline.budget('dp-own') == headline.budget('dp-own-eta1') == 2000
+    study = [_tier_record(t, 'dp-own', 10) for t in tasks]
+    with pytest.raises(ValueError, match=r"sampler='dp-own-eta1': no tuning-split study run "
+                       r'at 2000 steps on hammer, assembly'):
+        headline.fast_sampler(study, 2000)
+    tie = study + [_tier_record(t, 'dp-own-eta1', 10) for t in tasks]
+    assert headline.fast_sampler(tie, 2000) == ('dp-own', {'dp-own': 60, 'dp-own-eta1': 60})
+    better = [r for r in tie if r['task'] != 'hammer'] + [
+        _tier_record('hammer', 'dp-own-eta1', 11), _tier_record('hammer', 'dp-own', 10),
+        _tier_record('hammer', 'dp-own', 20, seed=1), _tier_record('hammer', 'dp-own', 20,
+                                                                     split='test'),
+        _tier_record('hammer', 'dp-own', 20, steps=1000)]
+    assert headline.fast_sampler(better, 2000)[0] == 'dp-own-eta1'
+    (docs / 'state_tier.json').write_text(json.dumps(better))
+    assert headline.main(['fast-sampler']) == 0 and headline.main(['budget', 'nfp']) == 0
+    assert capsys.readouterr().out.split() == ['dp-own-eta1', '1000']
+    page = state_tier.render_page(better)
+    assert ('- Training budgets (learning_curves.md): NF-P 1000 steps, DP (own recipe) 2000 '
+            'steps.') in page
+    assert ('headline sampler: **DDIM-10 eta 1**' in page
+            and 'a tie keeps the published DDIM-10): DDIM-10 60/120, DDIM-10 eta 1 61/120.'
+            in page)
+    (docs / 'learning_curves.json').write_text(json.dumps(curves[:-1]))  # one still training
+    assert headline.main(['fast-sampler']) == 2
+    assert 'its budget is provisional' in capsys.readouterr().err
+    page = state_tier.render_page(better)  # NF-P's budget is final, DP's is not
+    assert '- Training budgets (learning_curves.md): NF-P 1000 steps.' in page
+    assert 'headline sampler' not in page

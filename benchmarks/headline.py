@@ -1,0 +1,128 @@
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+"""The choices the test-split headline runs on, each made on the tuning split by a rule
+fixed before its numbers (docs/decisions.md): every policy's training budget (from the
+learning curves) and DP (own recipe)'s fast sampler (from a sampler study at its budget).
+scripts/headline.sh asks them here:
+
+    python -m benchmarks.headline budget dp-own     # steps, or one line why not yet
+    python -m benchmarks.headline fast-sampler      # dp-own or dp-own-eta1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from benchmarks import curve_page, kinds, records, state_tier
+from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
+
+# DP (own recipe)'s fast samplers, the published one first: it keeps a tie
+FAST_SAMPLERS = ('dp-own', 'dp-own-eta1')
+STUDY_DEMOS, STUDY_SEED = 50, 0  # the learning curves' trainings
+
+
+def budget(policy: str) -> int:
+    """``policy``'s training's budget chosen on the learning curves; ValueError if it is
+    not final (curve_page.final_budget)."""
+    return curve_page.final_budget(kinds.get(policy).run_name,
+                                   records.load(curve_page.NAME))
+
+
+def study_runs(tier: list[dict[str, Any]], steps: int) -> dict[str, dict[str, dict]]:
+    """sampler -> task -> its tuning-split record on the study's training (50 demos, seed
+    0, ``steps``, each task's current servo)."""
+    runs: dict[str, dict[str, dict]] = {key: {} for key in FAST_SAMPLERS}
+    for r in tier:
+        if (r['policy'] in runs and r['split'] == 'tune' and 'successes' in r
+                and (r['demos'], r['seed'], r['steps']) == (STUDY_DEMOS, STUDY_SEED, steps)
+                and r['servo_omega'] == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA)):
+            runs[r['policy']][r['task']] = r
+    return runs
+
+
+def fast_sampler(tier: list[dict[str, Any]], steps: int) -> tuple[str, dict[str, int]]:
+    """The fast sampler of DP (own recipe) with the most successes pooled over the state
+    tasks in the study at ``steps`` (a tie keeps the published DDIM-10), and each
+    sampler's pooled successes. A ValueError naming what is missing before the study has
+    every task."""
+    runs = study_runs(tier, steps)
+    for key, by_task in runs.items():
+        missing = [t for t in state_tier.TASKS if t not in by_task]
+        if missing:
+            raise ValueError(f'sampler={key!r}: no tuning-split study run at {steps} steps '
+                             f"on {', '.join(missing)}: expected one per state task "
+                             '(scripts/headline.sh runs it)')
+    pooled = {key: sum(by_task[t]['successes'] for t in state_tier.TASKS)
+              for key, by_task in runs.items()}
+    return max(FAST_SAMPLERS, key=lambda key: (pooled[key], -FAST_SAMPLERS.index(key))), pooled
+
+
+def sampler_line(tier: list[dict[str, Any]]) -> str | None:
+    """The page's line on DP (own recipe)'s headline sampler; None before its budget is
+    final."""
+    try:
+        steps = budget('dp-own')
+    except ValueError:
+        return None
+    try:
+        chosen, pooled = fast_sampler(tier, steps)
+    except ValueError as error:
+        return f'- DP (own recipe) headline sampler: not chosen yet ({error}).'
+    episodes = sum(r['episodes'] for r in study_runs(tier, steps)[chosen].values())
+    counts = ', '.join(f'{sampler_name(k)} {pooled[k]}/{episodes}' for k in FAST_SAMPLERS)
+    return (f'- DP (own recipe) headline sampler: **{sampler_name(chosen)}**, by the rule '
+            'fixed before the study (most successes pooled over the '
+            f'{len(state_tier.TASKS)} tasks on the tuning split, {STUDY_DEMOS} demos, seed '
+            f'{STUDY_SEED}, {steps} steps; a tie keeps the published '
+            f'{sampler_name(FAST_SAMPLERS[0])}): {counts}.')
+
+
+def sampler_name(key: str) -> str:
+    """'DDIM-10 eta 1': the DP kind ``key``'s sampler."""
+    sampler = kinds.get(key).sampler
+    eta = f' eta {sampler.eta:g}' if sampler.eta else ''
+    return f'{sampler.scheduler.upper()}-{sampler.steps}{eta}'
+
+
+HEADLINE_POLICIES = ('nfp', 'dp-own')  # the trainings the test split compares
+
+
+def choices_section(tier: list[dict[str, Any]]) -> list[str]:
+    """The state-tier page's section on the test split's choices; [] before any budget is
+    final."""
+    budgets = []
+    for policy in HEADLINE_POLICIES:
+        try:
+            budgets.append(f'{curve_page.policy_name(policy)} {budget(policy)} steps')
+        except ValueError:
+            continue
+    if not budgets:
+        return []
+    sampler = sampler_line(tier)
+    return ["## The test split's choices, made on the tuning split\n",
+            f"- Training budgets (learning_curves.md): {', '.join(budgets)}.",
+            *([sampler] if sampler else []), '']
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='what', required=True)
+    sub.add_parser('budget', help="a policy's training steps").add_argument(
+        'policy', choices=kinds.keys(kinds.STATE))
+    sub.add_parser('fast-sampler', help="DP (own recipe)'s headline fast sampler")
+    args = parser.parse_args(argv)
+    try:
+        if args.what == 'budget':
+            print(budget(args.policy))
+        else:
+            print(fast_sampler(records.load(state_tier.NAME), budget('dp-own'))[0])
+    except ValueError as error:
+        print(f'headline: {error}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

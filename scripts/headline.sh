@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Copyright 2026 nf_policy_ros authors
+# SPDX-License-Identifier: Apache-2.0
+#
+# The test-split headline of NF-P vs Diffusion Policy (own recipe), in the order that
+# finishes what matters first, each step as parallel single-thread workers of
+# benchmarks.state_tier (resumable; finished jobs are skipped):
+#   1. DP (own recipe)'s sampler study on the tuning split at its budget (DDIM-10 vs
+#      DDIM-10 eta 1, 50 demos, seed 0: the learning curves' trainings, loaded, not rerun);
+#   2. 50 demos x 3 seeds: NF-P vs DP (own recipe) with the sampler step 1 chose;
+#   3. 10 demos x 3 seeds: the same;
+#   4. 50 demos x 3 seeds: DP (own recipe) with DDPM-100 (its slow published sampler).
+# Every budget comes from the finished learning curves (benchmarks.headline refuses, in one
+# line, while one is not final). --max-minutes M stops the whole sequence after M minutes
+# (a session's share); the next run resumes where it stopped.
+#
+#   mkdir -p runs && nohup bash scripts/headline.sh --max-minutes 150 > runs/headline.log 2>&1 &
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck disable=SC1091
+source scripts/env.sh
+
+minutes=0
+if [[ ${1:-} == --max-minutes ]]; then
+  minutes=$2
+  shift 2
+fi
+deadline=$(( $(date +%s) + ${minutes%.*} * 60 ))
+
+grid() {  # one step of the sequence with the minutes left; exits when the time is up
+  local rest=0
+  if (( minutes > 0 )); then
+    rest=$(( (deadline - $(date +%s)) / 60 ))
+    if (( rest < 1 )); then
+      echo "[headline] time up: re-run to resume"
+      exit 0
+    fi
+  fi
+  STATE_TIER_SHARDS=${HEADLINE_WORKERS:-$(nproc)} bash scripts/state_tier_grid.sh \
+    --max-minutes "$rest" "$@"
+}
+
+budget=$(python -m benchmarks.headline budget dp-own)
+grid --split tune --demos 50 --seeds 0 --policies dp-own dp-own-eta1 --steps "$budget"
+fast=$(python -m benchmarks.headline fast-sampler)
+echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
+grid --split test --demos 50 --policies nfp "$fast" "$@"
+grid --split test --demos 10 --policies nfp "$fast" "$@"
+grid --split test --demos 50 --policies dp-own-ddpm "$@"
+echo "[headline] done"
