@@ -21,7 +21,8 @@ of state_tier.camera_path: 1 for the blind encoder's runs, 2 for the runs after 
 the trunks frozen for autograd after the warm-up on). Format 5 adds the closed-loop records'
 ``budget``: 'fixed' (the steps given on the command line: every record before it) or
 'tuned' (each policy's steps chosen on the tuning split's learning curves: the state tier's
-test split).
+test split). Format 6 adds the ablations' training ``seed`` (0 before it was recorded: the
+script's one seed, ``--seed`` defaulting to 0).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/...
-FORMAT = 5
+FORMAT = 6
 TUNE_SEED0 = 10_000  # the tuning split's first start state: every evaluation before format 2
 # [rad/s] the simulated servo of records from before records carried it (sim.task's
 # TASK_OMEGA then; assembly moved to 300 rad/s afterwards)
@@ -143,9 +144,17 @@ def _to_format_5(name: str, record: Record) -> Record:
     return record
 
 
+def _to_format_6(name: str, record: Record) -> Record:
+    """Format 6: ablation runs record their training seed."""
+    if name == 'ablations':
+        record.setdefault('seed', 0)
+    return record
+
+
 CLOSED_LOOP = ('state_tier', 'ablations', 'vision_tier')
 UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2, 2: _to_format_3,
-                                                         3: _to_format_4, 4: _to_format_5}
+                                                         3: _to_format_4, 4: _to_format_5,
+                                                         5: _to_format_6}
 
 
 def migrate(name: str, record: Record) -> Record:

@@ -9,7 +9,8 @@
 #      DDIM-10 eta 1, 50 demos, seed 0: the learning curves' trainings, loaded, not rerun);
 #   2. 50 demos x 3 seeds: NF-P vs DP (own recipe) with the sampler step 1 chose;
 #   3. 10 demos x 3 seeds: the same;
-#   4. 50 demos x 3 seeds: DP (own recipe) with DDPM-100 (its slow published sampler).
+#   4. NF-P's ablations (benchmarks.ablations: hammer and lever-pull, 10 demos x 3 seeds);
+#   5. 50 demos x 3 seeds: DP (own recipe) with DDPM-100 (its slow published sampler).
 # Every budget comes from the finished learning curves (benchmarks.headline refuses, in one
 # line, while one is not final). --max-minutes M stops the whole sequence after M minutes
 # (a session's share); the next run resumes where it stopped.
@@ -19,6 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 source scripts/env.sh
+# shellcheck source=scripts/shards.sh
+source scripts/shards.sh
 
 minutes=0
 if [[ ${1:-} == --max-minutes ]]; then
@@ -27,8 +30,8 @@ if [[ ${1:-} == --max-minutes ]]; then
 fi
 deadline=$(( $(date +%s) + ${minutes%.*} * 60 ))
 
-grid() {  # one step of the sequence with the minutes left; exits when the time is up
-  local rest=0
+rest=0
+next_step() {  # sets rest: the minutes left for the next step; exits when the time is up
   if (( minutes > 0 )); then
     rest=$(( (deadline - $(date +%s)) / 60 ))
     if (( rest < 1 )); then
@@ -36,6 +39,10 @@ grid() {  # one step of the sequence with the minutes left; exits when the time 
       exit 0
     fi
   fi
+}
+
+grid() {  # one state-tier step of the sequence
+  next_step
   STATE_TIER_SHARDS=${HEADLINE_WORKERS:-$(nproc)} bash scripts/state_tier_grid.sh \
     --max-minutes "$rest" "$@"
 }
@@ -46,5 +53,8 @@ fast=$(python -m benchmarks.headline fast-sampler)
 echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
 grid --split test --demos 50 --policies nfp "$fast" "$@"
 grid --split test --demos 10 --policies nfp "$fast" "$@"
+next_step
+run_shards ablations_grid "${HEADLINE_WORKERS:-$(nproc)}" \
+  benchmarks.ablations --split test --max-minutes "$rest"
 grid --split test --demos 50 --policies dp-own-ddpm "$@"
 echo "[headline] done"

@@ -75,12 +75,24 @@ def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
     trainings = sorted(d.name.rsplit('_', 1)[-1] for d in (tmp_path / 'drawer-open').iterdir())
     assert trainings == ['dp', 'nfp']  # both DP samplers evaluated one DP training
     assert '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up, servo 100 |' in out
-    monkeypatch.setattr(ablations, 'VARIANTS', ablations.VARIANTS[:1] + ablations.VARIANTS[-1:])
-    assert ablations.main(['--demos', '1', '--steps', '2', '--episodes', '1']) == 0
+    [nfp_run] = (tmp_path / 'drawer-open').glob('*_nfp')
+    trained = sorted(p.stat().st_mtime_ns for p in nfp_run.rglob('*') if p.is_file())
+    keep = [v for v in ablations.VARIANTS if (v.group, v.variant) in {
+        ('stride', '1'), ('stride', '4'), ('sampling', 'best-of-128'), ('chunking',
+                                                                          'off (single action)')}]
+    monkeypatch.setattr(ablations, 'VARIANTS', keep)
+    assert ablations.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
+                           '--steps', '2', '--episodes', '1', '--split', 'tune',
+                           '--run-dir', str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    recipe = '| drawer-open | 1 | 2 | lr 0.001, EMA warm-up, servo 100 |'
-    assert f'{recipe} stride | 1 |' in out
-    assert f'{recipe} chunking | off (single action) |' in out
+    runs = {json.loads(line)['variant']: json.loads(line) for line in out.splitlines()
+            if line.startswith('{')}
+    assert list(runs) == ['1', '4', 'best-of-128', 'off (single action)']
+    comparison = '| drawer-open, 1 demos, 2 steps, lr 0.001, EMA warm-up, servo 100, tune split |'
+    assert f'{comparison} stride | 1 |' in out and f'{comparison} chunking |' in out
+    # stride 4 is the state tier's NF-P training: loaded, not trained again
+    assert sorted(p.stat().st_mtime_ns for p in nfp_run.rglob('*') if p.is_file()) == trained
+    assert len(list((tmp_path / 'drawer-open').glob('*_nfp'))) == 3  # + stride 1, horizon 1
 
 
 def test_state_tier_stops_at_its_time_limit_and_resumes(tmp_path, capsys, monkeypatch):
@@ -101,20 +113,52 @@ def test_state_tier_stops_at_its_time_limit_and_resumes(tmp_path, capsys, monkey
 
 
 def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
-    import json
-
     from benchmarks import ablations, state_tier
 
     config = state_tier.tier_config(2000, 0)
     old = {'task': 'drawer-open', 'demos': 20, 'steps': 2000, 'group': 'stride',
-           'variant': '4', 'config_hash': 'from-fixed-ema'}
-    new = dict(old, variant='1', config_hash=state_tier.config_hash(config), servo_omega=100.0)
+           'variant': '4', 'config_hash': 'from-fixed-ema'}  # format 1: seed 0, tune split
+    new = dict(old, variant='1', config_hash=state_tier.config_hash(config), servo_omega=100.0,
+               seed=2, split='test')
     (tmp_path / 'ablations.json').write_text(json.dumps([old, new]))
     monkeypatch.setattr(records, 'DOCS', tmp_path)
-    finished = ablations.done('drawer-open', 20, 2000)
-    assert ('stride', '1', state_tier.config_hash(config), 100.0) in finished
-    assert ('stride', '4', state_tier.config_hash(config), 100.0) not in finished
-    assert ablations.done('hammer', 20, 2000) == set()
+    assert ablations.done() == {
+        ('drawer-open', 20, 0, 'stride', '4', 'from-fixed-ema', 100.0, 'tune'),
+        ('drawer-open', 20, 2, 'stride', '1', state_tier.config_hash(config), 100.0, 'test')}
+
+
+def _ablation(seed: int, variant: str, wins: int, group: str = 'stride', **extra) -> dict:
+    return records.stamp({
+        'task': 'hammer', 'demos': 10, 'seed': seed, 'steps': 1000, 'group': group,
+        'variant': variant, 'paper_beat_block_hammer': 50, 'execute_steps': 4,
+        'train_s': 1.0, 'lr': 1e-3, 'ema_warmup': True, 'budget': 'tuned',
+        'servo_omega': 100.0, 'config_hash': f'h{seed}', 'split': 'test',
+        'successes': wins, 'episodes': 20, 'episode_success': [i < wins for i in range(20)],
+        'tick_p50_ms': 30.0, 'machine': {
+            'git_sha': 'abcdef1234', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
+            'torch_threads': 1, 'torch': 'x', 'device': 'cpu', 'load_avg': [1.0, 1.0, 1.0]},
+        **extra})
+
+
+def test_ablation_verdicts_are_paired_over_seeds_and_need_three():
+    """Each variant against NF-P as compared (stride 4), paired on seeds and start states;
+    the stride target counts "better" only, and one seed gives no verdict."""
+    from benchmarks import ablations
+
+    three = [_ablation(s, v, w) for s in range(3) for v, w in (('4', 15), ('1', 5), ('8', 14))]
+    three += [_ablation(s, 'raw', 16, group='sampling') for s in range(3)]
+    lines = ablations.verdict_lines(three)
+    head = ("- hammer, 10 demos, 1000 steps (NF-P's budget from the learning curves), lr 0.001, "
+            'EMA warm-up, servo 100, test split: ')
+    assert lines[0].startswith(head + 'stride 1 -50 pts [')
+    assert '(worse, 3 seeds); stride 8 -5 pts [' in lines[0]
+    assert 'sampling raw +5 pts [' in lines[0]
+    assert lines[1].startswith('  - Target stride 4 better than stride 1: +50 pts [')
+    assert lines[1].endswith('over 3 seeds, better: **met**.')
+    one = ablations.verdict_lines([r for r in three if r['seed'] == 0])
+    assert one[1].endswith('over 1 seed, too few seeds: **no verdict (fewer than 3 seeds)**.')
+    page = ablations.render_page(three)
+    assert '| stride | 4 | 75 ± 0 (n=3; 45/60, CI 63-84) | 50 | 30.0 |' in page
 
 
 def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):

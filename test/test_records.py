@@ -112,6 +112,7 @@ def test_the_records_cli_rewrites_every_file_or_none(docs, capsys):
     for name in ('ablations', 'state_tier'):
         [record] = json.loads((docs / f'{name}.json').read_text())
         assert record['format'] == records.FORMAT and record['split'] == 'tune'
+    assert json.loads((docs / 'ablations.json').read_text())[0]['seed'] == 0  # format 6
     with pytest.raises(SystemExit):
         records.main(['vision_tier'])  # no such file
     assert 'vision_tier' in capsys.readouterr().err
@@ -126,6 +127,6 @@ def test_every_committed_record_loads_in_the_current_format():
         loaded = records.load(name)
         assert loaded and all(r['format'] == records.FORMAT for r in loaded), name
     for r in records.load('state_tier') + records.load('ablations'):
-        assert {'split', 'lr', 'ema_warmup', 'servo_omega'} <= r.keys()
+        assert {'split', 'lr', 'ema_warmup', 'servo_omega', 'seed', 'budget'} <= r.keys()
     for r in records.load('vision_tier'):
         assert {'split', 'eval_seed0', 'image', 'camera', 'object_range_scale'} <= r.keys()
