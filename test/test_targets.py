@@ -146,12 +146,14 @@ def test_sampler_lines_compare_each_policys_samplers_on_the_same_trainings_only(
     assert tier_page.sampler_lines([_run('hammer', 'dp', 4), _run('hammer', 'nfp', 4)]) == []
 
 
-def test_ablation_page_checks_that_stride_4_beats_stride_1():
+def test_the_ablation_stride_target_is_not_met_on_a_tie():
     base = {'task': 'hammer', 'demos': 10, 'steps': 2000, 'group': 'stride', 'episodes': 20,
-            'lr': 1e-3, 'ema_warmup': True, 'servo_omega': 100.0}
-    line, = ablations.stride_target_lines([dict(base, variant='1', successes=9),
-                                            dict(base, variant='4', successes=9)])
-    assert 'stride 4 45 % vs stride 1 45 %' in line and '**not met**' in line
+            'lr': 1e-3, 'ema_warmup': True, 'servo_omega': 100.0, 'budget': 'fixed',
+            'split': 'tune', 'successes': 9, 'episode_success': [i < 9 for i in range(20)]}
+    runs = [dict(base, seed=s, variant=v, policy=f'stride {v}') for s in range(3) for v in '14']
+    line = ablations.target_line(runs, 'hammer')
+    assert line == ('Target stride 4 better than stride 1: +0 pts [0, 0] over 3 seeds, '
+                    'no detectable difference: **not met**.')
 
 
 def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
@@ -163,12 +165,15 @@ def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
             'paper_beat_block_hammer': 51, 'tick_p50_ms': 30.0,
             'machine': {'git_sha': 'abc', 'date_utc': 'today', 'host_cpu': 'cpu',
                         'cpu_count': 2, 'torch': 'x', 'torch_threads': 1, 'device': 'cpu'}}
-    written = [dict(base, variant='1', successes=4), dict(base, variant='4', successes=9)]
+    written = [dict(base, variant=v, successes=k, episode_success=[i < k for i in range(20)])
+               for v, k in (('1', 4), ('4', 9))]
     (tmp_path / 'ablations.json').write_text(json.dumps(written))  # format 1: no 'format'
     monkeypatch.setattr(records, 'DOCS', tmp_path)
     assert render.main(['ablations']) == 0
     page = (tmp_path / 'ablations.md').read_text()
-    assert 'stride 4 45 % vs stride 1 20 %' in page and '**met**' in page
+    assert '| stride | 4 | 45 (n=1; 9/20, CI 26-66) | 51 | 30.0 |' in page
+    assert ('Target stride 4 better than stride 1: +25 pts [' in page
+            and 'over 1 seed, too few seeds: **no verdict (fewer than 3 seeds)**.' in page)
 
 
 def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
