@@ -181,11 +181,26 @@ def run_script(parser, argv: list[str] | None, run: Callable[[Any], Any],
     return 0
 
 
-def stop_after(minutes: float) -> threading.Event:
-    """An event set after ``minutes`` (0 = never): a session's share of a long run."""
-    event = threading.Event()
-    if minutes > 0:
-        timer = threading.Timer(minutes * 60.0, event.set)
-        timer.daemon = True
-        timer.start()
-    return event
+class Deadline(threading.Event):
+    """An event set once ``minutes`` have passed (0 = never): a session's share of a long
+    run. ``minutes_left()`` lets a run start only the jobs that can finish in time, so
+    nothing half-trained is left behind when a checkout does not survive the session."""
+
+    def __init__(self, minutes: float) -> None:
+        super().__init__()
+        self.end = time.monotonic() + minutes * 60.0 if minutes > 0 else None
+        if self.end is not None:
+            timer = threading.Timer(minutes * 60.0, self.set)
+            timer.daemon = True
+            timer.start()
+
+    def minutes_left(self) -> float:
+        """[min] until the event is set (inf without a limit)."""
+        if self.end is None:
+            return float('inf')
+        return max(0.0, (self.end - time.monotonic()) / 60.0)
+
+
+def stop_after(minutes: float) -> Deadline:
+    """A Deadline ``minutes`` from now (0 = never)."""
+    return Deadline(minutes)

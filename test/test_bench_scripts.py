@@ -6,6 +6,7 @@ numbers come only from the scripts' own runs, written into docs/benchmarks/)."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 from benchmarks import conversion, core_latency, node_latency, records, report
 
@@ -109,6 +110,36 @@ def test_state_tier_stops_at_its_time_limit_and_resumes(tmp_path, capsys, monkey
     assert state_tier.main(args) == 0
     [record] = json.loads((tmp_path / 'docs' / 'state_tier.json').read_text())
     assert (record['policy'], record['steps'], len(record['episode_success'])) == ('dp', 2, 1)
+    capsys.readouterr()
+
+
+def test_state_tier_leaves_a_job_that_cannot_finish_in_time(tmp_path, capsys, monkeypatch):
+    """A fresh job whose network took longer than the minutes left is not started (nothing
+    half-trained is left behind if the checkout does not survive); a training already under
+    way on disk is finished."""
+    from benchmarks import state_tier
+
+    monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
+    results = tmp_path / 'docs' / 'state_tier.json'
+    args = ['--tasks', 'drawer-open', '--demos', '1', '--steps', '2', '--episodes', '1',
+            '--policies', 'dp', '--run-dir', str(tmp_path / 'runs'), '--threads', '1',
+            '--write-docs']
+    assert state_tier.main(args + ['--seeds', '0']) == 0
+    [first] = json.loads(results.read_text())
+    first['train_s'] = 3600.0  # as if this network's 2 steps had taken an hour
+    results.write_text(json.dumps([first]))
+    capsys.readouterr()
+    assert state_tier.main(args + ['--seeds', '1', '--max-minutes', '60']) == 0
+    out = capsys.readouterr().out
+    assert "left for the next session: ('drawer-open', 1, 1, 'dp') needs ~77 min" in out
+    assert len(json.loads(results.read_text())) == 1
+    under_way = state_tier.job_run_dir(SimpleNamespace(run_dir=tmp_path / 'runs'),
+                                       ('drawer-open', 1, 1, 'dp'),
+                                       state_tier.tier_config(2, 1), first['servo_omega'])
+    under_way.mkdir(parents=True)
+    (under_way / 'started').touch()
+    assert state_tier.main(args + ['--seeds', '1', '--max-minutes', '60']) == 0
+    assert [r['seed'] for r in json.loads(results.read_text())] == [0, 1]
     capsys.readouterr()
 
 
