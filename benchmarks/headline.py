@@ -15,7 +15,7 @@ import argparse
 import sys
 from typing import Any
 
-from benchmarks import curve_page, kinds, records, state_tier
+from benchmarks import curve_page, kinds, records, report, state_tier, targets
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 # DP (own recipe)'s fast samplers, the published one first: it keeps a tie
@@ -104,6 +104,111 @@ def choices_section(tier: list[dict[str, Any]]) -> list[str]:
     return ["## The test split's choices, made on the tuning split\n",
             f"- Training budgets (learning_curves.md): {', '.join(budgets)}.",
             *([sampler] if sampler else []), '']
+
+
+HEADLINE_DEMOS = (50, 10)
+SLOW_SAMPLER = 'dp-own-ddpm'  # DP (own recipe)'s published DDPM-100: where affordable
+VERDICT_WORDS = {targets.BETTER: 'NF-P better', targets.NO_DIFFERENCE: 'no detectable difference',
+                 targets.WORSE: 'DP better', targets.TOO_FEW: 'no verdict (< 3 seeds)'}
+
+
+def headline_runs(tier: list[dict[str, Any]], demos: int,
+                  steps: dict[str, int]) -> list[dict[str, Any]]:
+    """The finished test-split runs at ``demos`` of each policy in ``steps`` (kind -> its
+    tuned budget) trained for that budget on its own recipe, at each task's current servo
+    bandwidth."""
+    return [r for r in tier
+            if r['split'] == 'test' and r.get('budget') == 'tuned' and r['demos'] == demos
+            and 'successes' in r and steps.get(r['policy']) == r['steps']
+            and r['servo_omega'] == TASK_OMEGA.get(r['task'], DEFAULT_OMEGA)]
+
+
+def opponents(tier: list[dict[str, Any]]) -> list[str]:
+    """DP (own recipe) as the headline compares it: its fast sampler chosen on the tuning
+    split, then DDPM-100 where it was run; [] before the fast sampler is chosen."""
+    try:
+        fast = fast_sampler(tier, budget('dp-own'))[0]
+    except ValueError:
+        return []
+    return [fast] + ([SLOW_SAMPLER] if any(r['policy'] == SLOW_SAMPLER for r in tier) else [])
+
+
+def headline_rows(runs: list[dict[str, Any]], demos: int, opponent: str) -> list[list[Any]]:
+    """Per task with a paired seed, then all tasks pooled (equal weights): demos, task,
+    seeds, NF-P and ``opponent`` successes on those seeds, the difference with its 95 %
+    interval, the verdict."""
+    rows = []
+    found = targets.verdicts(runs, state_tier.TASKS, opponent)
+    for task, difference in found.items():
+        seeds = targets.paired_seeds(runs, task, opponent)
+        rows.append([demos, task, difference.seeds,
+                     *(_successes(runs, [task], seeds, key) for key in ('nfp', opponent)),
+                     difference.text(), VERDICT_WORDS[difference.verdict]])
+    pooled = targets.pooled_difference(runs, state_tier.TASKS, opponent)
+    if pooled is not None:
+        every = {t: targets.paired_seeds(runs, t, opponent) for t in state_tier.TASKS}
+        rows.append([demos, f'all {len(state_tier.TASKS)} (pooled)', pooled.seeds,
+                     *(_successes(runs, state_tier.TASKS, every, key)
+                       for key in ('nfp', opponent)),
+                     pooled.text(), VERDICT_WORDS[pooled.verdict]])
+    return rows
+
+
+def _successes(runs: list[dict[str, Any]], tasks, seeds, key: str) -> str:
+    """'121/150 (81 %)': ``key``'s successes on ``tasks`` over the paired ``seeds`` (one
+    set, or a task -> set mapping)."""
+    latest = {(r['task'], r['seed']): r for r in runs  # a re-run replaces, as in targets
+              if r['policy'] == key and r['task'] in tasks
+              and r['seed'] in (seeds[r['task']] if isinstance(seeds, dict) else seeds)}
+    mine = list(latest.values())
+    wins, episodes = sum(r['successes'] for r in mine), sum(r['episodes'] for r in mine)
+    return f'{wins}/{episodes} ({100 * wins / episodes:.0f} %)'
+
+
+def standing_line(runs: list[dict[str, Any]], demos: int, opponent: str) -> str:
+    """The plain sentence: where NF-P wins, ties and loses against ``opponent`` at
+    ``demos``, and what is not yet decided."""
+    found = targets.verdicts(runs, state_tier.TASKS, opponent)
+    groups = {word: [t for t, d in found.items() if VERDICT_WORDS[d.verdict] == word]
+              for word in VERDICT_WORDS.values()}
+    groups['not run yet'] = [t for t in state_tier.TASKS if t not in found]
+    parts = [f"{word}: {', '.join(tasks)}" for word, tasks in groups.items() if tasks]
+    return (f'- {demos} demos, NF-P vs {curve_page.policy_name(opponent)}: NF-P wins on '
+            f'{len(groups["NF-P better"])}, ties on {len(groups["no detectable difference"])}'
+            f', loses on {len(groups["DP better"])} of {len(state_tier.TASKS)} tasks ('
+            + '; '.join(parts) + ').')
+
+
+def headline_section(tier: list[dict[str, Any]]) -> list[str]:
+    """The page's headline: NF-P against DP (own recipe) on the test split at 50 and 10
+    demos, each on its own recipe and tuned budget; [] before the choices are made."""
+    against = opponents(tier)
+    try:
+        steps = {policy: budget(policy) for policy in ('nfp', *against)}
+    except ValueError:  # NF-P's budget is not final
+        return []
+    if not against:
+        return []
+    rows, lines = [], []
+    for opponent in against:
+        for demos in HEADLINE_DEMOS:
+            runs = headline_runs(tier, demos, steps)
+            rows += [[curve_page.policy_name(opponent), *row]
+                     for row in headline_rows(runs, demos, opponent)]
+            lines.append(standing_line(runs, demos, opponent))
+    budgets = ', '.join(f'{curve_page.policy_name(p)} {budget(p)} steps'
+                        for p in HEADLINE_POLICIES)
+    return ['## Headline: NF-P vs Diffusion Policy on the test split\n',
+            f'Each policy on its own recipe for its budget chosen on the tuning split '
+            f'({budgets}; NF-P best-of-128), {state_tier.SPLIT_EPISODES["test"]} start '
+            'states of the test split (20000+) per training seed. Difference: NF-P minus '
+            'DP in percentage points, paired on seeds and start states, with its 95 % '
+            'bootstrap interval over both; "pooled": the 6 tasks weighted equally '
+            '(resampled within each task). A verdict needs 3 seeds on every task it '
+            'covers; a tie is not a win.\n',
+            report.markdown_table(['DP as compared', 'demos', 'task', 'seeds', 'NF-P',
+                                   'DP', 'NF-P - DP [95 % CI]', 'verdict'], rows),
+            '', *lines, '']
 
 
 def main(argv: list[str] | None = None) -> int:

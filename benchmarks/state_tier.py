@@ -366,7 +366,8 @@ STATE_SETUP = ('Meta-World v3 under joint-position control; observation = 9 join
 
 def render_page(records: list[dict[str, Any]]) -> str:
     from benchmarks import headline  # imports this module: not at the top
-    page = tier_page.render_page(records, STATE_TITLE, STATE_SETUP, kinds.STATE, (TASKS, 4))
+    page = tier_page.render_page(records, STATE_TITLE, STATE_SETUP, kinds.STATE, (TASKS, 4),
+                                 lead=headline.headline_section(records))
     return '\n'.join([page, *headline.choices_section(records)])
 
 

@@ -77,27 +77,49 @@ def paired_difference(records: list[dict[str, Any]], task: str, opponent: str,
     grid of seeds s and start states e (each resampled with replacement, independently):
     the interval covers both the training-seed and the start-state variation.
     """
+    return pooled_difference(records, [task], opponent, mine)
+
+
+def pooled_difference(records: list[dict[str, Any]], tasks: Sequence[str], opponent: str,
+                      mine: str = kinds.NFP) -> Difference | None:
+    """``mine`` minus ``opponent`` averaged over ``tasks`` with equal weight, each on its
+    paired seeds and start states (``paired_difference`` for one task); the interval
+    resamples seeds and start states within each task (a stratified bootstrap). ``seeds``
+    is the fewest any task has, so a verdict needs every task at MIN_SEEDS; None when a
+    task has no paired seed."""
+    grids = [_paired_grid(records, task, opponent, mine) for task in tasks]
+    if not grids or any(g is None for g in grids):
+        return None
+    mean = float(np.mean([g.mean() for g in grids]))
+    seeds, episodes = min(g.shape[0] for g in grids), min(g.shape[1] for g in grids)
+    if all(np.all(g == g.flat[0]) for g in grids):  # nothing to resample (scipy would warn)
+        return Difference(mean, mean, mean, seeds, episodes)
+    # one resampled index sample per axis that varies: (task, 0) seeds, (task, 1) episodes
+    axes = [(i, axis) for i, g in enumerate(grids) for axis in (0, 1) if g.shape[axis] > 1]
+
+    def statistic(*chosen):
+        picks = [[np.arange(g.shape[0]), np.arange(g.shape[1])] for g in grids]
+        for (i, axis), index in zip(axes, chosen):
+            picks[i][axis] = index.astype(int)
+        return np.mean([g[np.ix_(*pick)].mean() for g, pick in zip(grids, picks)])
+    samples = tuple(np.arange(grids[i].shape[axis]) for i, axis in axes)
+    ci = stats.bootstrap(samples, statistic, paired=False, vectorized=False,
+                         method='percentile', confidence_level=CONFIDENCE,
+                         n_resamples=RESAMPLES, random_state=0).confidence_interval
+    return Difference(mean, float(ci.low), float(ci.high), seeds, episodes)
+
+
+def _paired_grid(records: list[dict[str, Any]], task: str, opponent: str,
+                 mine: str) -> np.ndarray | None:
+    """D[s, e] = success_mine - success_opponent on ``task``'s paired seeds s and their
+    first common start states e; None without a paired seed."""
     seeds = sorted(paired_seeds(records, task, opponent, mine))
     if not seeds:
         return None
     a, b = _outcomes(records, task, mine), _outcomes(records, task, opponent)
     n = min(min(len(a[s]), len(b[s])) for s in seeds)
-    diff = np.array([np.asarray(a[s][:n], float) - np.asarray(b[s][:n], float)
+    return np.array([np.asarray(a[s][:n], float) - np.asarray(b[s][:n], float)
                      for s in seeds])
-    mean = float(diff.mean())
-    if np.all(diff == diff.flat[0]):  # no variation to resample (and scipy would warn)
-        return Difference(mean, mean, mean, len(seeds), n)
-    if len(seeds) == 1:  # one seed: only the start states vary
-        samples, statistic = (np.arange(n),), lambda e: diff[0, e.astype(int)].mean()
-    else:
-        samples = (np.arange(len(seeds)), np.arange(n))
-
-        def statistic(s, e):
-            return diff[np.ix_(s.astype(int), e.astype(int))].mean()
-    ci = stats.bootstrap(samples, statistic, paired=False, vectorized=False,
-                         method='percentile', confidence_level=CONFIDENCE,
-                         n_resamples=RESAMPLES, random_state=0).confidence_interval
-    return Difference(mean, float(ci.low), float(ci.high), len(seeds), n)
 
 
 def verdicts(records: list[dict[str, Any]], tasks: Sequence[str],

@@ -135,8 +135,10 @@ def _cell(records: list[dict[str, Any]]) -> str:
 
 
 def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str,
-                target: tuple[Sequence[str], int] | list[tuple[Sequence[str], int]]) -> str:
-    """One row per (task, demos, steps, recipe, config), one column per kind of ``tier``
+                target: tuple[Sequence[str], int] | list[tuple[Sequence[str], int]],
+                lead: Sequence[str] = ()) -> str:
+    """``lead`` (Markdown lines: a headline) under the machine line, then one row per
+    (task, demos, steps, recipe, config), one column per kind of ``tier``
     (``kinds.columns``, in order) that has a record; then the head-to-head target (NF-P
     better than DP on at least ``need`` of the tasks ``tasks``) per budget, for ``target``
     = (tasks, need) or each of a list of them."""
@@ -159,6 +161,8 @@ def render_page(records: list[dict[str, Any]], title: str, setup: str, tier: str
         'seeds and their 95 % Wilson interval). Final checkpoint, no best-of-evaluations '
         'selection.\n',
         f"Latest machine: {report.describe_machine(records[-1]['machine'])}\n",
+        *lead,
+        '## All runs\n',
         report.markdown_table(['task', 'demos', 'train steps', 'recipe', 'split',
                                *[f'{columns[k]} success [%]' for k in shown],
                                'configs (one per seed)'], rows),

@@ -309,3 +309,51 @@ def test_the_headline_sampler_is_chosen_by_the_rule_once_the_study_has_every_tas
     page = state_tier.render_page(better)  # NF-P's budget is final, DP's is not
     assert '- Training budgets (learning_curves.md): NF-P 1000 steps.' in page
     assert 'headline sampler' not in page
+
+
+def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs):
+    """The state-tier page opens with the test-split headline: per task NF-P minus DP (own
+    recipe, its chosen sampler) with the verdict, each policy at its tuned budget only,
+    pooled over the six tasks once each has a paired seed, and the plain standing line."""
+    from benchmarks import headline, state_tier
+
+    tasks = state_tier.TASKS
+    curves = [_record(task, policy, 0, step, w, max_steps=2000,
+                      servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
+              for task in tasks for policy, row in (('nfp', (10, 9)), ('dp-own', (9, 10)))
+              for step, w in zip((1000, 2000), row)]
+    docs.mkdir()
+    (docs / 'learning_curves.json').write_text(json.dumps(curves))
+    study = [_tier_record(t, p, 10) for t in tasks for p in headline.FAST_SAMPLERS]
+
+    def test_runs(task: str, nfp: list[int], dp: list[int], nfp_steps: int = 1000) -> list:
+        return [_tier_record(task, policy, w, steps=steps, seed=seed, split='test',
+                             budget='tuned')
+                for policy, wins, steps in (('nfp', nfp, nfp_steps), ('dp-own', dp, 2000))
+                for seed, w in enumerate(wins)]
+    tier = (study + test_runs('hammer', [18, 19, 17], [5, 6, 4])
+            + test_runs('assembly', [10, 11, 9], [10, 11, 9])
+            + test_runs('basketball', [2, 3, 1], [15, 16, 14])
+            + test_runs('lever-pull', [12, 12], [10, 10])
+            + test_runs('peg-insert-side', [20, 20, 20], [0, 0, 0], nfp_steps=2000))
+    page = state_tier.render_page(tier)
+    assert page.index('## Headline') < page.index('## All runs')
+    assert '| DP (own recipe) | 50 | hammer | 3 | 54/60 (90 %) | 15/60 (25 %) | +65 pts [' in page
+    assert ('- 50 demos, NF-P vs DP (own recipe): NF-P wins on 1, ties on 1, loses on 1 of 6 '
+            'tasks (NF-P better: hammer; no detectable difference: assembly; DP better: '
+            'basketball; no verdict (< 3 seeds): lever-pull; not run yet: peg-insert-side, '
+            'bin-picking).') in page  # peg-insert-side's NF-P trained 2000 steps: not its budget
+    assert '- 10 demos, NF-P vs DP (own recipe): NF-P wins on 0, ties on 0, loses on 0' in page
+    assert '(pooled)' not in page
+    tier += (test_runs('peg-insert-side', [10, 10, 10], [])
+             + test_runs('bin-picking', [10, 10, 10], [10, 10, 10])
+             + [_tier_record('lever-pull', p, 10, steps=s, seed=2, split='test',
+                             budget='tuned') for p, s in (('nfp', 1000), ('dp-own', 2000))])
+    page = state_tier.render_page(tier)
+    assert '| DP (own recipe) | 50 | peg-insert-side | 3 | 30/60 (50 %) | 0/60 (0 %) |' in page
+    pooled = '| DP (own recipe) | 50 | all 6 (pooled) | 3 | 184/360 (51 %) | 150/360 (42 %) |'
+    assert pooled in page
+    # a re-run of a seed replaces it in the counts as in the verdict
+    rerun = [_tier_record('bin-picking', 'dp-own', 0, seed=0, split='test', budget='tuned')]
+    page = state_tier.render_page(tier + rerun)
+    assert '| DP (own recipe) | 50 | bin-picking | 3 | 30/60 (50 %) | 20/60 (33 %) |' in page

@@ -55,6 +55,21 @@ def test_only_seeds_both_policies_ran_with_outcomes_are_compared():
     assert '**met**' in line
 
 
+def test_pooled_difference_weights_tasks_equally_and_resamples_within_each():
+    runs = (_seeds('hammer', 'nfp', [15, 16, 14]) + _seeds('hammer', 'dp', [5, 6, 4]) +
+            _seeds('assembly', 'nfp', [10, 11, 9, 10]) + _seeds('assembly', 'dp', [10, 11, 9, 10]))
+    pooled = targets.pooled_difference(runs, ['hammer', 'assembly'], 'dp')
+    assert pooled.mean == 0.25 and (pooled.seeds, pooled.episodes) == (3, 20)
+    assert 0 < pooled.low < 0.25 < pooled.high < 0.5 and pooled.verdict == targets.BETTER
+    # one task alone is the paired difference; a task without a paired seed: no pooling
+    assert targets.pooled_difference(runs, ['hammer'], 'dp') == targets.paired_difference(
+        runs, 'hammer', 'dp')
+    assert targets.pooled_difference(runs, ['hammer', 'basketball'], 'dp') is None
+    few = runs + _seeds('basketball', 'nfp', [20, 20]) + _seeds('basketball', 'dp', [0, 0])
+    pooled = targets.pooled_difference(few, ['hammer', 'assembly', 'basketball'], 'dp')
+    assert pooled.seeds == 2 and pooled.verdict == targets.TOO_FEW
+
+
 def test_target_status_is_open_until_the_unmeasured_tasks_cannot_change_it():
     assert targets.status(at_least=4, measured=5, tasks=6, need=4) == 'met'
     assert targets.status(at_least=3, measured=5, tasks=6, need=4) == 'open'
