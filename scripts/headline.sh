@@ -7,10 +7,13 @@
 # benchmarks.state_tier (resumable; finished jobs are skipped):
 #   1. DP (own recipe)'s sampler study on the tuning split at its budget (DDIM-10 vs
 #      DDIM-10 eta 1, 50 demos, seed 0: the learning curves' trainings, loaded, not rerun);
-#   2. 50 demos x 3 seeds: NF-P vs DP (own recipe) with the sampler step 1 chose;
-#   3. 10 demos x 3 seeds: the same;
+#   2. 50 demos x 3 seeds: NF-P vs DP (own recipe) with the sampler step 1 chose, and with
+#      DDPM-100 (its slow published sampler) on the same training right after (~5 min of
+#      evaluation beside ~35 min of training; a training does not outlive its checkout);
+#   3. 10 demos x 3 seeds: NF-P vs DP (own recipe) with the chosen sampler;
 #   4. NF-P's ablations (benchmarks.ablations: hammer and lever-pull, 10 demos x 3 seeds);
-#   5. 50 demos x 3 seeds: DP (own recipe) with DDPM-100 (its slow published sampler).
+#   5. DDPM-100 for the 50-demo trainings of step 2 run before it had DDPM-100 (retrained).
+# A fresh training expected to outlast --max-minutes is not started (benchmarks.state_tier).
 # Every budget comes from the finished learning curves (benchmarks.headline refuses, in one
 # line, while one is not final). --max-minutes M stops the whole sequence after M minutes
 # (a session's share); the next run resumes where it stopped.
@@ -51,7 +54,7 @@ budget=$(python -m benchmarks.headline budget dp-own)
 grid --split tune --demos 50 --seeds 0 --policies dp-own dp-own-eta1 --steps "$budget"
 fast=$(python -m benchmarks.headline fast-sampler)
 echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
-grid --split test --demos 50 --policies nfp "$fast" "$@"
+grid --split test --demos 50 --policies nfp "$fast" dp-own-ddpm "$@"
 grid --split test --demos 10 --policies nfp "$fast" "$@"
 next_step
 run_shards ablations_grid "${HEADLINE_WORKERS:-$(nproc)}" \
