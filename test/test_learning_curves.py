@@ -266,6 +266,18 @@ def _tier_record(task: str, policy: str, wins: int, steps: int = 2000, **extra) 
         'machine': MACHINE, **extra})
 
 
+def _final_curves(docs, tasks) -> list[dict]:
+    """Finished learning curves on ``tasks`` (written to ``docs``) whose budgets are NF-P
+    1000 and DP (own recipe) 2000 steps; the records."""
+    curves = [_record(task, policy, 0, step, w, max_steps=2000,
+                      servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
+              for task in tasks for policy, row in (('nfp', (10, 9)), ('dp-own', (9, 10)))
+              for step, w in zip((1000, 2000), row)]
+    docs.mkdir()
+    (docs / 'learning_curves.json').write_text(json.dumps(curves))
+    return curves
+
+
 def test_the_headline_sampler_is_chosen_by_the_rule_once_the_study_has_every_task(docs,
                                                                                 capsys):
     """DP (own recipe)'s headline sampler: the one with more successes pooled over the six
@@ -275,12 +287,7 @@ def test_the_headline_sampler_is_chosen_by_the_rule_once_the_study_has_every_tas
     from benchmarks import headline, state_tier
 
     tasks = state_tier.TASKS
-    curves = [_record(task, policy, 0, step, w, max_steps=2000,
-                      servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
-              for task in tasks for policy, row in (('nfp', (10, 9)), ('dp-own', (9, 10)))
-              for step, w in zip((1000, 2000), row)]
-    docs.mkdir()
-    (docs / 'learning_curves.json').write_text(json.dumps(curves))
+    curves = _final_curves(docs, tasks)
     assert headline.budget('dp-own') == headline.budget('dp-own-eta1') == 2000
     study = [_tier_record(t, 'dp-own', 10) for t in tasks]
     with pytest.raises(ValueError, match=r"sampler='dp-own-eta1': no tuning-split study run "
@@ -318,12 +325,7 @@ def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs)
     from benchmarks import headline, state_tier
 
     tasks = state_tier.TASKS
-    curves = [_record(task, policy, 0, step, w, max_steps=2000,
-                      servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
-              for task in tasks for policy, row in (('nfp', (10, 9)), ('dp-own', (9, 10)))
-              for step, w in zip((1000, 2000), row)]
-    docs.mkdir()
-    (docs / 'learning_curves.json').write_text(json.dumps(curves))
+    _final_curves(docs, tasks)
     study = [_tier_record(t, p, 10) for t in tasks for p in headline.FAST_SAMPLERS]
 
     def test_runs(task: str, nfp: list[int], dp: list[int], nfp_steps: int = 1000) -> list:
