@@ -6,6 +6,7 @@ wrapped with the kind's sampler."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 import tempfile
@@ -27,12 +28,15 @@ from nf_policy_ros.sim.task import ARM_JOINTS, finger_setpoints
 
 def train_actor(key: str, config: NFPConfig, data: WindowDataset, run_dir: Path | None = None,
                 dp_size: DiffusionConfig = SMALL_UNET, device: str = 'cpu',
-                stop: threading.Event | None = None):
+                stop: threading.Event | None = None,
+                on_step: Callable[[int], None] | None = None):
     """The ActionPolicy of kind ``key``: its network trained with ``config`` changed by the
     kind's training changes (on ``data`` re-windowed to the kind's chunk layout and
     observation horizon), sampled by the kind's sampler; a floor needs no training. With
     ``run_dir`` the training checkpoints live there: an interrupted run resumes and a
-    finished one loads (so the samplers of one network share one training)."""
+    finished one loads (so the samplers of one network share one training). ``stop``
+    (anything with ``is_set()``) ends the training early; ``on_step(n)`` follows a DP
+    training's n-th step."""
     kind = kinds.get(key)
     gen = torch.Generator(device=device).manual_seed(config.train.seed)
     if kind.network == kinds.FLOOR:
@@ -48,7 +52,7 @@ def train_actor(key: str, config: NFPConfig, data: WindowDataset, run_dir: Path 
         return sampled_actor(kind, policy, gen)
     checkpoint = run_dir / f'{kinds.DP}.pt' if run_dir else None
     policy, _ = train_diffusion(trained, data, kind_dp_size(kind, dp_size), device, checkpoint,
-                                stop=stop)
+                                stop=stop, on_step=on_step)
     return sampled_actor(kind, policy, gen)
 
 

@@ -29,16 +29,16 @@ import hashlib
 import json
 from pathlib import Path
 import shutil
-import threading
 import time
 from typing import Any
 
 import numpy as np
 import torch
 
-from benchmarks import kinds, records, report, tier_page
+from benchmarks import job_pace, kinds, records, report, tier_page
 from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig
+from benchmarks.baselines.diffusion_training import saved_step
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
@@ -55,11 +55,6 @@ STATE_DIM = 9 + 39
 EXECUTE_STEPS = 4  # [ticks] followed of each chunk before re-planning (one chunk point)
 DP_SIZE = SMALL_UNET
 DEFAULT_STEPS = 2000  # the tuning split's training steps unless --steps says otherwise
-# A fresh job starts only when it is expected to finish before --max-minutes runs out:
-# its network's median measured training time times TIME_MARGIN, plus EVAL_ALLOWANCE_S
-# (one split's evaluation on one core took 1-3 min in the records' ticks).
-TIME_MARGIN = 1.2
-EVAL_ALLOWANCE_S = 300.0
 
 
 def tier_config(steps: int, seed: int, stride: int = 4, horizon: int = 8, lr: float = 1e-3,
@@ -252,9 +247,11 @@ def episodes(args: argparse.Namespace) -> int:
 
 
 def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
-            config: NFPConfig, stop: threading.Event) -> dict[str, Any]:
+            config: NFPConfig, stop: report.Deadline, pace: job_pace.Pace) -> dict[str, Any]:
     """Train (or resume, or load the finished training of) and evaluate one (task, demos,
-    seed, policy); the record to publish, or {} when ``stop`` ended the training."""
+    seed, policy); the record to publish, or {} when ``stop`` ended the training. Raises
+    job_pace.OutOfTimeError when the training, at this machine's ``pace``, cannot finish and be
+    evaluated before ``stop`` (its checkpoint kept)."""
     task_name, count, seed, kind = job
     split = args.split
     if len(demos) < count:
@@ -263,8 +260,12 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         start = time.perf_counter()
         run_dir = job_run_dir(args, job, config, task.omega)
         curve_run = seed_from_curve(job, config, task.omega, run_dir)
+        watch = job_pace.TrainingWatch(stop, pace, kinds.get(kind).run_name,
+                                       config.train.stage_steps[0])
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
-                            run_dir, stop=stop)
+                            run_dir, stop=watch, on_step=watch.on_step)
+        if watch.deferred is not None:
+            raise watch.deferred
         if stop.is_set():
             return {}
         execute = kinds.execute_steps(kinds.get(kind), config, EXECUTE_STEPS)
@@ -287,13 +288,13 @@ def run_all(args: argparse.Namespace) -> None:
     collected once per task, and only for a task with work left."""
     finished = done_runs() if args.write_docs else set()
     steps = policy_steps(args)
-    stop = report.stop_after(args.max_minutes)
+    stop, pace = report.stop_after(args.max_minutes), job_pace.Pace()
     jobs = my_jobs(args)
     for task_name in dict.fromkeys(job[0] for job in jobs):
         task = JointTask(TaskConfig(task=task_name))
         try:
             if not run_task(args, task, [job for job in jobs if job[0] == task_name], steps,
-                            finished, stop):
+                            finished, stop, pace):
                 print(f'stopped after {args.max_minutes} min: re-run to resume', flush=True)
                 return
         finally:
@@ -301,12 +302,12 @@ def run_all(args: argparse.Namespace) -> None:
 
 
 def run_task(args: argparse.Namespace, task: JointTask, jobs: list[tuple],
-             steps: dict[str, int], finished: set[tuple], stop: report.Deadline) -> bool:
-    """``jobs`` of one task (each policy trained for ``steps[policy]``); a fresh job that
-    would not finish before ``stop`` is left for the next session; False when ``stop``
-    ended the session first."""
+             steps: dict[str, int], finished: set[tuple], stop: report.Deadline,
+             pace: job_pace.Pace) -> bool:
+    """``jobs`` of one task (each policy trained for ``steps[policy]``); a job whose
+    training cannot finish before ``stop`` at this machine's ``pace`` is left for a later
+    session (job_pace); False when ``stop`` ended the session first."""
     demos = None
-    past = records.load(NAME)
     for job in jobs:
         config = tier_config(steps.get(job[3], DEFAULT_STEPS), job[2], lr=args.lr,
                              ema_warmup=args.ema_warmup)
@@ -314,14 +315,16 @@ def run_task(args: argparse.Namespace, task: JointTask, jobs: list[tuple],
             continue
         if stop.is_set():
             return False
-        needed = minutes_to_finish(job, config, job_run_dir(args, job, config, task.omega),
-                                   task.omega, past)
-        if needed > stop.minutes_left():
-            print(f'left for the next session: {job} needs ~{needed:.0f} min, '
-                  f'{stop.minutes_left():.0f} left', flush=True)
+        if job[3] in args.evaluate_only and not trained(args, job, config, task.omega):
+            print(f'no finished training to evaluate: {job}', flush=True)
             continue
-        demos = demos or collect(task, max(job[1] for job in jobs))
-        record = run_job(args, task, demos, job, config, stop)
+        try:
+            check_time(args, job, config, task.omega, stop, pace)
+            demos = demos or collect(task, max(job[1] for job in jobs))
+            record = run_job(args, task, demos, job, config, stop, pace)
+        except job_pace.OutOfTimeError as late:
+            print(f'left for a later session: {job} {late}', flush=True)
+            continue
         if not record:
             return False
         print(json.dumps({k: v for k, v in record.items() if k != 'machine'}), flush=True)
@@ -329,23 +332,29 @@ def run_task(args: argparse.Namespace, task: JointTask, jobs: list[tuple],
     return True
 
 
-def minutes_to_finish(job: tuple, config: NFPConfig, run_dir: Path | None, omega: float,
-                      past: list[dict[str, Any]]) -> float:
-    """[min] (task, demos, seed, kind)'s job is expected to take: 0 when its training is
-    already under way in ``run_dir`` or is a finished learning-curve training (work on
-    disk is finished first); else the median training time of the runs in ``past`` of
-    the same network recipe and steps, times TIME_MARGIN, plus EVAL_ALLOWANCE_S; 0 when
-    none has finished (nothing to go by)."""
-    if run_dir is not None and (run_dir.is_dir() and any(run_dir.iterdir())
-                                or seed_from_curve(job, config, omega, run_dir) is not None):
-        return 0.0
-    run_name, steps = kinds.get(job[3]).run_name, config.train.stage_steps[0]
-    seconds = [r['train_s'] for r in past
-               if r.get('train_s') and r.get('steps') == steps and r['policy'] in kinds.KINDS
-               and kinds.get(r['policy']).run_name == run_name]
-    if not seconds:
-        return 0.0
-    return (float(np.median(seconds)) * TIME_MARGIN + EVAL_ALLOWANCE_S) / 60.0
+def trained(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float) -> bool:
+    """Whether (task, demos, seed, DP kind)'s training is finished in its run directory
+    (or is a finished learning-curve training)."""
+    run_dir = job_run_dir(args, job, config, omega)
+    if run_dir is None or kinds.get(job[3]).network != kinds.DP:
+        return False
+    seed_from_curve(job, config, omega, run_dir)
+    return saved_step(run_dir / f'{kinds.DP}.pt') >= config.train.stage_steps[0]
+
+
+def check_time(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float,
+               stop: report.Deadline, pace: job_pace.Pace) -> None:
+    """Raise job_pace.OutOfTimeError when (task, demos, seed, kind)'s training (what is left of
+    it in its run directory) and evaluation cannot finish before ``stop`` at the pace
+    its network has shown in this process; nothing when that pace is not measured yet."""
+    run_dir = job_run_dir(args, job, config, omega)
+    seed_from_curve(job, config, omega, run_dir)  # a finished curve training: nothing left
+    done = 0
+    if run_dir is not None and kinds.get(job[3]).network == kinds.DP:
+        done = saved_step(run_dir / f'{kinds.DP}.pt')
+    needed = pace.minutes_needed(kinds.get(job[3]).run_name, config.train.stage_steps[0] - done)
+    if needed is not None and needed > stop.minutes_left():
+        raise job_pace.OutOfTimeError(needed, stop.minutes_left())
 
 
 STATE_TITLE = ('# State tier: NF-P vs Diffusion Policy (generated by '
@@ -403,6 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help='stop training after this long (0 = no limit; an evaluation '
                         'under way finishes; a fresh job expected to outlast it is not '
                         'started); re-running resumes from --run-dir')
+    parser.add_argument('--evaluate-only', nargs='+', default=[], metavar='KIND',
+                        choices=[k.key for k in kinds.of_tier(kinds.STATE)
+                                 if k.network == kinds.DP],
+                        help='DP kinds of --policies evaluated only on a training finished '
+                        'in --run-dir (another sampler of the same network trained it), '
+                        'never trained for: a slow sampler where affordable')
     parser.add_argument('--no-run-dir', dest='run_dir', action='store_const', const=None,
                         help='train in a temporary directory, keep nothing')
     return parser

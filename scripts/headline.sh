@@ -8,12 +8,13 @@
 #   1. DP (own recipe)'s sampler study on the tuning split at its budget (DDIM-10 vs
 #      DDIM-10 eta 1, 50 demos, seed 0: the learning curves' trainings, loaded, not rerun);
 #   2. 50 demos x 3 seeds: NF-P vs DP (own recipe) with the sampler step 1 chose, and with
-#      DDPM-100 (its slow published sampler) on the same training right after (~5 min of
-#      evaluation beside ~35 min of training; a training does not outlive its checkout);
+#      DDPM-100 (its slow published sampler) on each such training right after, never
+#      trained for (--evaluate-only: minutes of evaluation beside an hour or two of
+#      training, and a training need not outlive its session's checkout);
 #   3. 10 demos x 3 seeds: NF-P vs DP (own recipe) with the chosen sampler;
-#   4. NF-P's ablations (benchmarks.ablations: hammer and lever-pull, 10 demos x 3 seeds);
-#   5. DDPM-100 for the 50-demo trainings of step 2 run before it had DDPM-100 (retrained).
-# A fresh training expected to outlast --max-minutes is not started (benchmarks.state_tier).
+#   4. NF-P's ablations (benchmarks.ablations: hammer and lever-pull, 10 demos x 3 seeds).
+# A training that cannot finish before --max-minutes at this machine's measured pace is
+# stopped or not started (benchmarks/job_pace.py); its time goes to jobs that can.
 # Every budget comes from the finished learning curves (benchmarks.headline refuses, in one
 # line, while one is not final). --max-minutes M stops the whole sequence after M minutes
 # (a session's share); the next run resumes where it stopped.
@@ -54,10 +55,9 @@ budget=$(python -m benchmarks.headline budget dp-own)
 grid --split tune --demos 50 --seeds 0 --policies dp-own dp-own-eta1 --steps "$budget"
 fast=$(python -m benchmarks.headline fast-sampler)
 echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
-grid --split test --demos 50 --policies nfp "$fast" dp-own-ddpm "$@"
+grid --split test --demos 50 --policies nfp "$fast" dp-own-ddpm --evaluate-only dp-own-ddpm "$@"
 grid --split test --demos 10 --policies nfp "$fast" "$@"
 next_step
 run_shards ablations_grid "${HEADLINE_WORKERS:-$(nproc)}" \
   benchmarks.ablations --split test --max-minutes "$rest"
-grid --split test --demos 50 --policies dp-own-ddpm "$@"
 echo "[headline] done"
