@@ -20,7 +20,7 @@ from benchmarks import report
 
 PROBE_STEPS = 100  # [steps] between projections (the first one after this many)
 TIME_MARGIN = 1.1  # on the projected training time
-EVAL_ALLOWANCE_S = 600.0  # [s] one evaluation of 50 start states on a slow core (DDPM-100)
+EVAL_ALLOWANCE_S = 600.0  # [s] default: one evaluation of 50 start states on a slow core
 
 
 class OutOfTimeError(Exception):
@@ -32,10 +32,12 @@ class OutOfTimeError(Exception):
 
 class Pace:
     """Seconds per training step of each network (by run name), measured in this
-    process."""
+    process, and the seconds one evaluation is allowed after a training."""
 
-    def __init__(self) -> None:
+    def __init__(self, eval_allowance_s: float | None = None) -> None:
         self.seconds_per_step: dict[str, float] = {}
+        self.eval_allowance_s = EVAL_ALLOWANCE_S if eval_allowance_s is None \
+            else eval_allowance_s
 
     def minutes_needed(self, network: str, steps_left: int) -> float | None:
         """[min] to train ``steps_left`` more steps of ``network`` and evaluate it; None
@@ -43,7 +45,7 @@ class Pace:
         rate = self.seconds_per_step.get(network)
         if rate is None:
             return None
-        return (steps_left * rate * TIME_MARGIN + EVAL_ALLOWANCE_S) / 60.0
+        return (steps_left * rate * TIME_MARGIN + self.eval_allowance_s) / 60.0
 
 
 class TrainingWatch:

@@ -211,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         description='Rewrite docs/benchmarks/<page>.json in the current record format.')
     parser.add_argument('pages', nargs='*', help='page names (<page>.json)')
     parser.add_argument('--all', action='store_true', help='every page in docs/benchmarks')
+    parser.add_argument('--merge', type=Path, metavar='FILE',
+                        help="one page's records written elsewhere (a GPU machine's copy of "
+                        '<page>.json): those the page lacks are appended')
     args = parser.parse_args(argv)
+    if args.merge is not None:
+        return merge_main(parser, args.pages, args.merge)
     pages = sorted(p.stem for p in DOCS.glob('*.json')) if args.all else args.pages
     missing = [p for p in pages if not (DOCS / f'{p}.json').exists()]
     if missing or not pages:
@@ -228,6 +233,41 @@ def main(argv: list[str] | None = None) -> int:
             save(name, records)
             print(f'{DOCS / name}.json: {len(records)} records in format {FORMAT}',
                   flush=True)
+    return 0
+
+
+def merge(name: str, path: Path) -> int:
+    """Append to docs/benchmarks/<name>.json the records of ``path`` (another copy of it,
+    any format) it lacks; how many. A ValueError (nothing written) when ``path`` is not a
+    JSON list of records or a record cannot be migrated."""
+    try:
+        theirs = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f'merge={str(path)!r}: expected a JSON list of records ({error})') \
+            from None
+    if not isinstance(theirs, list) or not all(isinstance(r, dict) for r in theirs):
+        raise ValueError(f'merge={str(path)!r}: expected a JSON list of records')
+    with locked(name):
+        ours = load(name)
+        known = {json.dumps(r, sort_keys=True) for r in ours}
+        new = [r for r in (migrate(name, dict(r)) for r in theirs)
+               if json.dumps(r, sort_keys=True) not in known]
+        if new:
+            save(name, ours + new)
+    return len(new)
+
+
+def merge_main(parser: argparse.ArgumentParser, pages: list[str], path: Path) -> int:
+    """``--merge FILE`` for exactly one page."""
+    if len(pages) != 1 or not (DOCS / f'{pages[0]}.json').exists():
+        parser.error(f'pages={pages}: expected one page with a {DOCS}/<page>.json file '
+                     'to merge into')
+    try:
+        added = merge(pages[0], path)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f'{DOCS / pages[0]}.json: {added} records added from {path}; redraw the page with '
+          f'python -m benchmarks.render {pages[0]}', flush=True)
     return 0
 
 

@@ -263,7 +263,7 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         watch = job_pace.TrainingWatch(stop, pace, kinds.get(kind).run_name,
                                        config.train.stage_steps[0])
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
-                            run_dir, stop=watch, on_step=watch.on_step)
+                            run_dir, device=args.device, stop=watch, on_step=watch.on_step)
         if watch.deferred is not None:
             raise watch.deferred
         if stop.is_set():
@@ -279,7 +279,7 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
                   **recipe_fields(config, 'tuned' if split == 'test' else 'fixed'),
                   servo_omega=task.omega,
                   config_hash=config_hash(config),
-                  machine=report.machine_info(torch.device('cpu')))
+                  machine=report.machine_info(torch.device(args.device)))
     return record
 
 
@@ -288,7 +288,8 @@ def run_all(args: argparse.Namespace) -> None:
     collected once per task, and only for a task with work left."""
     finished = done_runs() if args.write_docs else set()
     steps = policy_steps(args)
-    stop, pace = report.stop_after(args.max_minutes), job_pace.Pace()
+    stop = report.stop_after(args.max_minutes)
+    pace = job_pace.Pace(None if args.eval_minutes is None else 60.0 * args.eval_minutes)
     jobs = my_jobs(args)
     for task_name in dict.fromkeys(job[0] for job in jobs):
         task = JointTask(TaskConfig(task=task_name))
@@ -412,12 +413,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help='stop training after this long (0 = no limit; an evaluation '
                         'under way finishes; a fresh job expected to outlast it is not '
                         'started); re-running resumes from --run-dir')
+    parser.add_argument('--device', default='cpu',
+                        help="where the policies train and plan ('cuda': a GPU machine, "
+                        'scripts/headline_gpu.sh); the simulator runs on the CPU')
     parser.add_argument('--evaluate-only', nargs='+', default=[], metavar='KIND',
                         choices=[k.key for k in kinds.of_tier(kinds.STATE)
                                  if k.network == kinds.DP],
                         help='DP kinds of --policies evaluated only on a training finished '
                         'in --run-dir (another sampler of the same network trained it), '
                         'never trained for: a slow sampler where affordable')
+    parser.add_argument('--eval-minutes', type=float, default=None,
+                        help='with --max-minutes: the time one evaluation is allowed after '
+                        f'a training (default {job_pace.EVAL_ALLOWANCE_S / 60:g}: a slow '
+                        'core; about 1 on a GPU machine)')
     parser.add_argument('--no-run-dir', dest='run_dir', action='store_const', const=None,
                         help='train in a temporary directory, keep nothing')
     return parser

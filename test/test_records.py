@@ -130,3 +130,25 @@ def test_every_committed_record_loads_in_the_current_format():
         assert {'split', 'lr', 'ema_warmup', 'servo_omega', 'seed', 'budget'} <= r.keys()
     for r in records.load('vision_tier'):
         assert {'split', 'eval_seed0', 'image', 'camera', 'object_range_scale'} <= r.keys()
+
+
+def test_records_from_another_machine_merge_once_and_a_bad_file_writes_nothing(docs, capsys,
+                                                                                tmp_path):
+    """A GPU machine's copy of state_tier.json: the records the page lacks are appended
+    (migrated), once; a file that is not a list of records changes nothing."""
+    mine = [OLD_STATE, dict(OLD_STATE, seed=1)]
+    (docs / 'state_tier.json').write_text(json.dumps(mine))
+    theirs = tmp_path / 'gpu.json'
+    theirs.write_text(json.dumps([records.migrate('state_tier', OLD_STATE),
+                                  dict(OLD_STATE, seed=1), dict(OLD_STATE, seed=2)]))
+    assert records.main(['state_tier', '--merge', str(theirs)]) == 0
+    assert '1 records added' in capsys.readouterr().out
+    saved = json.loads((docs / 'state_tier.json').read_text())
+    assert [r['seed'] for r in saved] == [0, 1, 2] and saved[2]['format'] == records.FORMAT
+    assert records.merge('state_tier', theirs) == 0  # merged once
+    before = (docs / 'state_tier.json').read_text()
+    theirs.write_text(json.dumps({'task': 'hammer'}))
+    with pytest.raises(SystemExit):
+        records.main(['state_tier', '--merge', str(theirs)])
+    assert 'expected a JSON list of records' in capsys.readouterr().err
+    assert (docs / 'state_tier.json').read_text() == before
