@@ -55,8 +55,10 @@ budget=$(python -m benchmarks.headline budget dp-own)
 grid --split tune --demos 50 --seeds 0 --policies dp-own dp-own-eta1 --steps "$budget"
 fast=$(python -m benchmarks.headline fast-sampler)
 echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
-grid --split test --demos 50 --policies nfp "$fast" dp-own-ddpm --evaluate-only dp-own-ddpm "$@"
-grid --split test --demos 10 --policies nfp "$fast" "$@"
+# DP first in each training: its one-to-two-hour training fits only early in a session;
+# NF-P's minutes-long jobs fill what is left
+grid --split test --demos 50 --policies "$fast" dp-own-ddpm nfp --evaluate-only dp-own-ddpm "$@"
+grid --split test --demos 10 --policies "$fast" nfp "$@"
 next_step
 run_shards ablations_grid "${HEADLINE_WORKERS:-$(nproc)}" \
   benchmarks.ablations --split test --max-minutes "$rest"
