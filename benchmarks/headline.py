@@ -171,12 +171,19 @@ def standing_line(runs: list[dict[str, Any]], demos: int, opponent: str) -> str:
     found = targets.verdicts(runs, state_tier.TASKS, opponent)
     groups = {word: [t for t, d in found.items() if VERDICT_WORDS[d.verdict] == word]
               for word in VERDICT_WORDS.values()}
-    groups['not run yet'] = [t for t in state_tier.TASKS if t not in found]
+    groups['no pair yet (seeds run)'] = [
+        f'{t} (NF-P {_seed_count(runs, t, "nfp")}, DP {_seed_count(runs, t, opponent)})'
+        for t in state_tier.TASKS if t not in found]
     parts = [f"{word}: {', '.join(tasks)}" for word, tasks in groups.items() if tasks]
     return (f'- {demos} demos, NF-P vs {curve_page.policy_name(opponent)}: NF-P wins on '
             f'{len(groups["NF-P better"])}, ties on {len(groups["no detectable difference"])}'
             f', loses on {len(groups["DP better"])} of {len(state_tier.TASKS)} tasks ('
             + '; '.join(parts) + ').')
+
+
+def _seed_count(runs: list[dict[str, Any]], task: str, key: str) -> int:
+    """Training seeds of ``key`` run on ``task``."""
+    return len({r['seed'] for r in runs if r['task'] == task and r['policy'] == key})
 
 
 def headline_section(tier: list[dict[str, Any]]) -> list[str]:

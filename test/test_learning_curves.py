@@ -343,8 +343,9 @@ def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs)
     assert '| DP (own recipe) | 50 | hammer | 3 | 54/60 (90 %) | 15/60 (25 %) | +65 pts [' in page
     assert ('- 50 demos, NF-P vs DP (own recipe): NF-P wins on 1, ties on 1, loses on 1 of 6 '
             'tasks (NF-P better: hammer; no detectable difference: assembly; DP better: '
-            'basketball; no verdict (< 3 seeds): lever-pull; not run yet: peg-insert-side, '
-            'bin-picking).') in page  # peg-insert-side's NF-P trained 2000 steps: not its budget
+            'basketball; no verdict (< 3 seeds): lever-pull; no pair yet (seeds run): '
+            'peg-insert-side (NF-P 0, DP 3), bin-picking (NF-P 0, DP 0)).') in page
+    # peg-insert-side's NF-P trained 2000 steps, not its budget: not counted
     assert '- 10 demos, NF-P vs DP (own recipe): NF-P wins on 0, ties on 0, loses on 0' in page
     assert '(pooled)' not in page
     tier += (test_runs('peg-insert-side', [10, 10, 10], [])
