@@ -333,27 +333,28 @@ def run_task(args: argparse.Namespace, task: JointTask, jobs: list[tuple],
     return True
 
 
-def trained(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float) -> bool:
-    """Whether (task, demos, seed, DP kind)'s training is finished in its run directory
-    (or is a finished learning-curve training)."""
+def steps_done(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float) -> int:
+    """Training steps (task, demos, seed, kind)'s DP network has in its run directory (a
+    finished learning-curve training counts whole); 0 for NF-P, floors, no run directory."""
     run_dir = job_run_dir(args, job, config, omega)
     if run_dir is None or kinds.get(job[3]).network != kinds.DP:
-        return False
+        return 0
     seed_from_curve(job, config, omega, run_dir)
-    return saved_step(run_dir / f'{kinds.DP}.pt') >= config.train.stage_steps[0]
+    return saved_step(run_dir / f'{kinds.DP}.pt')
+
+
+def trained(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float) -> bool:
+    """Whether (task, demos, seed, DP kind)'s training is finished in its run directory."""
+    return steps_done(args, job, config, omega) >= config.train.stage_steps[0]
 
 
 def check_time(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float,
                stop: report.Deadline, pace: job_pace.Pace) -> None:
-    """Raise job_pace.OutOfTimeError when (task, demos, seed, kind)'s training (what is left of
-    it in its run directory) and evaluation cannot finish before ``stop`` at the pace
+    """Raise job_pace.OutOfTimeError when (task, demos, seed, kind)'s training (what is left
+    of it in its run directory) and evaluation cannot finish before ``stop`` at the pace
     its network has shown in this process; nothing when that pace is not measured yet."""
-    run_dir = job_run_dir(args, job, config, omega)
-    seed_from_curve(job, config, omega, run_dir)  # a finished curve training: nothing left
-    done = 0
-    if run_dir is not None and kinds.get(job[3]).network == kinds.DP:
-        done = saved_step(run_dir / f'{kinds.DP}.pt')
-    needed = pace.minutes_needed(kinds.get(job[3]).run_name, config.train.stage_steps[0] - done)
+    left = config.train.stage_steps[0] - steps_done(args, job, config, omega)
+    needed = pace.minutes_needed(kinds.get(job[3]).run_name, left)
     if needed is not None and needed > stop.minutes_left():
         raise job_pace.OutOfTimeError(needed, stop.minutes_left())
 
