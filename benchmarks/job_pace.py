@@ -4,9 +4,12 @@
 
 A session's checkout need not survive into the next one, so a training still under way
 when the session ends may be lost. The pace of each network (seconds per training step)
-is measured on this machine by the training itself: after every ``PROBE_STEPS`` steps the
-rest of the training and its evaluation are projected, and a training that cannot finish
-before the deadline stops (its checkpoint saved) so the time goes to jobs that can. Once a
+is measured on this machine by the training itself, as the mean over every step it has
+trained in this process (a minute of load beside it, one slow window, moves the mean
+little; a pace from the last window alone once ended an hour-old training); after every
+``PROBE_STEPS`` steps the rest of the training and its evaluation are projected at that
+pace, and a training that cannot finish before the deadline stops (its checkpoint saved)
+so the time goes to jobs that can. Once a
 network's pace is known, a job of it that cannot finish is not started at all. Machines
 differ (one session's CPU trained Diffusion Policy 2x slower than another's), so a pace
 is never taken from the records of another machine.
@@ -51,30 +54,31 @@ class Pace:
 class TrainingWatch:
     """What one job's training watches: ``is_set()`` (the trainer's stop) is true once
     the session's ``deadline`` passes or the training was ``deferred``; ``on_step(n)``
-    (the trainer's callback after its n-th step) measures the pace and, every
-    PROBE_STEPS steps, defers the training when the projection says it and its
-    evaluation cannot finish before the deadline."""
+    (the trainer's callback after its n-th step) measures the pace (the mean since the
+    first step it saw) and, every PROBE_STEPS steps, defers the training when the
+    projection says it and its evaluation cannot finish before the deadline."""
 
     def __init__(self, deadline: report.Deadline, pace: Pace, network: str,
                  total_steps: int) -> None:
         self.deadline, self.pace, self.network = deadline, pace, network
         self.total_steps = total_steps
         self.deferred: OutOfTimeError | None = None
-        self._since: tuple[int, float] | None = None  # (step, perf_counter) of the last probe
+        self._start: tuple[int, float] | None = None  # (step, perf_counter) of the first step
+        self._probed = 0  # the step of the last projection
 
     def is_set(self) -> bool:
         return self.deferred is not None or self.deadline.is_set()
 
     def on_step(self, step: int) -> None:
         now = time.perf_counter()
-        if self._since is None:
-            self._since = (step, now)
+        if self._start is None:
+            self._start, self._probed = (step, now), step
             return
-        first, then = self._since
-        if step - first < PROBE_STEPS:
+        first, then = self._start
+        if step - self._probed < PROBE_STEPS:
             return
         self.pace.seconds_per_step[self.network] = (now - then) / (step - first)
-        self._since = (step, now)
+        self._probed = step
         needed = self.pace.minutes_needed(self.network, self.total_steps - step)
         if needed is not None and needed > self.deadline.minutes_left():
             self.deferred = OutOfTimeError(needed, self.deadline.minutes_left())
