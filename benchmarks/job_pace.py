@@ -56,12 +56,14 @@ class TrainingWatch:
     the session's ``deadline`` passes or the training was ``deferred``; ``on_step(n)``
     (the trainer's callback after its n-th step) measures the pace (the mean since the
     first step it saw) and, every PROBE_STEPS steps, defers the training when the
-    projection says it and its evaluation cannot finish before the deadline."""
+    projection says it and its evaluation cannot finish before the deadline (unless
+    ``defer`` is False: then it trains until the deadline, its checkpoint kept for a
+    later session)."""
 
     def __init__(self, deadline: report.Deadline, pace: Pace, network: str,
-                 total_steps: int) -> None:
+                 total_steps: int, defer: bool = True) -> None:
         self.deadline, self.pace, self.network = deadline, pace, network
-        self.total_steps = total_steps
+        self.total_steps, self.defer = total_steps, defer
         self.deferred: OutOfTimeError | None = None
         self._start: tuple[int, float] | None = None  # (step, perf_counter) of the first step
         self._probed = 0  # the step of the last projection
@@ -80,5 +82,5 @@ class TrainingWatch:
         self.pace.seconds_per_step[self.network] = (now - then) / (step - first)
         self._probed = step
         needed = self.pace.minutes_needed(self.network, self.total_steps - step)
-        if needed is not None and needed > self.deadline.minutes_left():
+        if self.defer and needed is not None and needed > self.deadline.minutes_left():
             self.deferred = OutOfTimeError(needed, self.deadline.minutes_left())

@@ -251,7 +251,7 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
     """Train (or resume, or load the finished training of) and evaluate one (task, demos,
     seed, policy); the record to publish, or {} when ``stop`` ended the training. Raises
     job_pace.OutOfTimeError when the training, at this machine's ``pace``, cannot finish and be
-    evaluated before ``stop`` (its checkpoint kept)."""
+    evaluated before ``stop`` (its checkpoint kept), unless --advance-unfinished."""
     task_name, count, seed, kind = job
     split = args.split
     if len(demos) < count:
@@ -261,7 +261,8 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         run_dir = job_run_dir(args, job, config, task.omega)
         curve_run = seed_from_curve(job, config, task.omega, run_dir)
         watch = job_pace.TrainingWatch(stop, pace, kinds.get(kind).run_name,
-                                       config.train.stage_steps[0])
+                                       config.train.stage_steps[0],
+                                       defer=not args.advance_unfinished)
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
                             run_dir, device=args.device, stop=watch, on_step=watch.on_step)
         if watch.deferred is not None:
@@ -320,7 +321,8 @@ def run_task(args: argparse.Namespace, task: JointTask, jobs: list[tuple],
             print(f'no finished training to evaluate: {job}', flush=True)
             continue
         try:
-            check_time(args, job, config, task.omega, stop, pace)
+            if not args.advance_unfinished:
+                check_time(args, job, config, task.omega, stop, pace)
             demos = demos or collect(task, max(job[1] for job in jobs))
             record = run_job(args, task, demos, job, config, stop, pace)
         except job_pace.OutOfTimeError as late:
@@ -427,6 +429,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help='with --max-minutes: the time one evaluation is allowed after '
                         f'a training (default {job_pace.EVAL_ALLOWANCE_S / 60:g}: a slow '
                         'core; about 1 on a GPU machine)')
+    parser.add_argument('--advance-unfinished', action='store_true',
+                        help='with --max-minutes: a training that cannot finish in time is '
+                        'started or continued anyway and trained until the limit (its '
+                        'checkpoint kept for a later session) instead of left: for time '
+                        'no job that can finish needs')
     parser.add_argument('--no-run-dir', dest='run_dir', action='store_const', const=None,
                         help='train in a temporary directory, keep nothing')
     return parser

@@ -12,7 +12,10 @@
 #      trained for (--evaluate-only: minutes of evaluation beside an hour or two of
 #      training, and a training need not outlive its session's checkout);
 #   3. 10 demos x 3 seeds: NF-P vs DP (own recipe) with the chosen sampler;
-#   4. NF-P's ablations (benchmarks.ablations: hammer and lever-pull, 10 demos x 3 seeds).
+#   4. NF-P's ablations (benchmarks.ablations: hammer and lever-pull, 10 demos x 3 seeds);
+#   5. the time left advances DP trainings that cannot finish this session
+#      (--advance-unfinished: their checkpoints help a later session if this checkout
+#      survives; otherwise the time would have been idle).
 # A training that cannot finish before --max-minutes at this machine's measured pace is
 # stopped or not started (benchmarks/job_pace.py); its time goes to jobs that can.
 # Every budget comes from the finished learning curves (benchmarks.headline refuses, in one
@@ -51,15 +54,21 @@ grid() {  # one state-tier step of the sequence
     --max-minutes "$rest" "$@"
 }
 
-budget=$(python -m benchmarks.headline budget dp-own)
-grid --split tune --demos 50 --seeds 0 --policies dp-own dp-own-eta1 --steps "$budget"
-fast=$(python -m benchmarks.headline fast-sampler)
-echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
-# DP first in each training: its one-to-two-hour training fits only early in a session;
-# NF-P's minutes-long jobs fill what is left
-grid --split test --demos 50 --policies "$fast" dp-own-ddpm nfp --evaluate-only dp-own-ddpm "$@"
-grid --split test --demos 10 --policies "$fast" nfp "$@"
-next_step
-run_shards ablations_grid "${HEADLINE_WORKERS:-$(nproc)}" \
-  benchmarks.ablations --split test --max-minutes "$rest"
-echo "[headline] done"
+headline() {  # the whole sequence; a function, so bash has read all of it before it
+              # runs: editing this file while a grid runs cannot change what runs
+  budget=$(python -m benchmarks.headline budget dp-own)
+  grid --split tune --demos 50 --seeds 0 --policies dp-own dp-own-eta1 --steps "$budget"
+  fast=$(python -m benchmarks.headline fast-sampler)
+  echo "[headline] DP (own recipe) at $budget steps with sampler $fast"
+  # DP first in each training: its one-to-two-hour training fits only early in a session;
+  # NF-P's minutes-long jobs fill what is left
+  grid --split test --demos 50 --policies "$fast" dp-own-ddpm nfp --evaluate-only dp-own-ddpm "$@"
+  grid --split test --demos 10 --policies "$fast" nfp "$@"
+  next_step
+  run_shards ablations_grid "${HEADLINE_WORKERS:-$(nproc)}" \
+    benchmarks.ablations --split test --max-minutes "$rest"
+  grid --split test --demos 50 10 --policies "$fast" --advance-unfinished "$@"
+  echo "[headline] done"
+}
+
+headline "$@"; exit

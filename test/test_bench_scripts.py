@@ -116,8 +116,8 @@ def test_state_tier_leaves_a_training_that_cannot_finish_in_time(tmp_path, capsy
                                                                 monkeypatch):
     """A training whose pace on this machine says it and its evaluation cannot finish
     before --max-minutes stops (checkpoint kept, nothing recorded); once that pace is
-    known, a fresh job of the same network is not started; without the limit both finish,
-    the first resuming where it stopped."""
+    known, a fresh job of the same network is not started; with --advance-unfinished the
+    first is resumed anyway; without the limit both finish."""
     from benchmarks import job_pace, state_tier
     from benchmarks.baselines.diffusion_training import saved_step
 
@@ -134,6 +134,12 @@ def test_state_tier_leaves_a_training_that_cannot_finish_in_time(tmp_path, capsy
     assert not (tmp_path / 'docs' / 'state_tier.json').exists()
     [started] = (runs / 'drawer-open').iterdir()  # seed 1 never started
     assert '_seed0_' in started.name and saved_step(started / 'dp.pt') == 2
+    # time no finishing job needs advances it anyway (here the limit is not reached)
+    assert state_tier.main(args + ['--max-minutes', '5', '--advance-unfinished',
+                                   '--seeds', '0']) == 0
+    assert 'left for a later session' not in capsys.readouterr().out
+    saved = json.loads((tmp_path / 'docs' / 'state_tier.json').read_text())
+    assert [(r['seed'], r['steps']) for r in saved] == [(0, 3)]
     assert state_tier.main(args) == 0
     saved = json.loads((tmp_path / 'docs' / 'state_tier.json').read_text())
     assert [(r['seed'], r['steps']) for r in saved] == [(0, 3), (1, 3)]

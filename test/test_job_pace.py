@@ -23,12 +23,13 @@ class FixedDeadline:
 
 
 def watch_steps(monkeypatch, seconds_per_step: list[float], minutes_left: float,
-                total_steps: int) -> job_pace.TrainingWatch:
+                total_steps: int, defer: bool = True) -> job_pace.TrainingWatch:
     """A TrainingWatch fed one on_step per entry, each entry's seconds after the last."""
     clock = [0.0]
     monkeypatch.setattr(job_pace.time, 'perf_counter', lambda: clock[0])
     pace = job_pace.Pace(eval_allowance_s=0.0)
-    watch = job_pace.TrainingWatch(FixedDeadline(minutes_left), pace, 'dp', total_steps)
+    watch = job_pace.TrainingWatch(FixedDeadline(minutes_left), pace, 'dp', total_steps,
+                                   defer)
     for step, seconds in enumerate(seconds_per_step, start=1):
         clock[0] += seconds
         watch.on_step(step)
@@ -54,3 +55,11 @@ def test_a_training_too_slow_for_the_deadline_is_deferred_at_the_first_projectio
     assert 'needs ~' in str(watch.deferred) and '10 left' in str(watch.deferred)
     # deferred at the first projection: PROBE_STEPS steps after the first it saw
     assert watch._probed == 1 + job_pace.PROBE_STEPS
+
+
+def test_a_watch_that_does_not_defer_trains_until_the_deadline(monkeypatch):
+    """--advance-unfinished: the same too-slow training measures its pace but goes on."""
+    watch = watch_steps(monkeypatch, [1.0] * 1000, minutes_left=10.0, total_steps=2000,
+                        defer=False)
+    assert not watch.is_set() and watch._probed == 901
+    assert watch.pace.seconds_per_step['dp'] == pytest.approx(1.0)
