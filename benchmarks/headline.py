@@ -108,6 +108,8 @@ def choices_section(tier: list[dict[str, Any]]) -> list[str]:
 
 HEADLINE_DEMOS = (50, 10)
 SLOW_SAMPLER = 'dp-own-ddpm'  # DP (own recipe)'s published DDPM-100: where affordable
+# DDPM-100 is evaluated at 50 demos only (scripts/headline.sh; docs/decisions.md)
+COMPARED_DEMOS = {SLOW_SAMPLER: (50,)}
 VERDICT_WORDS = {targets.BETTER: 'NF-P better', targets.NO_DIFFERENCE: 'no detectable difference',
                  targets.WORSE: 'DP better', targets.TOO_FEW: 'no verdict (< 3 seeds)'}
 
@@ -198,7 +200,7 @@ def headline_section(tier: list[dict[str, Any]]) -> list[str]:
         return []
     rows, lines = [], []
     for opponent in against:
-        for demos in HEADLINE_DEMOS:
+        for demos in COMPARED_DEMOS.get(opponent, HEADLINE_DEMOS):
             runs = headline_runs(tier, demos, steps)
             rows += [[curve_page.policy_name(opponent), *row]
                      for row in headline_rows(runs, demos, opponent)]

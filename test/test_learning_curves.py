@@ -360,3 +360,9 @@ def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs)
     rerun = [_tier_record('bin-picking', 'dp-own', 0, seed=0, split='test', budget='tuned')]
     page = state_tier.render_page(tier + rerun)
     assert '| DP (own recipe) | 50 | bin-picking | 3 | 30/60 (50 %) | 20/60 (33 %) |' in page
+    # the slow sampler, evaluated at 50 demos only, has no 10-demo standing line
+    slow = [_tier_record('hammer', headline.SLOW_SAMPLER, 5, steps=2000, seed=0,
+                         split='test', budget='tuned')]
+    page = state_tier.render_page(tier + slow)
+    assert '- 50 demos, NF-P vs DP DDPM-100 (own recipe): NF-P wins on 0' in page
+    assert '- 10 demos, NF-P vs DP DDPM-100' not in page
