@@ -12,8 +12,11 @@ import subprocess
 import threading
 import time
 
+from lifecycle_msgs.srv import ChangeState
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
+
+from nf_policy_ros.nodes.clients.ros_client import RESEND_AFTER_S, answered_call, open_reply_path
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ROOT / 'install' / 'nf_policy_ros'
@@ -96,3 +99,31 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str,
         time.sleep(period)
     log = f'\n--- process output ---\n{process.output()}' if process else ''
     raise AssertionError(f'timed out after {timeout} s waiting for {what}{log}')
+
+
+def call_service(node: rclpy.node.Node, srv_type: type, name: str, request=None,
+                 process: NodeProcess | None = None, timeout: float = 30.0,
+                 repeat_safe: bool = True):
+    """Call service ``name`` from ``node`` (spun elsewhere) and return the response.
+
+    As the product's clients do (nf_policy_ros.nodes.clients.ros_client says why): a
+    repeat-safe request is resent until answered, a ChangeState goes once after a probe.
+    Fails naming the service, with the process log.
+    """
+    log = f'\n--- process output ---\n{process.output()}' if process else ''
+    client = node.create_client(srv_type, name)
+    try:
+        assert client.wait_for_service(timeout_sec=timeout), f'no service {name}{log}'
+        if srv_type is ChangeState:
+            assert open_reply_path(client, timeout), f'{name} did not answer a probe{log}'
+            repeat_safe = False
+        response = answered_call(client, request if request is not None else
+                                 srv_type.Request(), timeout,
+                                 RESEND_AFTER_S if repeat_safe else None)
+    finally:
+        node.destroy_client(client)
+    if response is None:
+        log = f'\n--- process output ---\n{process.output()}' if process else ''
+        raise AssertionError(f'timed out after {timeout} s waiting for the {name} response'
+                             f'{log}')
+    return response

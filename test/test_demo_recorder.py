@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import threading
 import time
 
 import numpy as np
 import pytest
 from rclpy.qos import qos_profile_sensor_data
-from ros_helpers import NodeProcess, RosTestNode, wait_for
+from ros_helpers import NodeProcess, RosTestNode, call_service
 from sensor_msgs.msg import Image, JointState
 from std_srvs.srv import SetBool, Trigger
 
@@ -45,13 +44,8 @@ class Rig:
         self.joint_pub.publish(JointState(name=['j1'], position=[0.0]))
 
     def call(self, srv_type, name: str, request=None):
-        client = self.test.node.create_client(srv_type, f'/demo_recorder/{name}')
-        assert client.wait_for_service(timeout_sec=30), self.proc.output()
-        future = client.call_async(request or srv_type.Request())
-        done = threading.Event()
-        future.add_done_callback(lambda _: done.set())
-        wait_for(done.is_set, 30, f'~/{name} reply', self.proc)
-        return future.result()
+        return call_service(self.test.node, srv_type, f'/demo_recorder/{name}', request,
+                            self.proc, repeat_safe=name not in ('start', 'stop'))
 
     def episode(self, seconds: float = 1.0):
         """~/start, record ``seconds``, ~/stop (success); the stop reply."""

@@ -18,7 +18,7 @@ import pytest
 from rcl_interfaces.msg import SetParametersResult
 from rcl_interfaces.srv import GetParameters, ListParameters, SetParameters
 from rclpy.parameter import Parameter, parameter_value_to_python
-from ros_helpers import SHARE, NodeProcess, RosTestNode, executable, wait_for
+from ros_helpers import SHARE, NodeProcess, RosTestNode, call_service, executable, wait_for
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
@@ -27,6 +27,7 @@ import yaml
 
 from nf_policy_ros.core.precision import native_bf16
 from nf_policy_ros.node_config.policy import is_compressed_topic
+from nf_policy_ros.nodes.clients.ros_client import PROBE
 
 
 @pytest.fixture(scope='module')
@@ -48,7 +49,6 @@ class Harness:
         node = self.test.node
         node.create_subscription(Float32, '/nf_policy/confidence', self._on_conf, 10)
         node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diag, 10)
-        self.enable = node.create_client(SetBool, '/nf_policy/enable_output')
         args = ['--params-file', str(SHARE / 'config' / 'policy.yaml'),
                 '-p', f'checkpoint:={checkpoint}', '-p', 'sampling.num_candidates:=16']
         for item in overrides:
@@ -79,10 +79,9 @@ class Harness:
         wait_for(lambda: len(self.confidences()) >= 3, 90, 'confidence messages', self.proc)
 
     def arm(self, on: bool = True) -> None:
-        assert self.enable.wait_for_service(timeout_sec=30)
-        future = self.enable.call_async(SetBool.Request(data=on))
-        wait_for(future.done, 30, 'enable_output response', self.proc)
-        assert future.result().success, future.result().message
+        reply = call_service(self.test.node, SetBool, '/nf_policy/enable_output',
+                             SetBool.Request(data=on), self.proc)
+        assert reply.success, reply.message
 
     def close(self) -> int:
         try:
@@ -332,13 +331,13 @@ def test_params_file_applies_under_a_namespace(tmp_path):
                                                             'sim_policy.yaml'),
                                        '-r', '__ns:=/robot1'], tmp_path)
     try:
-        client = test.node.create_client(GetParameters, '/robot1/nf_policy/get_parameters')
-        assert client.wait_for_service(timeout_sec=60), proc.output()
-        future = client.call_async(GetParameters.Request(
-            names=['control_rate_hz', 'lead_steps', 'use_sim_time', 'sampling.num_candidates']))
-        wait_for(future.done, 30, 'get_parameters', proc)
-        values = [v.double_value for v in future.result().values[:2]] + [
-            future.result().values[2].bool_value, future.result().values[3].integer_value]
+        reply = call_service(test.node, GetParameters, '/robot1/nf_policy/get_parameters',
+                             GetParameters.Request(names=['control_rate_hz', 'lead_steps',
+                                                          'use_sim_time',
+                                                          'sampling.num_candidates']),
+                             proc, timeout=60)
+        values = [v.double_value for v in reply.values[:2]] + [
+            reply.values[2].bool_value, reply.values[3].integer_value]
         assert values == [20.0, 0.0, True, 32], values  # defaults: 10.0, 1.0, False, 128
     finally:
         assert proc.stop() == 0
@@ -364,24 +363,20 @@ def test_a_late_model_degrades_best_of_n_visibly_instead_of_dropping_ticks(check
 
 
 # ---- parameters (issue 17) --------------------------------------------------------------
-def call_service(h: Harness, srv_type, name: str, request):
+def call_policy(h: Harness, srv_type, name: str, request):
     """Call a service of the policy node from the test node; returns the response."""
-    client = h.test.node.create_client(srv_type, name)
-    assert client.wait_for_service(timeout_sec=30), h.proc.output()
-    future = client.call_async(request)
-    wait_for(future.done, 30, f'{name} response', h.proc)
-    return future.result()
+    return call_service(h.test.node, srv_type, name, request, h.proc)
 
 
 def set_parameter(h: Harness, name: str, value) -> SetParametersResult:
     request = SetParameters.Request(parameters=[Parameter(name, value=value)
                                                 .to_parameter_msg()])
-    return call_service(h, SetParameters, '/nf_policy/set_parameters', request).results[0]
+    return call_policy(h, SetParameters, '/nf_policy/set_parameters', request).results[0]
 
 
 def get_parameters(h: Harness, names: list[str]) -> list:
     request = GetParameters.Request(names=names)
-    values = call_service(h, GetParameters, '/nf_policy/get_parameters', request).values
+    values = call_policy(h, GetParameters, '/nf_policy/get_parameters', request).values
     return [parameter_value_to_python(v) for v in values]
 
 
@@ -405,7 +400,7 @@ def test_invalid_or_read_only_parameter_sets_are_refused_and_change_nothing(chec
                                   'sampling.num_candidates', 'checkpoint']) == \
             [0.05, 'best_of_n', 16, str(checkpoint)]
         # every declared parameter has a value: get (and so `ros2 param dump`) works
-        names = call_service(h, ListParameters, '/nf_policy/list_parameters',
+        names = call_policy(h, ListParameters, '/nf_policy/list_parameters',
                              ListParameters.Request()).result.names
         assert {'joint_names', 'safety.joint_lower', 'autostart'} <= set(names)
         values = dict(zip(names, get_parameters(h, names)))
@@ -468,11 +463,11 @@ def test_a_bad_start_up_parameter_is_logged_and_the_node_stays_up_unconfigured(c
 # ---- lifecycle (issue 17) ---------------------------------------------------------------
 def transition(h: Harness, transition_id: int) -> bool:
     request = ChangeState.Request(transition=Transition(id=transition_id))
-    return call_service(h, ChangeState, '/nf_policy/change_state', request).success
+    return call_policy(h, ChangeState, '/nf_policy/change_state', request).success
 
 
 def lifecycle_state(h: Harness) -> str:
-    return call_service(h, GetState, '/nf_policy/get_state',
+    return call_policy(h, GetState, '/nf_policy/get_state',
                         GetState.Request()).current_state.label
 
 
@@ -512,6 +507,10 @@ def test_lifecycle_configure_activate_deactivate_cleanup(checkpoint, tmp_path):
 def test_a_failing_configure_leaves_the_node_unconfigured(tmp_path):
     h = Harness(tmp_path / 'missing.pt', tmp_path, 'autostart:=false')
     try:
+        probe = call_policy(h, ChangeState, '/nf_policy/change_state',
+                            ChangeState.Request(transition=PROBE))
+        assert not probe.success and lifecycle_state(h) == 'unconfigured', 'a probe is inert'
+        assert 'configure failed' not in h.proc.output()
         assert not transition(h, Transition.TRANSITION_CONFIGURE)
         assert lifecycle_state(h) == 'unconfigured'
         assert 'configure failed' in h.proc.output()

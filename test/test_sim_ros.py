@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from rcl_interfaces.srv import SetParameters
 from rclpy.parameter import Parameter
-from ros_helpers import SHARE, NodeProcess, RosTestNode, executable, wait_for
+from ros_helpers import SHARE, NodeProcess, RosTestNode, call_service, executable, wait_for
 from sensor_msgs.msg import Image, JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 import yaml
@@ -176,12 +176,10 @@ def test_a_blacked_out_camera_streams_all_zero_frames_until_it_is_switched_back(
         for frame in frames[:3]:
             assert (frame.width, frame.height, frame.encoding) == (32, 32, 'rgb8')
             assert len(frame.data) == 32 * 32 * 3 and not any(frame.data)
-        client = test.node.create_client(SetParameters, '/blackout/sim_robot/set_parameters')
-        assert client.wait_for_service(timeout_sec=30), sim.output()
-        future = client.call_async(SetParameters.Request(parameters=[
-            Parameter('camera_blackout', value=False).to_parameter_msg()]))
-        wait_for(future.done, 30, 'the parameter set', sim)
-        assert future.result().results[0].successful, future.result()
+        reply = call_service(test.node, SetParameters, '/blackout/sim_robot/set_parameters',
+                             SetParameters.Request(parameters=[Parameter(
+                                 'camera_blackout', value=False).to_parameter_msg()]), sim)
+        assert reply.results[0].successful, reply
         wait_for(lambda: any(frames[-1].data), 30, 'a rendered frame again', sim)
     finally:
         test.close()

@@ -43,12 +43,14 @@ def change_state(ros: RosClient, node: str, transition: str, timeout_s: float) -
 
 
 def lifecycle_state(ros: RosClient, node: str, timeout_s: float) -> str:
-    return ros.call(GetState, f'{node}/get_state', timeout_s=timeout_s).current_state.label
+    return ros.call(GetState, f'{node}/get_state', timeout_s=timeout_s,
+                    repeat_safe=True).current_state.label
 
 
 def enable_output(ros: RosClient, node: str, on: bool, timeout_s: float) -> str:
     """Arm or disarm the policy node's output (``~/enable_output``)."""
-    response = ros.call(SetBool, f'{node}/enable_output', SetBool.Request(data=on), timeout_s)
+    response = ros.call(SetBool, f'{node}/enable_output', SetBool.Request(data=on), timeout_s,
+                        repeat_safe=True)
     if not response.success:
         raise RosCallError(f'{node} refused to {"arm" if on else "disarm"}: '
                            f'{response.message}')

@@ -45,7 +45,7 @@ def wait_for_episode(ros: RosClient, sim: str, steps: int, timeout_s: float) -> 
     """Poll the robot until it reports success or has run ``steps`` steps; its last report."""
     deadline = time.monotonic() + timeout_s
     while True:
-        reply = ros.call(Trigger, f'{sim}/success')
+        reply = ros.call(Trigger, f'{sim}/success', repeat_safe=True)
         report = json.loads(reply.message)
         if report['success'] or report['steps'] >= steps or time.monotonic() > deadline:
             return report
@@ -56,7 +56,7 @@ def record_one(ros: RosClient, args: argparse.Namespace, demo: JointDemo,
                task: JointTask, publisher) -> dict:
     """Reset, record, execute the demo; keep or discard the bag; returns a report."""
     ros.set_parameters(args.sim, {'seed': demo.seed})
-    ros.call(Trigger, f'{args.sim}/reset')
+    ros.call(Trigger, f'{args.sim}/reset', repeat_safe=True)
     ros.set_parameters(args.recorder, {'episode_label': f'{args.task} seed {demo.seed}'})
     started = ros.call(Trigger, f'{args.recorder}/start')
     if not started.success:
@@ -71,7 +71,7 @@ def record_one(ros: RosClient, args: argparse.Namespace, demo: JointDemo,
             raise RuntimeError(f'recorder refused the episode: {stopped.message}')
         report['bag'] = json.loads(stopped.message)
     else:
-        ros.call(Trigger, f'{args.recorder}/discard')
+        ros.call(Trigger, f'{args.recorder}/discard', repeat_safe=True)
     return report
 
 

@@ -77,20 +77,21 @@ class PolicyMonitor:
 
 def arm_policy(ros: RosClient, args: argparse.Namespace, on: bool) -> None:
     if not args.hold:
-        ros.call(SetBool, f'{args.policy}/enable_output', SetBool.Request(data=on))
+        ros.call(SetBool, f'{args.policy}/enable_output', SetBool.Request(data=on),
+                 repeat_safe=True)
 
 
 def run_episode(ros: RosClient, monitor: PolicyMonitor | None, args: argparse.Namespace,
                 seed: int) -> dict[str, Any]:
     ros.set_parameters(args.sim, {'seed': seed})
-    ros.call(Trigger, f'{args.sim}/reset')
+    ros.call(Trigger, f'{args.sim}/reset', repeat_safe=True)
     if monitor is not None:
-        ros.call(Trigger, f'{args.policy}/reset')
+        ros.call(Trigger, f'{args.policy}/reset', repeat_safe=True)
         monitor.take()
     arm_policy(ros, args, True)
     start = time.monotonic()
     while True:
-        report = json.loads(ros.call(Trigger, f'{args.sim}/success').message)
+        report = json.loads(ros.call(Trigger, f'{args.sim}/success', repeat_safe=True).message)
         if report['success'] or report['steps'] >= args.max_steps:
             break
         if time.monotonic() - start > args.episode_timeout:
