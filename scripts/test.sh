@@ -16,6 +16,10 @@ ROS_LOG_DIR=$(mktemp -d); export ROS_LOG_DIR
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE=1
 trap 'rm -rf "$ROS_LOG_DIR"' EXIT
 
-echo "[test] ROS_DOMAIN_ID=$ROS_DOMAIN_ID"
+# One pytest-xdist worker per core (NF_TEST_WORKERS overrides; 0 = no workers, in this
+# process), each test file whole on one worker (its module fixtures trained once), each
+# worker on its own ROS domain (test/conftest.py). Torch stays at one thread per worker.
+workers=${NF_TEST_WORKERS:-$(nproc)}
+echo "[test] ROS_DOMAIN_ID=$ROS_DOMAIN_ID (+ worker index), $workers workers"
 # the slowest tests are named at the end: the suite aims at ~15 min on a 2-core CPU
-python -m pytest --durations=15 "$@"
+python -m pytest -n "$workers" --dist loadfile --durations=15 "$@"

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,21 @@ from nf_policy_ros.config import ActionConfig, EncoderConfig, FlowConfig, NFPCon
 from nf_policy_ros.data.windows import Episode
 
 torch.set_num_threads(1)
+
+
+def _worker_domain() -> None:
+    """Under pytest-xdist each worker talks ROS on its own domain (the run's ROS_DOMAIN_ID
+    plus the worker's index, within the 1..101 that scripts/test.sh draws from), so two
+    files' nodes of the same name never meet. Set before any test creates a context or
+    starts a node process (they inherit the environment)."""
+    worker = os.environ.get('PYTEST_XDIST_WORKER', '')  # 'gw0', 'gw1', ... or unset
+    if not worker.startswith('gw'):
+        return
+    base = int(os.environ.get('ROS_DOMAIN_ID', '0') or 0)
+    os.environ['ROS_DOMAIN_ID'] = str((base + int(worker[2:])) % 101 + 1)
+
+
+_worker_domain()
 
 
 def small_config(num_cameras: int = 0, state_dim: int = 3, action_dim: int = 3,
