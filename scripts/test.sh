@@ -19,7 +19,8 @@ trap 'rm -rf "$ROS_LOG_DIR"' EXIT
 # One pytest-xdist worker per core (NF_TEST_WORKERS overrides; 0 = no workers, in this
 # process), each test file whole on one worker (its module fixtures trained once), each
 # worker on its own ROS domain (test/conftest.py). Torch stays at one thread per worker.
-workers=${NF_TEST_WORKERS:-$(nproc)}
+# (nproc counts OMP_NUM_THREADS, exported above: ask it for the cores without it)
+workers=${NF_TEST_WORKERS:-$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)}
 echo "[test] ROS_DOMAIN_ID=$ROS_DOMAIN_ID (+ worker index), $workers workers"
 # the slowest tests are named at the end: the suite aims at ~15 min on a 2-core CPU
 python -m pytest -n "$workers" --dist loadfile --durations=15 "$@"
