@@ -105,20 +105,25 @@ def matmul_peak_gflops(device: torch.device, size: int = 1024, repeats: int = 20
 
 def publish(name: str, record: dict[str, Any], render_page, write_docs: bool,
             figures: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
-    """Print the page for ``record``; with ``write_docs`` also append it to
-    docs/benchmarks/<name>.json and regenerate <name>.md (and, with ``figures``, the
-    page's figures) from all records (under one lock, so parallel workers never lose a
-    record or leave a stale page). The file's older records are rewritten in the current
-    format (``records.migrate``)."""
+    """Append ``record`` to docs/benchmarks/<name>.json with ``write_docs`` and regenerate
+    <name>.md (and, with ``figures``, the page's figures) from all records (under one
+    lock, so parallel workers never lose a record or leave a stale page), then print the
+    page written; without ``write_docs`` print the page of ``record`` alone. The file's
+    older records are rewritten in the current format (``records.migrate``). Printing the
+    written page keeps a worker's log true to the docs: a page of one worker's records
+    misses what needs all of them (a sampler chosen from another worker's study)."""
     record = records.stamp(record)
-    print(render_page([record]))
-    if write_docs:
-        with records.locked(name):
-            every = [*records.load(name), record]
-            records.save(name, every)
-            records.write_text(records.DOCS / f'{name}.md', render_page(every))
-            if figures is not None:
-                figures(every)
+    if not write_docs:
+        print(render_page([record]))
+        return
+    with records.locked(name):
+        every = [*records.load(name), record]
+        records.save(name, every)
+        page = render_page(every)
+        records.write_text(records.DOCS / f'{name}.md', page)
+        if figures is not None:
+            figures(every)
+    print(page)
 
 
 def rerender(name: str, render_page,

@@ -92,6 +92,7 @@ def test_publishing_rewrites_the_old_records_of_the_file_in_the_current_format(d
     assert [r['format'] for r in written] == [records.FORMAT] * 2
     assert written[0]['servo_omega'] == 200.0 and written[1] == records.stamp(new)
     page = (docs / 'state_tier.md').read_text()
+    assert capsys.readouterr().out == page + '\n'  # the log shows the page written
     assert '| assembly | 10 | 2000 | lr 0.001, EMA fixed 0.999, servo 200 |' in page
     assert '| hammer | 10 | 2000 | lr 0.001, EMA warm-up, servo 100 |' in page
     assert state_tier.done_runs() == {('assembly', 10, 0, 'nfp', 'h0', 200.0, 'tune'),
