@@ -14,6 +14,10 @@ export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((RANDOM % 101 + 1))}
 export ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
 ROS_LOG_DIR=$(mktemp -d); export ROS_LOG_DIR
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE=1
+# inductor compiles in its own process, not a pool of one per core: the other cores run
+# the other workers' tests (beside them, the pool made test_compiled's first test take
+# 247 s; without it 44 s: docs/decisions.md)
+export TORCHINDUCTOR_COMPILE_THREADS=1
 trap 'rm -rf "$ROS_LOG_DIR"' EXIT
 
 # One pytest-xdist worker per core (NF_TEST_WORKERS overrides; 0 = no workers, in this
