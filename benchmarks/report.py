@@ -105,13 +105,10 @@ def matmul_peak_gflops(device: torch.device, size: int = 1024, repeats: int = 20
 
 def publish(name: str, record: dict[str, Any], render_page, write_docs: bool,
             figures: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
-    """Append ``record`` to docs/benchmarks/<name>.json with ``write_docs`` and regenerate
-    <name>.md (and, with ``figures``, the page's figures) from all records (under one
-    lock, so parallel workers never lose a record or leave a stale page), then print the
-    page written; without ``write_docs`` print the page of ``record`` alone. The file's
-    older records are rewritten in the current format (``records.migrate``). Printing the
-    written page keeps a worker's log true to the docs: a page of one worker's records
-    misses what needs all of them (a sampler chosen from another worker's study)."""
+    """With ``write_docs`` append ``record`` to docs/benchmarks/<name>.json, regenerate the
+    page (``_write_page``) from all records and print it, so a worker's log shows what the
+    docs show; without, print the page of ``record`` alone. The file's older records are
+    rewritten in the current format (``records.migrate``)."""
     record = records.stamp(record)
     if not write_docs:
         print(render_page([record]))
@@ -119,10 +116,7 @@ def publish(name: str, record: dict[str, Any], render_page, write_docs: bool,
     with records.locked(name):
         every = [*records.load(name), record]
         records.save(name, every)
-        page = render_page(every)
-        records.write_text(records.DOCS / f'{name}.md', page)
-        if figures is not None:
-            figures(every)
+        page = _write_page(name, every, render_page, figures)
     print(page)
 
 
@@ -131,10 +125,19 @@ def rerender(name: str, render_page,
     """Regenerate docs/benchmarks/<name>.md (and its ``figures``) from its JSON records
     (under the writers' lock)."""
     with records.locked(name):
-        every = records.load(name)
-        records.write_text(records.DOCS / f'{name}.md', render_page(every))
-        if figures is not None:
-            figures(every)
+        _write_page(name, records.load(name), render_page, figures)
+
+
+def _write_page(name: str, every: list[dict[str, Any]], render_page,
+                figures: Callable[[list[dict[str, Any]]], None] | None) -> str:
+    """Write docs/benchmarks/<name>.md (and, with ``figures``, its figures) from ``every``
+    record; returns the page. Call under ``records.locked(name)``, so parallel workers
+    never lose a record or leave a stale page."""
+    page = render_page(every)
+    records.write_text(records.DOCS / f'{name}.md', page)
+    if figures is not None:
+        figures(every)
+    return page
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:

@@ -20,8 +20,8 @@ def _worker_domain() -> None:
     """Under pytest-xdist each worker talks ROS on its own domain (the run's ROS_DOMAIN_ID
     shifted by the worker's index and wrapped into the 1..101 that scripts/test.sh draws
     from: worker k gets (base + k) % 101 + 1), so two files' nodes of the same name never
-    meet. Set before any test creates a context or
-    starts a node process (they inherit the environment)."""
+    meet. Set before any test creates a context or starts a node process (they inherit
+    the environment)."""
     worker = os.environ.get('PYTEST_XDIST_WORKER', '')  # 'gw0', 'gw1', ... or unset
     if not worker.startswith('gw'):
         return
