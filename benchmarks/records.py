@@ -202,8 +202,11 @@ def write_text(path: Path, text: str) -> None:
 
 
 def save(name: str, records: list[Record]) -> None:
-    """Write docs/benchmarks/<name>.json (call under ``locked(name)``)."""
-    write_text(DOCS / f'{name}.json', json.dumps(records, indent=1) + '\n')
+    """Write docs/benchmarks/<name>.json (call under ``locked(name)``): a JSON list with one
+    record per line, so a new record is one added line in a diff (indented, each
+    per-episode value took a line of its own: 2 MB and 100k lines per page)."""
+    lines = ',\n'.join(json.dumps(record) for record in records)
+    write_text(DOCS / f'{name}.json', f'[\n{lines}\n]\n')
 
 
 def main(argv: list[str] | None = None) -> int:
