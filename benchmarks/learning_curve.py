@@ -34,6 +34,7 @@ from benchmarks.actors import kind_dp_size, kind_windows, sampled_actor
 from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
 from benchmarks.baselines.diffusion_training import saved_step, train_diffusion
 from benchmarks.state_tier import DP_SIZE, EXECUTE_STEPS, collect, config_hash, evaluate
+from benchmarks.train_clock import TrainClock
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.checkpoint import load_policy, read_checkpoint
 from nf_policy_ros.core.training import run_training
@@ -68,25 +69,6 @@ def recipe_fields(config: NFPConfig, dp_size: DiffusionConfig) -> dict[str, Any]
             'ema_warmup': train.ema_warmup, 'ema_power': train.ema_power,
             'horizon': actions.horizon, 'stride': actions.stride,
             'obs_horizon': dp_size.obs_horizon}
-
-
-class TrainClock:
-    """Training wall-clock [s] at the steps a run was saved (<run>/train_seconds.json), so
-    the time to reach a step adds up over sessions. None: not measured (a run from before
-    the clock)."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self.path = run_dir / 'train_seconds.json'
-        self.seconds = (json.loads(self.path.read_text()) if self.path.exists()
-                        else {'0': 0.0})
-
-    def at(self, step: int) -> float | None:
-        return self.seconds.get(str(step))
-
-    def record(self, step: int, seconds: float | None) -> None:
-        self.seconds[str(step)] = seconds
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        records.write_text(self.path, json.dumps(self.seconds))
 
 
 class CurveRun:

@@ -39,7 +39,9 @@ from benchmarks import job_pace, kinds, records, report, tier_page
 from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig
 from benchmarks.baselines.diffusion_training import saved_step
+from benchmarks.train_clock import TrainClock
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
+from nf_policy_ros.core.checkpoint import read_checkpoint
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
 from nf_policy_ros.sim.task import JointTask, TaskConfig
@@ -237,8 +239,31 @@ def seed_from_curve(job: tuple, config: NFPConfig, omega: float,
 def curve_train_seconds(curve_run: Path, config: NFPConfig) -> float | None:
     """Training wall-clock [s] the curve run spent to reach ``config``'s steps (None: not
     measured)."""
-    from benchmarks import learning_curve  # imports this module: not at the top
-    return learning_curve.TrainClock(curve_run).at(config.train.stage_steps[0])
+    return TrainClock(curve_run).at(config.train.stage_steps[0])
+
+
+def saved_training_step(run_dir: Path | None, kind: str) -> int:
+    """Steps of ``kind``'s network saved in ``run_dir`` (0: none, a floor, no directory)."""
+    network = kinds.get(kind).network
+    if run_dir is None or network == kinds.FLOOR:
+        return 0
+    if network == kinds.DP:
+        return saved_step(run_dir / f'{kinds.DP}.pt')
+    last = run_dir / kinds.NFP / 'last.pt'
+    return int(read_checkpoint(last)['training']['step']) if last.exists() else 0
+
+
+def training_seconds(run_dir: Path | None, kind: str, before: int,
+                     seconds: float) -> float | None:
+    """The whole training time [s] of ``kind``'s network in ``run_dir``, whose saved step
+    went from ``before`` to now in ``seconds`` of this job (summed over sessions by the run
+    directory's TrainClock; a training loaded finished reports the time recorded when it
+    trained). None: not measured (a run begun before the clock). Without a run directory
+    the training ran whole in this job: ``seconds``."""
+    if run_dir is None or kinds.get(kind).network == kinds.FLOOR:
+        return seconds
+    after = saved_training_step(run_dir, kind)
+    return TrainClock(run_dir).advance(before, after, seconds)
 
 
 def episodes(args: argparse.Namespace) -> int:
@@ -257,20 +282,21 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
     if len(demos) < count:
         record: dict[str, Any] = {'error': f'only {len(demos)} joint-space demos'}
     else:
-        start = time.perf_counter()
         run_dir = job_run_dir(args, job, config, task.omega)
         curve_run = seed_from_curve(job, config, task.omega, run_dir)
+        before, start = saved_training_step(run_dir, kind), time.perf_counter()
         watch = job_pace.TrainingWatch(stop, pace, kinds.get(kind).run_name,
                                        config.train.stage_steps[0],
                                        defer=not args.advance_unfinished)
         actor = train_actor(kind, config, WindowDataset(demos[:count], config.actions),
                             run_dir, device=args.device, stop=watch, on_step=watch.on_step)
+        train_s = training_seconds(run_dir, kind, before, time.perf_counter() - start)
         if watch.deferred is not None:
             raise watch.deferred
         if stop.is_set():
             return {}
         execute = kinds.execute_steps(kinds.get(kind), config, EXECUTE_STEPS)
-        record = {'train_s': time.perf_counter() - start, 'actor': actor.name,
+        record = {'train_s': train_s, 'actor': actor.name,
                   **evaluate(task, actor, episodes(args), execute, split=split)}
         if curve_run is not None:
             record.update(trained_in=curve_run.name,

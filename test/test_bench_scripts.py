@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from benchmarks import conversion, core_latency, node_latency, records, report
+from benchmarks.train_clock import TrainClock
 
 
 def test_core_latency_script_runs(capsys):
@@ -154,6 +155,20 @@ def test_state_tier_leaves_a_training_that_cannot_finish_in_time(tmp_path, capsy
     assert [(r['seed'], r['policy']) for r in saved[2:]] == [(0, 'dp-ddim-trailing'),
                                                             (1, 'dp-ddim-trailing')]
     assert len(list((runs / 'drawer-open').iterdir())) == 2
+    # train_s is the whole training, summed over the stopped and the resumed session, and
+    # a sampler that loads a finished training reports that training's time, not the load
+    clock = TrainClock(started)
+    assert 0 < clock.at(2) < clock.at(3) == saved[0]['train_s'] == saved[2]['train_s']
+
+
+def test_train_clock_sums_sessions_and_says_none_for_a_run_begun_before_it(tmp_path):
+    clock = TrainClock(tmp_path / 'run')
+    assert clock.advance(0, 250, 10.0) == 10.0
+    assert TrainClock(tmp_path / 'run').advance(250, 400, 5.0) == 15.0  # a later session
+    assert TrainClock(tmp_path / 'run').advance(400, 400, 0.1) == 15.0  # loaded, not trained
+    assert clock.advance(500, 600, 3.0) is None  # step 500's time was never recorded
+    assert TrainClock(tmp_path / 'run').at(600) is None
+    assert TrainClock(tmp_path / 'run').at(400) == 15.0  # a stale clock loses no step
 
 
 def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
