@@ -22,7 +22,9 @@ the trunks frozen for autograd after the warm-up on). Format 5 adds the closed-l
 ``budget``: 'fixed' (the steps given on the command line: every record before it) or
 'tuned' (each policy's steps chosen on the tuning split's learning curves: the state tier's
 test split). Format 6 adds the ablations' training ``seed`` (0 before it was recorded: the
-script's one seed, ``--seed`` defaulting to 0).
+script's one seed, ``--seed`` defaulting to 0). Format 7 makes the state tier's ``train_s``
+the network's whole training time (summed over sessions, the same for every sampler of one
+training); older records keep what they measured, their job's seconds, as ``job_train_s``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs' / 'benchmarks'  # <repository>/docs/...
-FORMAT = 6
+FORMAT = 7
 TUNE_SEED0 = 10_000  # the tuning split's first start state: every evaluation before format 2
 # [rad/s] the simulated servo of records from before records carried it (sim.task's
 # TASK_OMEGA then; assembly moved to 300 rad/s afterwards)
@@ -151,10 +153,21 @@ def _to_format_6(name: str, record: Record) -> Record:
     return record
 
 
+def _to_format_7(name: str, record: Record) -> Record:
+    """Format 7: a state-tier record's ``train_s`` is its network's whole training time.
+    Before, it was the seconds its own job spent (a resumed training's last part, the load
+    of a training another sampler's job had run): kept as ``job_train_s``, ``train_s``
+    None (not known), except from a learning-curve training, whose clock was whole."""
+    if name == 'state_tier' and 'trained_in' not in record:
+        record['job_train_s'] = record.get('train_s')
+        record['train_s'] = None
+    return record
+
+
 CLOSED_LOOP = ('state_tier', 'ablations', 'vision_tier')
 UPGRADES: dict[int, Callable[[str, Record], Record]] = {1: _to_format_2, 2: _to_format_3,
                                                          3: _to_format_4, 4: _to_format_5,
-                                                         5: _to_format_6}
+                                                         5: _to_format_6, 6: _to_format_7}
 
 
 def migrate(name: str, record: Record) -> Record:

@@ -83,6 +83,14 @@ def test_old_vision_and_latency_records_get_their_defaults():
     assert records.migrate('blind_floor', {'task': 'x'}) == {'format': records.FORMAT, 'task': 'x'}
 
 
+def test_old_state_tier_train_s_was_its_jobs_time_not_the_trainings():
+    loaded = records.migrate('state_tier', {'format': 6, 'task': 'hammer', 'train_s': 0.13})
+    assert (loaded['train_s'], loaded['job_train_s']) == (None, 0.13)
+    from_curve = {'format': 6, 'task': 'hammer', 'train_s': 2900.0, 'trained_in': 'seed0'}
+    assert records.migrate('state_tier', from_curve)['train_s'] == 2900.0
+    assert 'job_train_s' not in records.migrate('ablations', {'format': 6, 'train_s': 9.0})
+
+
 def test_publishing_rewrites_the_old_records_of_the_file_in_the_current_format(docs, capsys):
     (docs / 'state_tier.json').write_text(json.dumps([OLD_STATE]))  # a worker before v2
     new = dict(OLD_STATE, task='hammer', lr=1e-3, ema_warmup=True, servo_omega=100.0,
