@@ -79,10 +79,16 @@ def cpu_model() -> str:
     return platform.processor() or 'unknown'
 
 
+# the commit this process's code came from: read once, at import, so a run that spans a
+# commit (hours of training while the checkout moves on) records the code that ran
+CODE_SHA = git_sha()
+
+
 def machine_info(device: torch.device) -> dict[str, Any]:
-    """Where and with what the numbers were measured."""
+    """Where and with what the numbers were measured (``git_sha``: the commit checked out
+    when this process imported the benchmarks, not when the record was written)."""
     info = {
-        'git_sha': git_sha(), 'date_utc': datetime.now(timezone.utc).isoformat(timespec='seconds'),
+        'git_sha': CODE_SHA, 'date_utc': datetime.now(timezone.utc).isoformat(timespec='seconds'),
         'host_cpu': cpu_model(), 'cpu_count': os.cpu_count(),
         'torch_threads': torch.get_num_threads(), 'python': platform.python_version(),
         'torch': torch.__version__, 'device': str(device),

@@ -44,6 +44,14 @@ def test_records_carry_machine_and_commit():
     assert 'load' not in report.describe_machine(info)
 
 
+def test_a_record_names_the_commit_its_process_started_from(monkeypatch):
+    """A grid that runs while the checkout moves on records the code that ran."""
+    import torch
+    monkeypatch.setenv('NF_POLICY_GIT_SHA', 'b' * 40)  # a commit lands mid-run
+    recorded = report.machine_info(torch.device('cpu'))['git_sha']
+    assert recorded == report.CODE_SHA != 'b' * 40
+
+
 def test_sim_success_script_runs(capsys):
     from benchmarks import sim_success
 
