@@ -16,10 +16,10 @@ import torch
 
 from benchmarks import kinds
 from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig, DiffusionPolicy
-from benchmarks.baselines.diffusion_training import train_diffusion
+from benchmarks.baselines.diffusion_training import saved_step, train_diffusion
 from benchmarks.policies import DiffusionActor, HoldActor, NFPActor, RandomActor
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.core.checkpoint import load_policy
+from nf_policy_ros.core.checkpoint import load_policy, read_checkpoint
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.windows import WindowDataset
@@ -54,6 +54,14 @@ def train_actor(key: str, config: NFPConfig, data: WindowDataset, run_dir: Path 
     policy, _ = train_diffusion(trained, data, kind_dp_size(kind, dp_size), device, checkpoint,
                                 stop=stop, on_step=on_step)
     return sampled_actor(kind, policy, gen)
+
+
+def saved_network_step(network: str, checkpoint: Path) -> int:
+    """Training steps saved in ``checkpoint`` (0 when there is none): DP's training state
+    or NF-P's resume state (last.pt)."""
+    if network == kinds.DP:
+        return saved_step(checkpoint)
+    return int(read_checkpoint(checkpoint)['training']['step']) if checkpoint.exists() else 0
 
 
 def kind_windows(kind: kinds.Kind, trained: NFPConfig, data: WindowDataset) -> WindowDataset:

@@ -30,13 +30,13 @@ from typing import Any
 import torch
 
 from benchmarks import curve_page, kinds, records, report, state_tier
-from benchmarks.actors import kind_dp_size, kind_windows, sampled_actor
+from benchmarks.actors import kind_dp_size, kind_windows, sampled_actor, saved_network_step
 from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
 from benchmarks.baselines.diffusion_training import saved_step, train_diffusion
 from benchmarks.state_tier import DP_SIZE, EXECUTE_STEPS, collect, config_hash, evaluate
 from benchmarks.train_clock import TrainClock
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.core.checkpoint import load_policy, read_checkpoint
+from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.task import JointTask, TaskConfig
@@ -89,9 +89,7 @@ class CurveRun:
 
     def saved_step(self) -> int:
         """Steps done by the saved training (0 before any save)."""
-        if not self.is_nfp:
-            return saved_step(self.last)
-        return int(read_checkpoint(self.last)['training']['step']) if self.last.exists() else 0
+        return saved_network_step(self.kind.network, self.last)
 
     def snapshot(self, step: int) -> Path:
         return self.run_dir / 'snapshots' / f'step_{step:06d}.pt'

@@ -36,12 +36,10 @@ import numpy as np
 import torch
 
 from benchmarks import job_pace, kinds, records, report, tier_page
-from benchmarks.actors import train_actor
+from benchmarks.actors import saved_network_step, train_actor
 from benchmarks.baselines.diffusion import SMALL_UNET, DiffusionConfig
-from benchmarks.baselines.diffusion_training import saved_step
 from benchmarks.train_clock import TrainClock
 from nf_policy_ros.config import ActionConfig, EncoderConfig, NFPConfig, TrainConfig
-from nf_policy_ros.core.checkpoint import read_checkpoint
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.sim.rollout import record_demo, run_policy
 from nf_policy_ros.sim.task import JointTask, TaskConfig
@@ -247,10 +245,8 @@ def saved_training_step(run_dir: Path | None, kind: str) -> int:
     network = kinds.get(kind).network
     if run_dir is None or network == kinds.FLOOR:
         return 0
-    if network == kinds.DP:
-        return saved_step(run_dir / f'{kinds.DP}.pt')
-    last = run_dir / kinds.NFP / 'last.pt'
-    return int(read_checkpoint(last)['training']['step']) if last.exists() else 0
+    checkpoint = run_dir / (f'{kinds.DP}.pt' if network == kinds.DP else f'{kinds.NFP}/last.pt')
+    return saved_network_step(network, checkpoint)
 
 
 def training_seconds(run_dir: Path | None, kind: str, before: int,
@@ -368,7 +364,7 @@ def steps_done(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: f
     if run_dir is None or kinds.get(job[3]).network != kinds.DP:
         return 0
     seed_from_curve(job, config, omega, run_dir)
-    return saved_step(run_dir / f'{kinds.DP}.pt')
+    return saved_training_step(run_dir, job[3])
 
 
 def trained(args: argparse.Namespace, job: tuple, config: NFPConfig, omega: float) -> bool:
