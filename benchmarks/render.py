@@ -20,7 +20,7 @@ PAGES = {'ablations': 'ablations', 'blind_floor': 'blind_floor', 'gate_delay': '
          'confidence_auroc': 'confidence_auroc',
          'conversion': 'conversion', 'candidate_precision': 'candidate_precision',
          'core': 'core_latency', 'demo': 'demo_report',
-         'image_use': 'image_use',
+         'image_use': 'image_use', 'nfp_recipe': 'nfp_recipe',
          'learning_curves': 'curve_page', 'node': 'node_latency',
          'policy_latency': 'policy_latency',
          'sim_success': 'sim_success', 'state_tier': 'state_tier',

@@ -96,19 +96,54 @@ class ActionConfig:
     stride: int = param('Steps S between predicted actions, in policy ticks.', 4)
     padding: str = param("Windows running past an episode's end: 'repeat_last' pads with the "
                          "final action (robot stays put); 'drop' discards them.", 'repeat_last')
+    mirror_dims: tuple[int, ...] = param(
+        'Action dimensions that mirror another (a parallel gripper\'s second finger): not '
+        'modelled by the flow, but set to mirror_gains[i] * a[mirror_sources[i]]. An exact '
+        'mirror is a zero-variance direction whose density a flow can grow without bound.',
+        ())
+    mirror_sources: tuple[int, ...] = param('The modelled dimension each of mirror_dims '
+                                            'copies.', ())
+    mirror_gains: tuple[float, ...] = param('The factor of each mirror (-1: opposite sign).',
+                                            ())
+    discrete_dims: tuple[int, ...] = param(
+        'Modelled dimensions whose commands take a few values (a gripper open/closed): '
+        'dequantized in training by train.dequantize_std noise, so the flow fits a smooth '
+        'density, not spikes.', ())
 
     def __post_init__(self) -> None:
         require(self.action_dim > 0, 'actions.action_dim', self.action_dim, '> 0')
         require(self.horizon > 0, 'actions.horizon', self.horizon, '> 0')
         require(self.stride > 0, 'actions.stride', self.stride, '> 0')
         require_choice('actions.padding', self.padding, PADDING_RULES)
-        require(self.horizon * self.action_dim >= 2, 'actions.horizon', self.horizon,
-                 'horizon * action_dim >= 2 (a coupling flow splits the chunk in two)')
+        self._check_mirrors()
+        require(self.horizon * len(self.modelled_dims) >= 2, 'actions.horizon', self.horizon,
+                 'horizon * modelled dims >= 2 (a coupling flow splits the chunk in two)')
+
+    def _check_mirrors(self) -> None:
+        dims = range(self.action_dim)
+        for name in ('mirror_sources', 'mirror_gains'):
+            value = getattr(self, name)
+            require(len(value) == len(self.mirror_dims), f'actions.{name}', value,
+                    f'{len(self.mirror_dims)} values (one per mirror_dims entry)')
+        require(len(set(self.mirror_dims)) == len(self.mirror_dims)
+                and all(d in dims for d in self.mirror_dims), 'actions.mirror_dims',
+                self.mirror_dims, f'distinct dimensions in [0, {self.action_dim})')
+        require(all(s in dims and s not in self.mirror_dims for s in self.mirror_sources),
+                'actions.mirror_sources', self.mirror_sources,
+                f'dimensions in [0, {self.action_dim}) that are not mirrors themselves')
+        require(all(d in dims and d not in self.mirror_dims for d in self.discrete_dims),
+                'actions.discrete_dims', self.discrete_dims,
+                f'dimensions in [0, {self.action_dim}) that are not mirrors')
+
+    @property
+    def modelled_dims(self) -> tuple[int, ...]:
+        """The action dimensions the flow models (all but the mirrors), in order."""
+        return tuple(d for d in range(self.action_dim) if d not in self.mirror_dims)
 
     @property
     def flat_dim(self) -> int:
-        """Size of the flattened chunk, T_a * D_a."""
-        return self.horizon * self.action_dim
+        """Size of the flattened modelled chunk, T_a * (D_a - mirrors)."""
+        return self.horizon * len(self.modelled_dims)
 
 
 @dataclass(frozen=True)
@@ -194,6 +229,18 @@ class TrainConfig:
                                     "chunks in training, in units of each joint's spread "
                                     'in the data (smooths the density a flow fits to few '
                                     'demos; 0 = off).', 0.0)
+    action_noise_step: float = param('Std of Gaussian noise added to each modelled action '
+                                     'dimension in training, as a fraction of its RMS change '
+                                     'between two chunk points in the data (robot units): '
+                                     'noise sized against the motion the chunk resolves '
+                                     '(0 = off).', 0.0)
+    action_noise_floor: float = param('Least std of that training noise on each continuous '
+                                      'action dimension [robot units], and the least spread '
+                                      'the action normalizer divides by: a nearly constant '
+                                      'dimension then cannot make log p unbounded (0 = off).',
+                                      0.0)
+    dequantize_std: float = param('Std of the Gaussian noise on actions.discrete_dims in '
+                                  'training [robot units] (0 = off).', 0.0)
     state_noise_std: float = param('Std of Gaussian noise added to the normalized joint '
                                    "state in training, in units of each joint's spread in "
                                    'the data. Demonstrations make the state a shortcut: a few '
@@ -247,6 +294,8 @@ class TrainConfig:
                 self.action_noise_std, '>= 0')
         require(self.state_noise_std >= 0.0, 'train.state_noise_std',
                 self.state_noise_std, '>= 0')
+        for name in ('action_noise_step', 'action_noise_floor', 'dequantize_std'):
+            require(getattr(self, name) >= 0.0, f'train.{name}', getattr(self, name), '>= 0')
         require(0.0 <= self.ema_decay < 1.0, 'train.ema_decay', self.ema_decay, 'in [0, 1)')
         require(self.ema_power >= 0.0, 'train.ema_power', self.ema_power, '>= 0')
         require_choice('train.lr_schedule', self.lr_schedule, LR_SCHEDULES)

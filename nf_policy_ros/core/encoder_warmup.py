@@ -73,7 +73,7 @@ class EncoderWarmup:
             for group in opt.param_groups:
                 group['lr'] = lr  # every encoder group at the full rate
         actions, obs = batch_to_device(batch, device)
-        target = policy.action_normalizer.normalize(actions).flatten(1)
+        target = policy.flatten_actions(actions)
         policy.encoder.trunk_dtype = self.trunk_dtype
         try:
             context = _context(policy, obs, generator)

@@ -38,6 +38,21 @@ class NFPolicy(nn.Module):
                                config.flow)
         self.state_normalizer = Normalizer(config.encoder.state_dim)
         self.action_normalizer = Normalizer(config.actions.action_dim)
+        actions = config.actions
+        self.register_buffer('modelled', torch.tensor(actions.modelled_dims, dtype=torch.long),
+                             persistent=False)
+        self.register_buffer('mirror_dims', torch.tensor(actions.mirror_dims,
+                                                         dtype=torch.long), persistent=False)
+        self.register_buffer('mirror_sources', torch.tensor(actions.mirror_sources,
+                                                            dtype=torch.long),
+                             persistent=False)
+        self.register_buffer('mirror_gains', torch.tensor(actions.mirror_gains,
+                                                          dtype=torch.float32),
+                             persistent=False)
+        # training noise std per action dimension (D_a,) in normalized units; set by
+        # core.training.fit_normalizers from the data (not saved: a resumed run refits it)
+        self.register_buffer('action_noise', torch.zeros(actions.action_dim),
+                             persistent=False)
         self.calibration = Calibration()
         self.context_support = ContextSupport()
         self._compiled_encoder = None
@@ -51,6 +66,7 @@ class NFPolicy(nn.Module):
 
     @property
     def chunk_shape(self) -> tuple[int, int]:
+        """(T_a, D_a): a chunk in robot units, mirrors included."""
         return (self.config.actions.horizon, self.config.actions.action_dim)
 
     def encode(self, obs: Observation,
@@ -71,15 +87,40 @@ class NFPolicy(nn.Module):
         return self.encoder(obs.images, state, last_action, generator)
 
     def flatten_actions(self, actions: torch.Tensor) -> torch.Tensor:
-        """(B, T_a, D_a) robot units -> (B, T_a * D_a) normalized."""
+        """(B, T_a, D_a) robot units -> (B, T_a * M) normalized, M = the modelled
+        dimensions (``actions.mirror_dims`` are left out: they follow their source)."""
         if tuple(actions.shape[1:]) != self.chunk_shape:
             raise ValueError(f'actions have shape {tuple(actions.shape)}: expected '
                              f'(B, {self.chunk_shape[0]}, {self.chunk_shape[1]})')
-        return self.action_normalizer.normalize(actions).flatten(1)
+        normalized = self.action_normalizer.normalize(actions)
+        return normalized.index_select(-1, self.modelled).flatten(1)
 
     def unflatten_actions(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T_a * D_a) normalized -> (B, T_a, D_a) robot units."""
-        return self.action_normalizer.denormalize(x.view(x.shape[0], *self.chunk_shape))
+        """(B, T_a * M) normalized -> (B, T_a, D_a) robot units; each mirror dimension
+        is its gain times its source (robot units)."""
+        horizon, dim = self.chunk_shape
+        modelled = x.view(x.shape[0], horizon, len(self.modelled))
+        if len(self.modelled) == dim:
+            return self.action_normalizer.denormalize(modelled)
+        full = modelled.new_zeros(x.shape[0], horizon, dim)
+        full[..., self.modelled] = modelled
+        actions = self.action_normalizer.denormalize(full)
+        actions[..., self.mirror_dims] = (actions[..., self.mirror_sources]
+                                          * self.mirror_gains.to(actions.dtype))
+        return actions
+
+    def noisy(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Training noise on flattened normalized chunks x (B, T_a * M): per dimension
+        ``action_noise`` (set from the data, see core.training.fit_normalizers) and, on top,
+        ``train.action_noise_std`` in normalized units."""
+        std = self.action_noise.index_select(0, self.modelled).repeat(
+            self.config.actions.horizon)
+        extra = self.config.train.action_noise_std
+        if extra > 0:
+            std = torch.sqrt(std.square() + extra ** 2)
+        if not bool((std > 0).any()):
+            return x
+        return x + std * torch.randn(x.shape, generator=generator, device=x.device)
 
     def log_prob(self, actions: torch.Tensor, obs: Observation,
                  context: torch.Tensor | None = None) -> torch.Tensor:
@@ -94,9 +135,8 @@ class NFPolicy(nn.Module):
         in training mode the normalized chunk gets ``train.action_noise_std`` Gaussian noise."""
         context = self.encode(obs, generator)
         x = self.flatten_actions(actions)
-        noise_std = self.config.train.action_noise_std
-        if self.training and noise_std > 0:
-            x = x + noise_std * torch.randn(x.shape, generator=generator, device=x.device)
+        if self.training:
+            x = self.noisy(x, generator)
         log_p = self.flow.log_prob(x, context)
         return -(log_p / self.config.actions.flat_dim).mean()
 

@@ -61,12 +61,29 @@ class TrainingError(RuntimeError):
 
 
 def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
-    """Set the model's state/action normalizers from the training windows' statistics."""
+    """Set the model's state/action normalizers from the training windows' statistics, and
+    the training noise of each action dimension (``action_noise_robot``)."""
     stats = {k: torch.from_numpy(v) for k, v in data.statistics().items()}
+    floor = policy.config.train.action_noise_floor
+    stats['action_std'] = stats['action_std'].clamp_min(floor)
     for name, normalizer in (('state', policy.state_normalizer),
                              ('action', policy.action_normalizer)):
         normalizer.fit(stats[f'{name}_mean'], stats[f'{name}_std'], stats[f'{name}_low'],
                        stats[f'{name}_high'])
+    noise = action_noise_robot(policy.config, torch.from_numpy(data.action_step_rms()))
+    policy.action_noise.copy_(noise / policy.action_normalizer.std)
+
+
+def action_noise_robot(config: NFPConfig, step_rms: torch.Tensor) -> torch.Tensor:
+    """Training noise std (D_a,) [robot units] of each action dimension: on a continuous
+    one ``action_noise_step`` times its RMS change between chunk points ``step_rms`` (D_a,),
+    at least ``action_noise_floor``; on a discrete one ``dequantize_std``; 0 on mirrors."""
+    train, actions = config.train, config.actions
+    noise = (train.action_noise_step * step_rms).clamp_min(train.action_noise_floor)
+    discrete = list(actions.discrete_dims)
+    noise[discrete] = train.dequantize_std
+    noise[list(actions.mirror_dims)] = 0.0
+    return noise.float()
 
 
 def _eval_indices(data: WindowDataset, limit: int = MAX_EVAL_WINDOWS) -> np.ndarray:

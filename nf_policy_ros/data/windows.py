@@ -116,6 +116,18 @@ class WindowDataset:
         back = np.arange(self.obs_horizon - 1, -1, -1) * self.actions_config.stride
         return np.maximum(start[:, None] - back, 0)
 
+    def action_step_rms(self) -> np.ndarray:
+        """(D_a,) RMS change of each action dimension between two chunk points, a(t + S)
+        - a(t) within an episode (robot units); zeros where no episode is longer than S."""
+        stride = self.actions_config.stride
+        offsets = np.cumsum([0] + self._lengths)
+        steps = [self.actions[first + stride:first + length] - self.actions[first:first + length
+                                                                             - stride]
+                 for first, length in zip(offsets[:-1], self._lengths) if length > stride]
+        if not steps:
+            return np.zeros(self.actions.shape[1], np.float32)
+        return np.sqrt(np.mean(np.square(np.concatenate(steps)), axis=0)).astype(np.float32)
+
     def statistics(self) -> dict[str, np.ndarray]:
         """Per-dimension mean, std, min and max of states and actions (robot units)."""
         return {'state_mean': self.state.mean(0), 'state_std': self.state.std(0),
