@@ -112,8 +112,9 @@ def get_recipe(key: str) -> Recipe:
 
 
 def run_dir(args: argparse.Namespace, job: tuple, config: NFPConfig) -> Path:
-    task, demos, seed, recipe = job
-    return args.run_dir / task / f'{demos}demos_seed{seed}_{config_hash(config)}_{recipe}'
+    """One directory per training: recipes that differ only in execution share it."""
+    task, demos, seed, _ = job
+    return args.run_dir / task / f'{demos}demos_seed{seed}_{config_hash(config)}'
 
 
 def val_curve(out: Path) -> list[list[float]]:
@@ -162,11 +163,20 @@ def done(args: argparse.Namespace) -> set[tuple]:
 
 def my_jobs(args: argparse.Namespace) -> list[tuple]:
     """(task, demos, seed, recipe) of this shard, seeds outermost so a stopped grid
-    leaves whole seeds of every recipe."""
+    leaves whole seeds of every recipe. Recipes of one training (same config) go to one
+    shard, one after the other, so no two processes train one run directory."""
     jobs = [(t, d, s, r) for s in args.seeds for t in args.tasks for d in args.demos
             for r in args.recipes]
+    trainings = list(dict.fromkeys(training_key(args, job) for job in jobs))
     k, n = args.shard
-    return jobs[k::n]
+    mine = set(trainings[k::n])
+    return [job for job in jobs if training_key(args, job) in mine]
+
+
+def training_key(args: argparse.Namespace, job: tuple) -> tuple:
+    """(task, demos, seed, config hash): what one training is."""
+    task, demos, seed, recipe = job
+    return task, demos, seed, config_hash(get_recipe(recipe).config(args.steps, seed))
 
 
 def run_all(args: argparse.Namespace) -> None:

@@ -81,7 +81,11 @@ HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_st
                    ('train', 'lr_schedule'): 'stages', ('train', 'adam_betas'): (0.9, 0.999),
                    ('train', 'ema_power'): 0.0, ('train', 'encoder_warmup_steps'): 0,
                    ('train', 'warmup_precision'): 'fp32',
-                   ('sampling', 'candidate_precision'): 'fp32'}
+                   ('sampling', 'candidate_precision'): 'fp32',
+                   ('actions', 'mirror_dims'): (), ('actions', 'mirror_sources'): (),
+                   ('actions', 'mirror_gains'): (), ('actions', 'discrete_dims'): (),
+                   ('train', 'action_noise_step'): 0.0, ('train', 'action_noise_floor'): 0.0,
+                   ('train', 'dequantize_std'): 0.0}
 DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
 
 

@@ -15,7 +15,12 @@ import torch
 from nf_policy_ros.config import ActionConfig, ConfigError
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.core.policy import NFPolicy
-from nf_policy_ros.core.training import action_noise_robot, fit_normalizers, run_training
+from nf_policy_ros.core.training import (
+    action_noise_robot,
+    fit_action_noise,
+    fit_normalizers,
+    run_training,
+)
 from nf_policy_ros.data.windows import Episode, WindowDataset
 from nf_policy_ros.structs import Observation
 
@@ -84,7 +89,9 @@ def test_the_normalizer_divides_a_constant_dimension_by_the_floor():
     still = gripper_episode()
     constant = Episode(still.images, still.state, np.concatenate(
         [still.actions[:, :1], np.full((len(still), 2), 1.0, np.float32)], 1))
-    fit_normalizers(policy, WindowDataset([constant], config.actions))
+    data = WindowDataset([constant], config.actions)
+    fit_normalizers(policy, data)
+    fit_action_noise(policy, data)
     assert float(policy.action_normalizer.std[1]) == pytest.approx(0.05)
     # the discrete dimension's noise in normalized units: 0.1 robot units / 0.05
     assert float(policy.action_noise[1]) == pytest.approx(2.0)

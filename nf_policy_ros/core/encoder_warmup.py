@@ -73,7 +73,8 @@ class EncoderWarmup:
             for group in opt.param_groups:
                 group['lr'] = lr  # every encoder group at the full rate
         actions, obs = batch_to_device(batch, device)
-        target = policy.flatten_actions(actions)
+        modelled = list(policy.config.actions.modelled_dims)
+        target = policy.action_normalizer.normalize(actions)[..., modelled].flatten(1)
         policy.encoder.trunk_dtype = self.trunk_dtype
         try:
             context = _context(policy, obs, generator)

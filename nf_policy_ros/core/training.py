@@ -61,8 +61,8 @@ class TrainingError(RuntimeError):
 
 
 def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
-    """Set the model's state/action normalizers from the training windows' statistics, and
-    the training noise of each action dimension (``action_noise_robot``)."""
+    """Set the model's state/action normalizers from the training windows' statistics (the
+    action spread at least ``train.action_noise_floor``)."""
     stats = {k: torch.from_numpy(v) for k, v in data.statistics().items()}
     floor = policy.config.train.action_noise_floor
     stats['action_std'] = stats['action_std'].clamp_min(floor)
@@ -70,6 +70,11 @@ def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
                              ('action', policy.action_normalizer)):
         normalizer.fit(stats[f'{name}_mean'], stats[f'{name}_std'], stats[f'{name}_low'],
                        stats[f'{name}_high'])
+
+
+def fit_action_noise(policy: NFPolicy, data: WindowDataset) -> None:
+    """Set the training noise of each action dimension (``action_noise_robot``), in the
+    normalized units of the fitted action normalizer."""
     noise = action_noise_robot(policy.config, torch.from_numpy(data.action_step_rms()))
     policy.action_noise.copy_(noise / policy.action_normalizer.std)
 
@@ -153,6 +158,7 @@ def _build(config: NFPConfig, train_set: WindowDataset,
     torch.manual_seed(config.train.seed)
     policy = NFPolicy(config)
     fit_normalizers(policy, train_set)
+    fit_action_noise(policy, train_set)
     policy.to(device).train()
     optimizer = build_optimizer(policy, config.train)
     train = config.train
