@@ -21,9 +21,11 @@ import shutil
 import sys
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from nf_policy_ros.config import NFPConfig
+from nf_policy_ros.data.action_layout import ActionLayout, Mirror, detect_layout
 from nf_policy_ros.data.bag import BagError, bag_outcome, read_bag
 from nf_policy_ros.data.cache import META, DatasetError, hash_directory, write_dataset
 from nf_policy_ros.data.episodes import build_episodes
@@ -70,6 +72,9 @@ def convert(bags: list[Path], config: NFPConfig, progress: bool = True):
         'action_topic': config.data.action_topic, 'image_size': list(size),
         'bags': sources,
     }
+    if episodes:
+        meta['action_layout'] = detect_layout(
+            np.concatenate([e.actions for e in episodes])).to_meta()
     return episodes, meta
 
 
@@ -117,7 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f'wrote {len(episodes)} episodes ({sum(len(e) for e in episodes)} ticks, '
           f'{dropped} dropped) from {len(meta["bags"])} bags to {args.out}'
           + (f' ({skipped} labelled failure skipped)' if skipped else ''))
+    advice = layout_advice(meta)
+    if advice:
+        print(advice)
     return 0
+
+
+def layout_advice(meta: dict[str, Any]) -> str:
+    """The action layout found at conversion as one line for the user ('' if none)."""
+    found = meta.get('action_layout')
+    if not found:
+        return ''
+    layout = ActionLayout([Mirror(*m) for m in found['mirrors']], found['discrete'])
+    return layout.advice(meta['joint_names'])
 
 
 if __name__ == '__main__':
