@@ -17,8 +17,15 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names field, value and expectation."""
 
 
-def param(text: str, default: Any) -> Any:
-    return field(default=default, metadata={'help': text})
+def param(text: str, default: Any, *, bounds: tuple[float, float] | None = None,
+          choices: tuple[str, ...] | None = None, form: str | None = None) -> Any:
+    """A config field with help ``text`` and ``default``. For the ROS parameter descriptor
+    (nodes/common/params.py): ``bounds`` (low, high), the inclusive range of a number (the
+    class's validation may be stricter: ``> 0`` for low 0); ``choices`` of a string (the
+    tuple its validation checks); ``form``, what a free-form string or list must hold."""
+    metadata = {'help': text, 'bounds': bounds, 'choices': choices, 'form': form}
+    return field(default=default, metadata={k: v for k, v in metadata.items()
+                                            if v is not None})
 
 
 def require(ok: bool, name: str, value: Any, expected: str) -> None:
@@ -109,6 +116,18 @@ def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
             out.update(flatten_config(value, prefix=f'{prefix}{f.name}.'))
         else:
             out[f'{prefix}{f.name}'] = (value, f.metadata.get('help', ''))
+    return out
+
+
+def flatten_constraints(config: Any, prefix: str = '') -> dict[str, dict[str, Any]]:
+    """Map dotted name -> the field's ``bounds`` / ``choices`` / ``form`` (those it has)."""
+    out: dict[str, dict[str, Any]] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(flatten_constraints(value, prefix=f'{prefix}{f.name}.'))
+        else:
+            out[f'{prefix}{f.name}'] = {k: v for k, v in f.metadata.items() if k != 'help'}
     return out
 
 

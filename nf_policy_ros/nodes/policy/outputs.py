@@ -19,7 +19,7 @@ from nf_policy_ros.node_config.routing import (
     check_distinct_topics,
     group_parameters,
 )
-from nf_policy_ros.nodes.common.params import declare_parameters
+from nf_policy_ros.nodes.common.params import READ_AT_START_UP, declare_parameters
 from nf_policy_ros.nodes.policy import messages
 from nf_policy_ros.nodes.policy.plan import Plan
 
@@ -31,9 +31,9 @@ def declare_groups(node: Node, names: Iterable[str]) -> dict[str, str]:
     ``controller_groups``) for each well-formed name; a malformed one is refused by the
     config's validation. Returns parameter name -> why its start-up value was refused."""
     valid = dict.fromkeys(name for name in names if GROUP_NAME.fullmatch(name))
-    return declare_parameters(node, {key: spec for name in valid
-                                     for key, spec in group_parameters(name).items()},
-                              read_only=True)
+    specs = {key: spec for name in valid for key, spec in group_parameters(name).items()}
+    return declare_parameters(node, specs, read_only=True,
+                              when=dict.fromkeys(specs, READ_AT_START_UP))
 
 
 def read_groups(node: Node, names: Sequence[str]) -> tuple[GroupSpec, ...]:
