@@ -131,6 +131,24 @@ def flatten_constraints(config: Any, prefix: str = '') -> dict[str, dict[str, An
     return out
 
 
+READ_AT_START_UP = 'read at start-up: read-only'
+READ_AT_CONFIGURE = 'read at configure: settable only while unconfigured'
+
+
+def constraint_text(constraints: dict[str, Any], when: str = '') -> str:
+    """A field's constraints for people: ``in [low, high]`` / ``one of: a, b`` / its form,
+    and ``when`` (when it can be set), joined by '; ' (empty if none)."""
+    parts = []
+    if constraints.get('bounds') is not None:
+        low, high = constraints['bounds']
+        parts.append(f'in [{low}, {high}]')
+    if constraints.get('choices') is not None:
+        parts.append(f'one of: {", ".join(constraints["choices"])}')
+    if constraints.get('form') is not None:
+        parts.append(constraints['form'])
+    return '; '.join(parts + ([when] if when else []))
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply ``'a.b=value'`` overrides (value parsed as YAML) to a nested dict copy."""
     import yaml

@@ -39,7 +39,12 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from nf_policy_ros.config import config_from_dict, flatten_config
-from nf_policy_ros.config_tree import flatten_constraints
+from nf_policy_ros.config_tree import (
+    READ_AT_CONFIGURE,
+    READ_AT_START_UP,
+    constraint_text,
+    flatten_constraints,
+)
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,
@@ -61,10 +66,6 @@ def _field_hints(cls: type, prefix: str = '') -> dict[str, Any]:
     return out
 
 
-READ_AT_START_UP = 'read at start-up: read-only'
-READ_AT_CONFIGURE = 'read at configure: settable only while unconfigured'
-
-
 def make_descriptor(help_text: str, constraints: Mapping[str, Any] | None = None,
                     read_only: bool = False, integer: bool = False,
                     when: str = '') -> ParameterDescriptor:
@@ -82,19 +83,6 @@ def make_descriptor(help_text: str, constraints: Mapping[str, Any] | None = None
         descriptor.floating_point_range = [FloatingPointRange(
             from_value=float(bounds[0]), to_value=float(bounds[1]), step=0.0)]
     return descriptor
-
-
-def constraint_text(constraints: Mapping[str, Any], when: str = '') -> str:
-    """``in [low, high]`` / ``one of: a, b`` / the form, and ``when``, joined by '; '."""
-    parts = []
-    if constraints.get('bounds') is not None:
-        low, high = constraints['bounds']
-        parts.append(f'in [{low}, {high}]')
-    if constraints.get('choices') is not None:
-        parts.append(f'one of: {", ".join(constraints["choices"])}')
-    if constraints.get('form') is not None:
-        parts.append(constraints['form'])
-    return '; '.join(parts + ([when] if when else []))
 
 
 def declare_config(node: Node, default: Any, prefix: str = '', *,

@@ -12,6 +12,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from trajectory_msgs.msg import JointTrajectory
 
 from nf_policy_ros.config import ConfigError
+from nf_policy_ros.config_tree import READ_AT_START_UP
 from nf_policy_ros.node_config.routing import (
     GROUP_NAME,
     GroupSpec,
@@ -19,7 +20,7 @@ from nf_policy_ros.node_config.routing import (
     check_distinct_topics,
     group_parameters,
 )
-from nf_policy_ros.nodes.common.params import READ_AT_START_UP, declare_parameters
+from nf_policy_ros.nodes.common.params import declare_parameters
 from nf_policy_ros.nodes.policy import messages
 from nf_policy_ros.nodes.policy.plan import Plan
 
