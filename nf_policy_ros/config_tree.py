@@ -8,6 +8,7 @@ hold (bool, int, float, str, or a tuple of one of those); see nf_policy_ros/conf
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import dataclasses
 from dataclasses import field
 from typing import Any, get_args, get_origin, get_type_hints
@@ -107,28 +108,26 @@ def config_from_dict(cls: type, data: dict[str, Any] | None, prefix: str = '') -
     return cls(**kwargs)
 
 
-def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
-    """Map dotted name -> (value, help text), e.g. ``'flow.num_layers' -> (10, '...')``."""
-    out: dict[str, tuple[Any, str]] = {}
+def _leaf_fields(config: Any, prefix: str = '') -> Iterator[tuple[str, Any, dataclasses.Field]]:
+    """(dotted name, value, field) of every leaf field of a config tree, in field order."""
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
-            out.update(flatten_config(value, prefix=f'{prefix}{f.name}.'))
+            yield from _leaf_fields(value, prefix=f'{prefix}{f.name}.')
         else:
-            out[f'{prefix}{f.name}'] = (value, f.metadata.get('help', ''))
-    return out
+            yield f'{prefix}{f.name}', value, f
+
+
+def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
+    """Map dotted name -> (value, help text), e.g. ``'flow.num_layers' -> (10, '...')``."""
+    return {name: (value, f.metadata.get('help', ''))
+            for name, value, f in _leaf_fields(config, prefix)}
 
 
 def flatten_constraints(config: Any, prefix: str = '') -> dict[str, dict[str, Any]]:
     """Map dotted name -> the field's ``bounds`` / ``choices`` / ``form`` (those it has)."""
-    out: dict[str, dict[str, Any]] = {}
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        if dataclasses.is_dataclass(value):
-            out.update(flatten_constraints(value, prefix=f'{prefix}{f.name}.'))
-        else:
-            out[f'{prefix}{f.name}'] = {k: v for k, v in f.metadata.items() if k != 'help'}
-    return out
+    return {name: {k: v for k, v in f.metadata.items() if k != 'help'}
+            for name, _, f in _leaf_fields(config, prefix)}
 
 
 READ_AT_START_UP = 'read at start-up: read-only'
