@@ -99,7 +99,7 @@ class Rig:
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
-            if status.name.startswith('nf_policy:'):
+            if status.name == '/nf_policy: policy':
                 with self.lock:
                     self.diagnostics = {v.key: v.value for v in status.values}
 

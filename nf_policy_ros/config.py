@@ -175,17 +175,24 @@ class FlowConfig:
 class SamplingConfig:
     """How one action chunk is drawn from the flow at inference."""
 
-    mode: str = param('zero_latent | sample | best_of_n | refine.', 'best_of_n')
-    latent_std: float = param('Std of the latent Gaussian when sampling (paper best: 0.5).', 0.5)
-    num_candidates: int = param('Candidates N drawn in one batch for best_of_n.', 128)
-    refine_steps: int = param('Gradient-ascent steps on log p for refine.', 10)
-    refine_step_size: float = param('Step size of refine (Adam learning rate).', 0.05)
-    refine_space: str = param("Ascend in 'latent' or 'action' space.", 'latent')
+    mode: str = param('zero_latent | sample | best_of_n | refine.', 'best_of_n',
+                      choices=SAMPLING_MODES)
+    latent_std: float = param('Std of the latent Gaussian when sampling (paper best: 0.5).', 0.5,
+                              bounds=(0.0, 10.0))
+    num_candidates: int = param('Candidates N drawn in one batch for best_of_n.', 128,
+                                bounds=(1, 65536))
+    refine_steps: int = param('Gradient-ascent steps on log p for refine.', 10,
+                              bounds=(0, 10000))
+    refine_step_size: float = param('Step size of refine (Adam learning rate).', 0.05,
+                                    bounds=(0.0, 10.0))
+    refine_space: str = param("Ascend in 'latent' or 'action' space.", 'latent',
+                              choices=REFINE_SPACES)
     candidate_precision: str = param(
         "Matrix products of the coupling conditioners while best_of_n scores N > 1 "
         "candidates: 'fp32', 'bf16' (about half the candidates' cost where the CPU or GPU "
         "has native bfloat16; spline arithmetic, mixing layers and log-density sums stay "
-        "float32) or 'auto' (bf16 only where native). The fast flow backend only.", 'fp32')
+        "float32) or 'auto' (bf16 only where native). The fast flow backend only.", 'fp32',
+        choices=PRECISIONS)
 
     def __post_init__(self) -> None:
         require_choice('sampling.mode', self.mode, SAMPLING_MODES)

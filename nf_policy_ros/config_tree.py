@@ -8,6 +8,7 @@ hold (bool, int, float, str, or a tuple of one of those); see nf_policy_ros/conf
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import dataclasses
 from dataclasses import field
 from typing import Any, get_args, get_origin, get_type_hints
@@ -17,8 +18,15 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names field, value and expectation."""
 
 
-def param(text: str, default: Any) -> Any:
-    return field(default=default, metadata={'help': text})
+def param(text: str, default: Any, *, bounds: tuple[float, float] | None = None,
+          choices: tuple[str, ...] | None = None, form: str | None = None) -> Any:
+    """A config field with help ``text`` and ``default``. For the ROS parameter descriptor
+    (nodes/common/params.py): ``bounds`` (low, high), the inclusive range of a number (the
+    class's validation may be stricter: ``> 0`` for low 0); ``choices`` of a string (the
+    tuple its validation checks); ``form``, what a free-form string or list must hold."""
+    metadata = {'help': text, 'bounds': bounds, 'choices': choices, 'form': form}
+    return field(default=default, metadata={k: v for k, v in metadata.items()
+                                            if v is not None})
 
 
 def require(ok: bool, name: str, value: Any, expected: str) -> None:
@@ -100,16 +108,44 @@ def config_from_dict(cls: type, data: dict[str, Any] | None, prefix: str = '') -
     return cls(**kwargs)
 
 
-def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
-    """Map dotted name -> (value, help text), e.g. ``'flow.num_layers' -> (10, '...')``."""
-    out: dict[str, tuple[Any, str]] = {}
+def _leaf_fields(config: Any, prefix: str = '') -> Iterator[tuple[str, Any, dataclasses.Field]]:
+    """(dotted name, value, field) of every leaf field of a config tree, in field order."""
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
-            out.update(flatten_config(value, prefix=f'{prefix}{f.name}.'))
+            yield from _leaf_fields(value, prefix=f'{prefix}{f.name}.')
         else:
-            out[f'{prefix}{f.name}'] = (value, f.metadata.get('help', ''))
-    return out
+            yield f'{prefix}{f.name}', value, f
+
+
+def flatten_config(config: Any, prefix: str = '') -> dict[str, tuple[Any, str]]:
+    """Map dotted name -> (value, help text), e.g. ``'flow.num_layers' -> (10, '...')``."""
+    return {name: (value, f.metadata.get('help', ''))
+            for name, value, f in _leaf_fields(config, prefix)}
+
+
+def flatten_constraints(config: Any, prefix: str = '') -> dict[str, dict[str, Any]]:
+    """Map dotted name -> the field's ``bounds`` / ``choices`` / ``form`` (those it has)."""
+    return {name: {k: v for k, v in f.metadata.items() if k != 'help'}
+            for name, _, f in _leaf_fields(config, prefix)}
+
+
+READ_AT_START_UP = 'read at start-up: read-only'
+READ_AT_CONFIGURE = 'read at configure: settable only while unconfigured'
+
+
+def constraint_text(constraints: dict[str, Any], when: str = '') -> str:
+    """A field's constraints for people: ``in [low, high]`` / ``one of: a, b`` / its form,
+    and ``when`` (when it can be set), joined by '; ' (empty if none)."""
+    parts = []
+    if constraints.get('bounds') is not None:
+        low, high = constraints['bounds']
+        parts.append(f'in [{low}, {high}]')
+    if constraints.get('choices') is not None:
+        parts.append(f'one of: {", ".join(constraints["choices"])}')
+    if constraints.get('form') is not None:
+        parts.append(constraints['form'])
+    return '; '.join(parts + ([when] if when else []))
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:

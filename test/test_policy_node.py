@@ -62,7 +62,7 @@ class Harness:
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
-            if status.name.startswith('nf_policy:'):
+            if status.name == '/nf_policy: policy':
                 with self._lock:
                     self.diagnostics.append({v.key: v.value for v in status.values} |
                                             {'message': status.message})
@@ -105,7 +105,7 @@ def test_disarmed_then_armed_valid_plans_and_clean_exit(checkpoint, tmp_path):
         assert all(0.0 <= c <= 1.0 for c in confidences)
         wait_for(lambda: 'overhead_p50_ms' in h.last_diagnostics(), 10, 'latency diagnostics')
         diag = h.last_diagnostics()
-        assert diag['state'] == 'running' and diag['armed'] == 'True'
+        assert diag['state'] == 'active' and diag['armed'] == 'True'
         assert diag['device'] == 'cpu'
         assert float(diag['model_p50_ms']) > 0 and float(diag['plan_rate_hz']) > 0
     finally:
@@ -295,7 +295,7 @@ def test_malformed_messages_are_counted_once_each_as_they_arrive(checkpoint, tmp
     camera), 4 NaN joint states and 3 bad-encoding frames count exactly 4 and 3, and stay."""
     h = Harness(checkpoint, tmp_path, 'output_enabled:=true', robot_timers=False)
     try:
-        wait_for(lambda: h.last_diagnostics().get('state') == 'running', 90, 'running',
+        wait_for(lambda: h.last_diagnostics().get('state') == 'active', 90, 'active',
                  h.proc)
         wait_for(lambda: h.robot.joint_pub.get_subscription_count() > 0 and
                  h.robot.image_pub.get_subscription_count() > 0, 30, 'subscriptions', h.proc)
@@ -394,7 +394,7 @@ def test_invalid_or_read_only_parameter_sets_are_refused_and_change_nothing(chec
             "sampling.mode='bogus' is invalid: expected one of ('zero_latent', 'sample', "
             "'best_of_n', 'refine')")
         assert refused['sampling.num_candidates'].reason == \
-            'sampling.num_candidates=0 is invalid: expected >= 1'
+            'Parameter sampling.num_candidates out of range. Min: 1, Max: 65536, value: 0'
         assert 'read-only' in refused['checkpoint'].reason
         assert get_parameters(h, ['safety.gate_threshold', 'sampling.mode',
                                   'sampling.num_candidates', 'checkpoint']) == \
@@ -406,7 +406,7 @@ def test_invalid_or_read_only_parameter_sets_are_refused_and_change_nothing(chec
         values = dict(zip(names, get_parameters(h, names)))
         assert values['joint_names'] == [] and values['camera_topics'] == ['image']
         assert values['safety.joint_lower'] == []
-        wait_for(lambda: h.last_diagnostics().get('state') == 'running', 5, 'running',
+        wait_for(lambda: h.last_diagnostics().get('state') == 'active', 5, 'active',
                  h.proc)
     finally:
         assert h.close() == 0

@@ -142,7 +142,8 @@ def test_closed_loop_through_ros_with_a_tiny_model_runs_end_to_end(robot, tmp_pa
         '-p', f'checkpoint:={tmp_path / "run" / "policy.pt"}', '-p', 'sampling.num_candidates:=4'],
         tmp_path)
     try:
-        wait_for(lambda: 'running' in policy.output(), 60, 'the policy node running', policy)
+        wait_for(lambda: 'active: ready' in policy.output(), 60, 'the policy node active',
+                 policy)
         out = tmp_path / 'eval.json'
         refusals_before = sim.output().count('refused')
         done = subprocess.run([str(executable('evaluate')), '--episodes', '1',

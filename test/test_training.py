@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import socket
 import threading
 
@@ -112,15 +113,20 @@ def test_checkpoint_with_pickled_code_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize('content, message', [
-    (b'not a zip', 'could not be loaded safely'),
+    (b'/**/nf_policy:\n  ros__parameters: {}\n', re.escape(
+        'is not an NF-P checkpoint: expected an nf_policy_ros.checkpoint file written by train '
+        'or train_node (a torch.save archive), found a text file (YAML, JSON, ...)')),
+    (b'PK\x03\x04 a truncated zip', 'could not be loaded safely'),
+    (b'', 'is not an NF-P checkpoint: .* found an empty file'),
     (None, 'does not exist'),
 ])
-def test_unreadable_checkpoints_are_named(tmp_path, content, message):
+def test_unreadable_checkpoints_are_one_line_naming_the_file(tmp_path, content, message):
     path = tmp_path / 'bad.pt'
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(CheckpointError, match=message):
+    with pytest.raises(CheckpointError, match=message) as refused:
         read_checkpoint(path)
+    assert str(path) in str(refused.value) and '\n' not in str(refused.value)
 
 
 def test_wrong_format_version_is_refused(tmp_path):

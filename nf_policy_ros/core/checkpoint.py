@@ -74,15 +74,23 @@ def save_checkpoint(path: str | os.PathLike, policy: NFPolicy, provenance: dict[
     os.replace(tmp, path)
 
 
+# How a torch.save file starts: a zip archive (the default since torch 1.6) or, for the
+# legacy format, a pickle (protocol 2+ opcode PROTO)
+TORCH_FILE_MAGIC = (b'PK\x03\x04', b'\x80')
+EXPECTED_FILE = f'an {FORMAT} file written by train or train_node (a torch.save archive)'
+
+
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Load and check the raw payload (tensors on CPU); refuses pickled code."""
+    """Load and check the raw payload (tensors on CPU); refuses pickled code. Every refusal
+    is a CheckpointError of one line naming the path and what was expected."""
+    _check_torch_file(path)
     try:
         payload = torch.load(path, map_location='cpu', weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f'checkpoint {str(path)!r} does not exist') from None
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
+        first_line = (str(exc).strip().splitlines() or [''])[0]
         raise CheckpointError(f'checkpoint {str(path)!r} could not be loaded safely '
-                              f'(weights_only=True): {type(exc).__name__}: {exc}') from exc
+                              f'(weights_only=True): {type(exc).__name__}: '
+                              f'{first_line}') from exc
     if not isinstance(payload, dict) or payload.get('format') != FORMAT:
         raise CheckpointError(f'checkpoint {str(path)!r} is not an {FORMAT} file')
     version = payload.get('format_version')
@@ -96,6 +104,37 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f'checkpoint {str(path)!r} has format_version={version!r}: '
                               f'expected {FORMAT_VERSION}')
     return payload
+
+
+def _check_torch_file(path: str | os.PathLike) -> None:
+    """Refuse a path that is missing, not a file, or not a torch.save file (a params YAML
+    given as the checkpoint) before torch.load prints pages about weights_only."""
+    file = Path(path)
+    if not file.exists():
+        raise CheckpointError(f'checkpoint {str(path)!r} does not exist')
+    if not file.is_file():
+        raise CheckpointError(f'checkpoint {str(path)!r} is not a file: expected '
+                              f'{EXPECTED_FILE}')
+    try:
+        with file.open('rb') as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise CheckpointError(f'checkpoint {str(path)!r} cannot be read: {exc.strerror}'
+                              ) from None
+    if not head.startswith(TORCH_FILE_MAGIC):
+        raise CheckpointError(f'checkpoint {str(path)!r} is not an NF-P checkpoint: '
+                              f'expected {EXPECTED_FILE}, found {_file_kind(head)}')
+
+
+def _file_kind(head: bytes) -> str:
+    """What a file that starts with ``head`` looks like, for the refusal."""
+    if not head:
+        return 'an empty file'
+    try:
+        head.decode('utf-8')
+    except UnicodeDecodeError:
+        return f'other binary data (starting with {head!r})'
+    return 'a text file (YAML, JSON, ...)'
 
 
 def _num_cameras(payload: dict[str, Any]) -> int:

@@ -98,14 +98,27 @@ def compressed_image_to_array(msg: Any) -> np.ndarray:
                                   f'({exc})') from exc
 
 
-def check_camera_msg(msg: Any) -> None:
+def check_camera_msg(msg: Any, max_side: int | None = None) -> None:
     """Cheap checks of an Image or CompressedImage as it arrives (fields and the JPEG/PNG
     header; no pixels decoded); raises ConversionError naming the bad field. A message that
-    passes can still fail ``camera_frame`` only if a compressed body is truncated/corrupt."""
+    passes can still fail ``camera_frame`` only if a compressed body is truncated/corrupt.
+
+    :param max_side: refuse a frame whose declared width or height [px] (Image fields, PNG
+        IHDR / JPEG SOF header) is larger: a small file can declare a huge image whose
+        decoding would stall the control loop and fill the memory.
+    """
     if hasattr(msg, 'encoding'):
+        _check_declared_size(int(msg.width), int(msg.height), max_side)
         _image_layout(msg, len(msg.data))
     else:
-        _open_compressed(msg).close()
+        with _open_compressed(msg) as img:
+            _check_declared_size(*img.size, max_side)
+
+
+def _check_declared_size(width: int, height: int, max_side: int | None) -> None:
+    if max_side is not None and max(width, height) > max_side:
+        raise ConversionError(f'declared size {width}x{height} px is larger than the limit '
+                              f'{max_side}x{max_side} px')
 
 
 def to_rgb_uint8(pixels: np.ndarray) -> np.ndarray:

@@ -18,6 +18,9 @@ from nf_policy_ros.node_config.routing import check_group_names, parse_name_map
 DEVICES = ('auto', 'cpu', 'cuda')
 STAMP_MODES = ('observation', 'zero')
 GATE_MODES = ('ignore', 'warn', 'hold')
+SECONDS_MAX = 3600.0  # [s] upper bound of the time parameters' ranges
+RATE_MAX_HZ = 1000.0  # [Hz] upper bound of the rate parameters' ranges
+JOINT_VALUES = 'one value per checkpoint joint [rad or m], or none'
 
 
 COMPRESSED_SUFFIX = '/compressed'
@@ -38,20 +41,31 @@ def is_compressed_topic(topic: str) -> bool:
 class SafetyConfig:
     """What the node does when inputs are stale, malformed, or the policy is unsure."""
 
-    max_image_age_s: float = param('Camera frames older than this are stale [s].', 0.25)
-    max_joint_state_age_s: float = param('Joint states older than this are stale [s].', 0.1)
+    max_image_age_s: float = param('Camera frames older than this are stale [s].', 0.25,
+                                   bounds=(0.0, SECONDS_MAX))
+    max_joint_state_age_s: float = param('Joint states older than this are stale [s].', 0.1,
+                                         bounds=(0.0, SECONDS_MAX))
     hold_after_s: float = param('Stale this long -> publish one hold-at-current-position '
-                                'trajectory, then stay silent [s].', 0.5)
+                                'trajectory, then stay silent [s].', 0.5,
+                                bounds=(0.0, SECONDS_MAX))
     max_step_rad: float = param('Clamp between consecutive trajectory points, per joint '
-                                '[rad or m]; 0 = off.', 0.0)
-    joint_lower: tuple[float, ...] = param('Lower joint limits [rad or m]; empty = none.', ())
-    joint_upper: tuple[float, ...] = param('Upper joint limits [rad or m]; empty = none.', ())
-    gate: str = param('Confidence gate: ignore | warn | hold.', 'warn')
-    gate_threshold: float = param('Gate closes below this confidence [0-1].', 0.05)
-    gate_hysteresis: float = param('Gate reopens above threshold + this [0-1].', 0.05)
+                                '[rad or m]; 0 = off.', 0.0, bounds=(0.0, 100.0))
+    joint_lower: tuple[float, ...] = param('Lower joint limits [rad or m]; empty = none.', (),
+                                           form=JOINT_VALUES)
+    joint_upper: tuple[float, ...] = param('Upper joint limits [rad or m]; empty = none.', (),
+                                           form=JOINT_VALUES)
+    gate: str = param('Confidence gate: ignore | warn | hold.', 'warn', choices=GATE_MODES)
+    gate_threshold: float = param('Gate closes below this confidence [0-1].', 0.05,
+                                  bounds=(0.0, 1.0))
+    gate_hysteresis: float = param('Gate reopens above threshold + this [0-1].', 0.05,
+                                   bounds=(0.0, 1.0))
     gate_debounce_plans: int = param('Plans in a row below gate_threshold before the gate '
                                      'closes; a plan outside the training support closes '
-                                     'it at once.', 2)
+                                     'it at once.', 2, bounds=(1, 1000))
+    max_image_side: int = param('Camera frames declaring a width or height above this are '
+                                'malformed: refused on arrival from the Image fields or the '
+                                'JPEG/PNG header, before any pixel is decoded [px].', 4096,
+                                bounds=(32, 65535))
 
     def __post_init__(self) -> None:
         for name in ('max_image_age_s', 'max_joint_state_age_s', 'hold_after_s'):
@@ -67,6 +81,8 @@ class SafetyConfig:
             require(0.0 <= value <= 1.0, f'safety.{name}', value, 'in [0, 1]')
         require(self.gate_debounce_plans >= 1, 'safety.gate_debounce_plans',
                 self.gate_debounce_plans, '>= 1 plan')
+        require(self.max_image_side >= 32, 'safety.max_image_side', self.max_image_side,
+                '>= 32 px')
 
 
 COMPILE_PATHS = ('eager', 'inductor')
@@ -76,29 +92,39 @@ COMPILE_PATHS = ('eager', 'inductor')
 class PolicyNodeConfig:
     """Parameters of ``policy_node`` (node name ``nf_policy``)."""
 
-    checkpoint: str = param('Path of the NF-P checkpoint (.pt) to load at configure.', '')
-    device: str = param('auto (cuda if available) | cpu | cuda.', 'auto')
-    num_threads: int = param('torch CPU threads for inference.', 1)
+    checkpoint: str = param('Path of the NF-P checkpoint (.pt) to load at configure.', '',
+                            form='a file written by train or train_node; empty = none')
+    device: str = param('auto (cuda if available) | cpu | cuda.', 'auto', choices=DEVICES)
+    num_threads: int = param('torch CPU threads for inference.', 1, bounds=(1, 256))
     compile: str = param('Inference path: eager | inductor (torch.compile with the weights '
                          'frozen: fewer, fused kernels; adds ~0.5-1 min at configure; checked '
-                         'against eager and falls back to it with a warning).', 'eager')
+                         'against eager and falls back to it with a warning).', 'eager',
+                         choices=COMPILE_PATHS)
     min_candidates: int = param('best_of_n keeps its rate by halving the candidates when a '
                                 "tick's model time passes model_budget_fraction of the "
                                 'control period, down to this many (>= '
-                                'sampling.num_candidates: never degrade).', 8)
+                                'sampling.num_candidates: never degrade).', 8,
+                                bounds=(1, 65536))
     model_budget_fraction: float = param('Model time allowed per control tick, as a fraction '
-                                         'of the period (see min_candidates).', 0.8)
-    control_rate_hz: float = param('Control timer rate: one plan per tick at most [Hz].', 10.0)
+                                         'of the period (see min_candidates).', 0.8,
+                                         bounds=(0.0, 1.0))
+    control_rate_hz: float = param('Control timer rate: one plan per tick at most [Hz].', 10.0,
+                                   bounds=(0.0, RATE_MAX_HZ))
     camera_topics: tuple[str, ...] = param(
         'Camera topics, one per camera, in checkpoint order: sensor_msgs/Image, or '
         'sensor_msgs/CompressedImage (jpeg/png) when the name (after remapping) ends in '
-        '/compressed, as image_transport names it.', ('image',))
-    joint_names: tuple[str, ...] = param('Expected joint names; empty = from checkpoint.', ())
+        '/compressed, as image_transport names it.', ('image',),
+        form='topic names (relative ones are remappable); not compressedDepth, theora, zstd '
+             'or ffmpeg')
+    joint_names: tuple[str, ...] = param('Expected joint names; empty = from checkpoint.', (),
+                                         form="the checkpoint's joint names, in its order")
     fps: float = param('Expected policy clock of the checkpoint [Hz]; 0 = from checkpoint.',
-                       0.0)
+                       0.0, bounds=(0.0, RATE_MAX_HZ))
     stamp_mode: str = param('Trajectory header.stamp: observation (camera stamp) | zero '
-                            '(start now; hosts without synced clocks).', 'observation')
-    lead_steps: float = param('Offset kappa of the first point, in policy ticks.', 1.0)
+                            '(start now; hosts without synced clocks).', 'observation',
+                            choices=STAMP_MODES)
+    lead_steps: float = param('Offset kappa of the first point, in policy ticks.', 1.0,
+                              bounds=(0.0, 100.0))
     autostart: bool = param('Configure and activate at start-up (else wait for the lifecycle '
                             'transitions configure, activate); output is then armed only '
                             'with output_enabled.', True)
@@ -106,21 +132,24 @@ class PolicyNodeConfig:
                                  '~/enable_output).', False)
     forward_position_rate_hz: float = param(
         'Rate of ~/forward_position, the current plan sampled for position controllers '
-        '(forward_command_controller) [Hz]; 0 = off.', 0.0)
+        '(forward_command_controller) [Hz]; 0 = off.', 0.0, bounds=(0.0, RATE_MAX_HZ))
     joint_name_map: tuple[str, ...] = param(
         'checkpoint_name=robot_name entries for joints the robot calls otherwise than the '
         "checkpoint (e.g. a leader arm's leader_joint1=joint1): joint_states are read and "
-        'trajectories published with robot names; empty = the same names.', ())
+        'trajectories published with robot names; empty = the same names.', (),
+        form='checkpoint_name=robot_name entries, each name at most once')
     controller_groups: tuple[str, ...] = param(
         'Controller groups, each with its own JointTrajectory topic (e.g. [arm_controller, '
         'gripper_controller]): group <name> takes groups.<name>.joints on '
         'groups.<name>.topic (default <name>/joint_trajectory). Every policy joint in '
-        'exactly one group; empty = all joints on joint_trajectory.', ())
+        'exactly one group; empty = all joints on joint_trajectory.', (),
+        form='unique names of letters, digits and _ starting with a letter')
     publish_planned_joint_states: bool = param(
         "Publish ~/planned_joint_states, each plan's last point, for a ghost robot in rviz.",
         True)
-    seed: int = param('Seed of the sampling generator.', 0)
-    marker_frame: str = param('Frame of the ~/confidence_marker text for rviz.', 'base_link')
+    seed: int = param('Seed of the sampling generator.', 0, bounds=(0, 2**63 - 1))
+    marker_frame: str = param('Frame of the ~/confidence_marker text for rviz.', 'base_link',
+                              form='a TF frame id')
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
 
@@ -146,17 +175,12 @@ class PolicyNodeConfig:
         return self.model_budget_fraction * 1e3 / self.control_rate_hz
 
 
-# Parameters that only take effect at configure: read-only once the node is up (change them
-# in the params file and restart). Every other parameter takes effect at the next tick.
-READ_ONLY_PARAMETERS = frozenset({
+# Parameters read once, at start-up: read-only (change them in the params file and restart).
+START_UP_PARAMETERS = frozenset({'autostart', 'controller_groups'})
+# Parameters read at configure: settable only while unconfigured (the node refuses a set
+# while inactive or active, with the reason), as nav2's nodes read theirs. Every other
+# parameter takes effect at the next tick.
+CONFIGURE_PARAMETERS = frozenset({
     'checkpoint', 'device', 'num_threads', 'compile', 'control_rate_hz', 'camera_topics',
-    'joint_names', 'fps', 'lead_steps', 'autostart', 'output_enabled',
-    'forward_position_rate_hz', 'seed', 'safety.joint_lower', 'safety.joint_upper',
-    'joint_name_map', 'controller_groups'})
-# Inclusive [low, high] ranges advertised in the parameter descriptors (the dataclasses
-# above still validate: model_budget_fraction 0 passes the range, not the config).
-PARAMETER_RANGES = {
-    'safety.gate_threshold': (0.0, 1.0),
-    'safety.gate_hysteresis': (0.0, 1.0),
-    'model_budget_fraction': (0.0, 1.0),
-}
+    'joint_names', 'fps', 'lead_steps', 'output_enabled', 'forward_position_rate_hz', 'seed',
+    'safety.joint_lower', 'safety.joint_upper', 'joint_name_map'})

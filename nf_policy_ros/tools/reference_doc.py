@@ -11,7 +11,17 @@ import sys
 from typing import Any
 
 from nf_policy_ros.config import NFPConfig, flatten_config
-from nf_policy_ros.node_config.policy import PolicyNodeConfig
+from nf_policy_ros.config_tree import (
+    READ_AT_CONFIGURE,
+    READ_AT_START_UP,
+    constraint_text,
+    flatten_constraints,
+)
+from nf_policy_ros.node_config.policy import (
+    CONFIGURE_PARAMETERS,
+    START_UP_PARAMETERS,
+    PolicyNodeConfig,
+)
 from nf_policy_ros.node_config.routing import group_parameters
 from nf_policy_ros.node_config.sim import RecorderConfig, SimRobotConfig
 
@@ -28,10 +38,11 @@ POLICY_INTERFACE = """\
 | pub | `~/confidence_marker` | visualization_msgs/Marker | reliable, depth 10 | the confidence as a red-to-green text in `marker_frame`, for rviz (config/nf_policy.rviz) |
 | pub | `~/forward_position` | std_msgs/Float64MultiArray | reliable, depth 1 | only with `forward_position_rate_hz` > 0, while armed: the current plan sampled at that rate (linear from the measured position at the control tick to each point, then the last point held), checkpoint joint order; remap to a forward_command_controller's `~/commands`. A hold is sent at once; nothing while disarmed, so the controller keeps the hold |
 | pub | `~/log_likelihood` | std_msgs/Float32 | reliable, depth 10 | log p(plan given observation) per action dimension [nats], normalized units |
-| pub | `/diagnostics` | diagnostic_msgs/DiagnosticArray | reliable, depth 10 | 1 Hz: state, armed, device, warm-up, input ages (`age_s.*`), plan rate, p50/p95 of `inference` (conversion + model), `model` and `overhead` (tick to publish minus model) [ms], counts (plans, overruns, stale ticks, malformed inputs, holds, gate) |
+| pub | `/diagnostics` | diagnostic_msgs/DiagnosticArray | reliable, depth 10 | 1 Hz and at every transition: one status named `<fully qualified node name>: policy` (hardware_id: that name, so namespaced or renamed nodes never collide) with state (the lifecycle label: unconfigured, inactive, active, finalized), armed, device, warm-up, input ages (`age_s.*`), plan rate, p50/p95 of `inference` (conversion + model), `model` and `overhead` (tick to publish minus model) [ms], counts (plans, overruns, stale ticks, malformed inputs, holds, gate); the message is `<state>: <why>` when something is wrong (a failed configure's reason) |
+| pub | `~/status` | diagnostic_msgs/DiagnosticStatus | reliable, transient local, depth 1 | the same status, latched: a client that connects later (`policy_ctl`) reads the node's latest state and reason |
 | srv | `~/enable_output` | std_srvs/SetBool | | arm (true) or disarm (false, publishes a hold) the trajectory output |
 | srv | `~/reset` | std_srvs/Trigger | | reopen the confidence gate, clear counters and hold state (between episodes) |
-| srv | `~/change_state` | lifecycle_msgs/ChangeState | | lifecycle transition: configure (validate parameters, load the checkpoint), activate (hold, then plans), deactivate (hold, then silence), cleanup (free the model), shutdown; what `ros2 lifecycle set` and `policy_ctl` call |
+| srv | `~/change_state` | lifecycle_msgs/ChangeState | | lifecycle transition: configure (validate parameters, load the checkpoint), activate (hold, then plans), deactivate (hold, then silence), cleanup (free the model), shutdown; what `ros2 lifecycle set`, nav2's lifecycle_manager (`bond_timeout: 0.0`) and `policy_ctl` call. A refusal's reason is in `~/status` |
 | srv | `~/get_state` | lifecycle_msgs/GetState | | lifecycle state: unconfigured, inactive, active or finalized |
 | srv | `~/get_available_states` | lifecycle_msgs/GetAvailableStates | | every state of the lifecycle state machine |
 | srv | `~/get_available_transitions` | lifecycle_msgs/GetAvailableTransitions | | the transitions allowed from the current state |
@@ -43,11 +54,21 @@ Plus the parameter services every node has (`~/get_parameters`, `~/set_parameter
 `~/transition_event` come from rclpy's LifecycleNode, as launch_ros, nav2's lifecycle manager
 and `ros2 lifecycle` expect.
 
+Parameters marked "read at configure" can be set while the node is unconfigured (set the
+`checkpoint`, then configure; or cleanup, set, configure) and are refused, with the reason,
+while inactive or active; those marked "read at start-up" are read-only; every other one
+takes effect at the next tick.
+
+Signals: the first SIGINT or SIGTERM stops the node cleanly (exit 0) whatever it is doing,
+later ones are ignored (`ros2 launch` sends SIGINT, then SIGTERM). A missing or malformed
+`--params-file` ends the process with one line naming the file (exit 2).
+
 Rules: no plan while disarmed, while any input is older than its max age, or while the
 `hold` gate is closed. A stale input for `safety.hold_after_s` publishes one hold at the last
 measured position, then nothing until the inputs are fresh again. Ages and times count on
 the node's clock: simulated time under `use_sim_time`, monotonic time otherwise. Malformed
-messages (wrong encoding or size, undecodable JPEG/PNG, NaN, missing joints) are counted in
+messages (wrong encoding or size, a declared width or height above `safety.max_image_side`,
+undecodable JPEG/PNG, NaN, missing joints) are counted in
 /diagnostics where they arrive and dropped: the input goes stale and the rules above apply.
 """
 
@@ -106,12 +127,23 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def parameter_table(config: Any, prefix: str = '') -> str:
+def parameter_table(config: Any, prefix: str = '', when: dict[str, str] | None = None) -> str:
+    """One row per parameter; the meaning ends with its constraints (range, choices, form)
+    and ``when`` (name -> when it can be set), as the node's descriptors say them."""
     rows = ['| parameter | type | default | meaning |', '| --- | --- | --- | --- |']
+    constraints = flatten_constraints(config)
     for name, (value, text) in flatten_config(config).items():
         shown = list(value) if isinstance(value, tuple) else value
-        rows.append(f'| `{prefix}{name}` | {_type_name(value)} | `{shown!r}` | {text} |')
+        limits = constraint_text(constraints[name], (when or {}).get(name, ''))
+        meaning = f'{text} ({limits}.)' if limits else text
+        rows.append(f'| `{prefix}{name}` | {_type_name(value)} | `{shown!r}` | {meaning} |')
     return '\n'.join(rows)
+
+
+def policy_parameter_times() -> dict[str, str]:
+    """When each policy_node parameter can be set, for those not set at any time."""
+    return {name: READ_AT_START_UP for name in START_UP_PARAMETERS} | {
+        name: READ_AT_CONFIGURE for name in CONFIGURE_PARAMETERS}
 
 
 def group_rows() -> str:
@@ -132,7 +164,7 @@ def render() -> str:
         POLICY_INTERFACE,
         '### Parameters of policy_node (config/policy.yaml)',
         '',
-        parameter_table(PolicyNodeConfig()),
+        parameter_table(PolicyNodeConfig(), when=policy_parameter_times()),
         group_rows(),
         '',
         TRAIN_INTERFACE,

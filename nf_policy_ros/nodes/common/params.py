@@ -7,7 +7,12 @@ help texts, and the values go through the same ``config_from_dict`` validation a
 so a bad parameter is refused with the same message that names field, value and expectation.
 
 Every parameter is declared with a value of its type (an empty list too, as a typed array),
-so ``ros2 param get`` / ``dump`` work; ``ranges`` and ``read_only`` add descriptor limits.
+so ``ros2 param get`` / ``dump`` work. The descriptors come from the fields (``param`` in
+config_tree.py): a number's ``bounds`` become its integer/floating-point range, a string's
+``choices`` or a free-form field's ``form`` its ``additional_constraints``, which also say
+when a parameter can be set (``read_only``: never after start-up; ``while_unconfigured``:
+read at configure, settable only while the lifecycle node is unconfigured, which the node
+enforces).
 A start-up value that the descriptor refuses (wrong type, out of range) does not raise: the
 parameter keeps its default and the refusal is returned, for the node to report.
 ``watch_config`` validates every later set against the whole would-be config.
@@ -34,6 +39,12 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from nf_policy_ros.config import config_from_dict, flatten_config
+from nf_policy_ros.config_tree import (
+    READ_AT_CONFIGURE,
+    READ_AT_START_UP,
+    constraint_text,
+    flatten_constraints,
+)
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,
@@ -55,50 +66,66 @@ def _field_hints(cls: type, prefix: str = '') -> dict[str, Any]:
     return out
 
 
-def make_descriptor(help_text: str, value_range: tuple[float, float] | None = None,
-                    read_only: bool = False, integer: bool = False) -> ParameterDescriptor:
-    """A descriptor with the help text, an optional [low, high] range and read-only flag."""
-    descriptor = ParameterDescriptor(description=help_text, read_only=read_only)
-    if value_range is not None and integer:
-        descriptor.integer_range = [IntegerRange(from_value=int(value_range[0]),
-                                                 to_value=int(value_range[1]), step=1)]
-    elif value_range is not None:
+def make_descriptor(help_text: str, constraints: Mapping[str, Any] | None = None,
+                    read_only: bool = False, integer: bool = False,
+                    when: str = '') -> ParameterDescriptor:
+    """A descriptor with the help text, the read-only flag and, from ``constraints`` (a
+    field's ``bounds`` / ``choices`` / ``form``, config_tree.param), an inclusive range and
+    the ``additional_constraints`` text (plus ``when``: when it can be set)."""
+    constraints = constraints or {}
+    descriptor = ParameterDescriptor(description=help_text, read_only=read_only,
+                                     additional_constraints=constraint_text(constraints, when))
+    bounds = constraints.get('bounds')
+    if bounds is not None and integer:
+        descriptor.integer_range = [IntegerRange(from_value=int(bounds[0]),
+                                                 to_value=int(bounds[1]), step=1)]
+    elif bounds is not None:
         descriptor.floating_point_range = [FloatingPointRange(
-            from_value=float(value_range[0]), to_value=float(value_range[1]), step=0.0)]
+            from_value=float(bounds[0]), to_value=float(bounds[1]), step=0.0)]
     return descriptor
 
 
 def declare_config(node: Node, default: Any, prefix: str = '', *,
-                   ranges: Mapping[str, tuple[float, float]] | None = None,
-                   read_only: Collection[str] = ()) -> dict[str, str]:
-    """Declare one parameter per leaf field of ``default`` (a config dataclass instance).
+                   read_only: Collection[str] = (),
+                   while_unconfigured: Collection[str] = ()) -> dict[str, str]:
+    """Declare one parameter per leaf field of ``default`` (a config dataclass instance),
+    with the descriptor its field defines (module docstring).
 
-    :param ranges: dotted name -> (low, high), inclusive, for int/float fields.
     :param read_only: dotted names that cannot be set once declared.
+    :param while_unconfigured: dotted names read at configure (the node refuses a set
+        outside the unconfigured state; the descriptor says so).
     :return: dotted name -> why its start-up value was refused (it keeps the default).
     """
     hints = _field_hints(type(default))
     specs = {prefix + dotted: (value, hints[dotted], help_text)
              for dotted, (value, help_text) in flatten_config(default).items()}
+    when = {prefix + name: READ_AT_START_UP for name in read_only} | {
+        prefix + name: READ_AT_CONFIGURE for name in while_unconfigured}
+    constraints = {prefix + dotted: spec
+                   for dotted, spec in flatten_constraints(default).items()}
     return {name[len(prefix):]: reason for name, reason in declare_parameters(
-        node, specs, ranges={prefix + k: v for k, v in (ranges or {}).items()},
+        node, specs, constraints=constraints, when=when,
         read_only={prefix + name for name in read_only}).items()}
 
 
 def declare_parameters(node: Node, specs: Mapping[str, tuple[Any, Any, str]], *,
-                       ranges: Mapping[str, tuple[float, float]] | None = None,
+                       constraints: Mapping[str, Mapping[str, Any]] | None = None,
+                       when: Mapping[str, str] | None = None,
                        read_only: Collection[str] | bool = ()) -> dict[str, str]:
     """Declare parameters by name: ``specs`` maps name -> (default, type hint, help text).
     ``declare_config`` uses it for a config tree; a node uses it directly for parameters
     whose names depend on other parameters (``groups.<name>.joints``).
 
+    :param constraints: name -> ``bounds`` / ``choices`` / ``form`` (make_descriptor).
+    :param when: name -> when it can be set, for the descriptor's text.
     :param read_only: names that cannot be set once declared, or True for all.
     :return: name -> why its start-up value was refused (it keeps the default).
     """
     refused: dict[str, str] = {}
     for name, (value, hint, help_text) in specs.items():
         fixed = read_only if isinstance(read_only, bool) else name in read_only
-        descriptor = make_descriptor(help_text, (ranges or {}).get(name), fixed, hint is int)
+        descriptor = make_descriptor(help_text, (constraints or {}).get(name), fixed,
+                                     hint is int, (when or {}).get(name, ''))
         array_type = (_ARRAY_TYPES[get_args(hint)[0]] if get_origin(hint) is tuple else None)
         try:
             _declare(node, name, value, descriptor, array_type)
@@ -115,7 +142,8 @@ def _declare(node: Node, name: str, value: Any, descriptor: ParameterDescriptor,
     if array_type is None:
         node.declare_parameter(name, value, descriptor, ignore_override)
         return
-    writable = ParameterDescriptor(description=descriptor.description)
+    writable = ParameterDescriptor(description=descriptor.description,
+                                   additional_constraints=descriptor.additional_constraints)
     node.declare_parameter(name, array_type, writable, ignore_override)
     if node.get_parameter_or(name).type_ == Parameter.Type.NOT_SET:
         node.set_parameters([Parameter(name, array_type, list(value))])

@@ -1,14 +1,34 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Process entry helper: init rclpy, spin a node, exit 0 on SIGINT/SIGTERM."""
+"""Process entry helper: init rclpy, spin a node, stop on the first SIGINT or SIGTERM.
+
+Signals. rclpy's own handlers are not installed: rclpy shuts the context down from a thread
+of its own and, for SIGINT, also raises KeyboardInterrupt wherever the main thread happens
+to be, and after ``try_shutdown`` it restores the default handlers, so a second signal during
+the clean-up killed the process (exit -2 under ``ros2 launch``, which sends SIGINT and later
+SIGTERM, while a terminal's Ctrl-C also reaches the node; 130 when run directly). Here the
+executor spins in a worker thread and the main thread only waits, so Python runs the
+handlers below at once, whatever the node is doing:
+
+- the first SIGINT or SIGTERM while the node is being made (loading a checkpoint, compiling)
+  raises ``StopRequested`` there, abandoning the start-up; while spinning it ends the wait;
+- every later one is ignored: the node is already stopping;
+- the clean-up and the interpreter's exit run with both signals ignored.
+
+A stop by signal exits 0; an error in a callback still fails the process (exit 1).
+
+Before ``rclpy.init``, each ``--params-file`` is checked (node_config/ros_args.py): a missing
+or malformed one ends the process with one line naming the file and what is wrong (exit 2),
+not rcl's traceback.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+import os
 import signal
+import sys
 import threading
-import time
 
 import rclpy
 from rclpy.executors import (
@@ -16,82 +36,114 @@ from rclpy.executors import (
     MultiThreadedExecutor,
     SingleThreadedExecutor,
 )
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
+
+from nf_policy_ros.config import ConfigError
+from nf_policy_ros.node_config.ros_args import check_params_files, rcl_error_line
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WAIT_PERIOD_S = 0.1  # [s] how often the main thread looks at the stop flag while spinning
+USAGE_ERROR = 2  # exit code of a bad command line (a params file that cannot be used)
+
+
+class StopRequested(BaseException):  # noqa: N818 (not an error: a request, like KeyboardInterrupt)
+    """The first SIGINT/SIGTERM, raised in the main thread while the node is being made."""
+
+
+class StopSignals:
+    """SIGINT/SIGTERM handlers of a node process (main thread only).
+
+    ``requested`` turns true at the first signal; that signal raises ``StopRequested`` while
+    ``interrupting`` (start-up), later ones do nothing. The handler takes no lock, so it is
+    safe wherever the main thread is.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.interrupting = True
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        first = not self.requested
+        self.requested = True
+        if first and self.interrupting:
+            raise StopRequested(signal.Signals(signum).name)
+
+    @staticmethod
+    def ignore_from_now() -> None:
+        """Ignore both signals for the rest of the process (clean-up, interpreter exit)."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def spin_node(make_node: Callable[[], Node], argv: list[str] | None = None,
               num_threads: int = 2) -> int:
-    """Create the node with ``make_node`` and spin it until shutdown; return the exit code.
+    """Create the node with ``make_node`` and spin it until SIGINT/SIGTERM; return the exit
+    code (0: stopped by a signal; 2: unusable params file). Call from the main thread.
 
     ``num_threads`` > 1 uses a multi-threaded executor (services stay responsive while a
     callback runs long); 1 a single-threaded one, which costs less GIL time per message.
     """
-    rclpy.init(args=argv)
-    node = executor = None
+    stop = StopSignals()
+    program = os.path.basename(sys.argv[0]) if sys.argv else 'node'
     try:
-        try:
-            node = make_node()
-            executor = (MultiThreadedExecutor(num_threads=num_threads) if num_threads > 1
-                        else SingleThreadedExecutor())
-            executor.add_node(node)
-            executor.spin()
-        except ExternalShutdownException:
-            pass
-        except Exception:
-            # A signal can interrupt rclpy while it converts a message it is taking: the
-            # KeyboardInterrupt then surfaces as a RuntimeError from pybind11 ("Unable to
-            # convert call argument", seen in CI) before rclpy's signal thread has shut the
-            # context down. That is a clean shutdown, not a crash; any other error is.
-            if not shutdown_follows(SHUTDOWN_GRACE_S):
-                raise
-    except KeyboardInterrupt:
+        check_params_files(argv or [])
+        rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
+    except StopRequested:
+        return 0
+    except (ConfigError, _rclpy.RCLError) as exc:
+        stop.ignore_from_now()
+        print(f'{program}: {rcl_error_line(str(exc))}', file=sys.stderr)
+        return USAGE_ERROR
+    node = executor = spinner = None
+    errors: list[BaseException] = []
+    try:
+        node = make_node()
+        executor = (MultiThreadedExecutor(num_threads=num_threads) if num_threads > 1
+                    else SingleThreadedExecutor())
+        executor.add_node(node)
+        spinner = threading.Thread(target=_spin, args=(executor, errors), name='spin',
+                                   daemon=True)
+        stop.interrupting = False
+        spinner.start()
+        while spinner.is_alive() and not stop.requested:
+            spinner.join(WAIT_PERIOD_S)
+    except StopRequested:
         pass
+    except Exception:
+        if not stop.requested:  # an error of its own, not the start-up a signal abandoned
+            raise
     finally:
-        with late_interrupt_ignored():
-            close = getattr(node, 'close', None)
-            if close is not None:
-                close()
-            if executor is not None:
-                executor.shutdown()  # joins a multi-threaded executor's worker threads
-            if node is not None:
-                node.destroy_node()
-            rclpy.try_shutdown()
+        stop.interrupting = False
+        stop.ignore_from_now()
+        _close(node, executor, spinner)
+    if errors and not stop.requested:
+        raise errors[0]
     return 0
 
 
-SHUTDOWN_GRACE_S = 2.0  # [s] an executor error this close before shutdown is the shutdown's
-
-
-def shutdown_follows(timeout_s: float) -> bool:
-    """True once the context is shut down (a signal's doing), within ``timeout_s`` [s]."""
-    deadline = time.monotonic() + timeout_s
-    while rclpy.ok():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-@contextmanager
-def late_interrupt_ignored() -> Iterator[None]:
-    """Keep the SIGINT that ended the spin from interrupting the clean-up.
-
-    rclpy's signal handler shuts the context down from its own thread and also hands the
-    signal to Python, which raises KeyboardInterrupt in the main thread at its next
-    bytecode. The executor can see the shutdown first (ExternalShutdownException); the
-    KeyboardInterrupt then lands wherever clean-up has got to (seen in CI: exit code 1 from
-    a node that was shutting down cleanly). A pending SIGINT is handled by the Python
-    handler installed when it is delivered, so this one only notes it.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread handles signals (and may set their handlers)
-        return
-    previous = signal.signal(signal.SIGINT, _note_interrupt_during_cleanup)
+def _spin(executor, errors: list[BaseException]) -> None:
+    """The spin thread: spin until the executor is shut down; keep an error for main."""
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        executor.spin()
+    except ExternalShutdownException:
+        pass
+    except Exception as exc:  # a callback's error: the process fails with it
+        errors.append(exc)
 
 
-def _note_interrupt_during_cleanup(signum: int, frame: object) -> None:
-    """SIGINT while the node is already shutting down: nothing more to do."""
+def _close(node: Node | None, executor, spinner: threading.Thread | None) -> None:
+    """Stop the node's own threads, the executor and rclpy (signals already ignored)."""
+    close = getattr(node, 'close', None)
+    if close is not None:
+        close()
+    if executor is not None:
+        executor.shutdown()  # ends the spin; joins a multi-threaded executor's workers
+    if spinner is not None:
+        spinner.join(timeout=5.0)
+    if node is not None:
+        node.destroy_node()
+    rclpy.try_shutdown()

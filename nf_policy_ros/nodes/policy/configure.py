@@ -94,6 +94,7 @@ def configure_policy(config: PolicyNodeConfig, logger,
         raise ConfigureError('no checkpoint configured (parameter checkpoint is empty)')
     torch.set_num_threads(config.num_threads)
     device = _device(config.device)
+    logger.info(f'loading {config.checkpoint} (compile={config.compile})')
     try:
         policy, provenance = load_policy(config.checkpoint, device)
     except CheckpointError as exc:

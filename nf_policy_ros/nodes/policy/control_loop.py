@@ -151,7 +151,7 @@ class ControlLoop:
 
         def on_image(msg) -> None:
             try:
-                check_camera_msg(msg)
+                check_camera_msg(msg, self.node.config.safety.max_image_side)
             except ConversionError as exc:
                 self._on_malformed('image', resolved, exc)
                 return
@@ -174,7 +174,7 @@ class ControlLoop:
 
     # ---- control tick -------------------------------------------------------------------
     def _on_control(self) -> None:
-        if self.node.state != 'running':
+        if self.node.state != 'active':
             return
         now = self.node.control_now()
         stale = self._stale_inputs(now)

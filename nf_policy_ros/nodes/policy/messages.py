@@ -67,11 +67,17 @@ def confidence_marker(confidence: float, frame_id: str, stamp) -> Marker:
     return marker
 
 
-def diagnostics_msg(name: str, level: int, message: str, values: dict[str, object],
-                    stamp) -> DiagnosticArray:
+def diagnostic_status(name: str, level: int, message: str,
+                      values: dict[str, object]) -> DiagnosticStatus:
+    """One status named ``name`` (``<fully qualified node name>: <part>``: unique per node,
+    so namespaced or renamed nodes never collide); its hardware_id is the node's name."""
     status = DiagnosticStatus(level=level, name=name, hardware_id=name.split(':')[0],
                               message=message)
     status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
+    return status
+
+
+def diagnostics_msg(status: DiagnosticStatus, stamp) -> DiagnosticArray:
     msg = DiagnosticArray(status=[status])
     msg.header.stamp = stamp
     return msg

@@ -26,15 +26,15 @@ import sys
 import time
 
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
 from nf_policy_ros.core.sampling import candidate_dtype
 from nf_policy_ros.node_config.policy import (
-    PARAMETER_RANGES,
-    READ_ONLY_PARAMETERS,
+    CONFIGURE_PARAMETERS,
+    START_UP_PARAMETERS,
     PolicyNodeConfig,
     is_compressed_topic,
 )
@@ -56,8 +56,9 @@ class PolicyNode(LifecycleNode):
 
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
-        self.startup_errors = declare_config(self, PolicyNodeConfig(), ranges=PARAMETER_RANGES,
-                                             read_only=READ_ONLY_PARAMETERS)
+        self.startup_errors = declare_config(self, PolicyNodeConfig(),
+                                             read_only=START_UP_PARAMETERS,
+                                             while_unconfigured=CONFIGURE_PARAMETERS)
         self.startup_errors.update(outputs.declare_groups(
             self, self.get_parameter('controller_groups').value or ()))
         self.stats = RollingStats()
@@ -102,8 +103,9 @@ class PolicyNode(LifecycleNode):
         except ConfigureError as exc:
             self.reason = str(exc)
             self.get_logger().error(f'configure failed: {exc}')
+            self._publish_diagnostics()  # the reason, for policy_ctl and other clients
             return TransitionCallbackReturn.FAILURE
-        self.state = 'inactive'
+        self._enter('inactive')
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -113,30 +115,38 @@ class PolicyNode(LifecycleNode):
         if not self._autostarting or self.config.output_enabled:
             self.loop.arm()
             self.loop.publish_hold('activate_holds')
-        self.state = 'running'
+        self._enter('active')
         return TransitionCallbackReturn.SUCCESS
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Hold at the measured position, disarm, stop planning."""
         self._disarm()
-        self.state = 'inactive'
+        self._enter('inactive')
         return TransitionCallbackReturn.SUCCESS
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Stop the worker and free the model."""
         self._teardown()
+        self._enter('unconfigured')
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
         self._disarm()
         self._teardown()
-        self.state = 'finalized'
+        self._enter('finalized')
         return TransitionCallbackReturn.SUCCESS
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
         self._disarm()
         self._teardown()
+        self._enter('unconfigured')
         return TransitionCallbackReturn.SUCCESS
+
+    def _enter(self, state: str) -> None:
+        """``state`` (rclpy's lifecycle label) is reached: say so on /diagnostics and
+        ~/status at once, not at the next 1 Hz report."""
+        self.state, self.reason = state, ''
+        self._publish_diagnostics()
 
     # ---- parameters ---------------------------------------------------------------------
     def _read_parameters(self) -> PolicyNodeConfig | None:
@@ -157,7 +167,13 @@ class PolicyNode(LifecycleNode):
 
     def _on_parameters(self, config: PolicyNodeConfig, changed: set[str]) -> None:
         """A validated set: the new config applies from the next tick (read-only parameters
-        never get here). Called before rclpy stores the values."""
+        never get here; those read at configure only while unconfigured, else ValueError,
+        the refusal's reason). Called before rclpy stores the values."""
+        held = sorted(changed & CONFIGURE_PARAMETERS)
+        if held and self.state != 'unconfigured':
+            raise ValueError(f'{held[0]} is read-only while {self.state}: it is read at '
+                             'configure; set it while unconfigured (deactivate, cleanup, '
+                             'set, configure)')
         for name in changed:
             self.startup_errors.pop(name, None)
         self.config = config
@@ -191,6 +207,10 @@ class PolicyNode(LifecycleNode):
                                                      '/diagnostics', 10)
         self.forward_pub = self.create_publisher(Float64MultiArray, '~/forward_position',
                                                  reliable)
+        latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.status_pub = self.create_publisher(messages.DiagnosticStatus, '~/status',
+                                                latched)
 
     def _configure(self, config: PolicyNodeConfig) -> None:
         """Load the model for ``config`` (raises ConfigureError), then start the control
@@ -225,7 +245,7 @@ class PolicyNode(LifecycleNode):
     # ---- services -----------------------------------------------------------------------
     def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
         """Arm (only while active) or disarm (with a hold) the trajectory output."""
-        if request.data and self.state != 'running':
+        if request.data and self.state != 'active':
             response.success = False
             response.message = f'{self.state}: {self.reason or "activate the node first"}'
             return response
@@ -272,18 +292,21 @@ class PolicyNode(LifecycleNode):
         if loop is not None:
             values.update(loop.input_ages(now))
         values.update(self.stats.summary())
-        level = (messages.OK if self.state == 'running' else
+        level = (messages.OK if self.state == 'active' else
                  messages.ERROR if self.reason else messages.WARN)
         degraded = governor is not None and governor.degraded
-        if self.state == 'running' and (loop.stale or not self.gate.open
+        if self.state == 'active' and (loop.stale or not self.gate.open
                                         or degraded):
             level = messages.WARN
         text = f'{self.state}: {self.reason}' if self.reason else self.state
         if degraded:
             text += (f'; model late: best-of-{governor.current} of '
                      f'{self.config.sampling.num_candidates}')
+        status = messages.diagnostic_status(f'{self.get_fully_qualified_name()}: policy',
+                                            level, text, values)
+        self.status_pub.publish(status)
         self.diagnostics_pub.publish(messages.diagnostics_msg(
-            f'{NODE_NAME}: policy', level, text, values, self.get_clock().now().to_msg()))
+            status, self.get_clock().now().to_msg()))
 
     def close(self) -> None:
         """Process exit (spin_node): stop the worker thread."""

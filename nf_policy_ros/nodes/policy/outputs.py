@@ -12,6 +12,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from trajectory_msgs.msg import JointTrajectory
 
 from nf_policy_ros.config import ConfigError
+from nf_policy_ros.config_tree import READ_AT_START_UP
 from nf_policy_ros.node_config.routing import (
     GROUP_NAME,
     GroupSpec,
@@ -31,9 +32,9 @@ def declare_groups(node: Node, names: Iterable[str]) -> dict[str, str]:
     ``controller_groups``) for each well-formed name; a malformed one is refused by the
     config's validation. Returns parameter name -> why its start-up value was refused."""
     valid = dict.fromkeys(name for name in names if GROUP_NAME.fullmatch(name))
-    return declare_parameters(node, {key: spec for name in valid
-                                     for key, spec in group_parameters(name).items()},
-                              read_only=True)
+    specs = {key: spec for name in valid for key, spec in group_parameters(name).items()}
+    return declare_parameters(node, specs, read_only=True,
+                              when=dict.fromkeys(specs, READ_AT_START_UP))
 
 
 def read_groups(node: Node, names: Sequence[str]) -> tuple[GroupSpec, ...]:
