@@ -34,7 +34,8 @@ from nf_policy_ros.node_config.launch_files import LAUNCH_FILES, NodeStart
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCH_DIR = ROOT / 'launch'
 DOCUMENTS = [ROOT / 'README.md', *sorted((ROOT / 'docs').glob('*.md'))]
-COMMAND = re.compile(r'ros2 launch nf_policy_ros ([\w.]+\.py)((?:[ \t]+(?:\\\n[ \t]*)?\w+:=[^\s`]+)*)')
+COMMAND = re.compile(r'ros2 launch nf_policy_ros ([\w.]+\.py)'  # the file, then name:=value
+                     r'((?:[ \t]+(?:\\\n[ \t]*)?\w+:=[^\s`]+)*)')
 
 # per launch file: values that switch every optional part on, and for each argument one
 # value other than its base value (a new argument needs an entry: the test names it)
