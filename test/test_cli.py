@@ -256,6 +256,39 @@ def test_a_signal_saves_last_pt_and_resume_finishes_the_run(dataset_dir, tmp_pat
     assert _metric_steps(run) == list(range(1, total + 1)), 'continued from the saved step'
 
 
+def test_after_a_kill_a_rerun_names_resume_and_the_resumed_metrics_have_no_repeats(
+        dataset_dir, tmp_path):
+    """Finding 9: SIGKILL after a checkpoint leaves last.pt at step S and metrics rows past
+    S; a plain rerun is refused naming --resume (nothing written), and the resumed run
+    logs each step once."""
+    total = 40
+    config = tiny_params(tmp_path / 'train.yaml', steps=total)
+    run = tmp_path / 'run'
+    argv = ['--dataset', str(dataset_dir), '--out', str(run), '--config', str(config),
+            '--device', 'cpu', '--no-progress', '--set', 'train.checkpoint_every=5',
+            '--set', 'train.val_every=10']
+    proc = subprocess.Popen([str(executable('train')), *argv], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    deadline = time.monotonic() + 120
+    while not ((run / 'metrics.csv').exists() and max(_metric_steps(run), default=0) >= 7):
+        assert proc.poll() is None and time.monotonic() < deadline, 'no step 7 in 120 s'
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait(timeout=60)
+    saved = read_checkpoint(run / 'last.pt')['training']['step']
+    assert max(_metric_steps(run)) > saved, 'nothing logged after last.pt: raise the total'
+    before = tree(tmp_path)
+    again = run_cli('train', *argv)
+    assert again.returncode == 2, again.stderr
+    assert again.stderr.strip() == (
+        f"train: error: --out '{run}' already holds a run (last.pt): add --resume to "
+        'continue it, --overwrite to replace it, or pick another --out'), again.stderr
+    assert tree(tmp_path) == before
+    done = run_cli('train', *argv, '--resume')
+    assert done.returncode == 0, done.stderr
+    assert _metric_steps(run) == list(range(1, total + 1)), 'each step logged once'
+
+
 def test_a_bag_with_a_service_event_channel_converts(tmp_path):
     from test_bags import write_bag_with_service_events
     bag = write_bag_with_service_events(tmp_path / 'events')
