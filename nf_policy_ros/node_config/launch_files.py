@@ -289,7 +289,7 @@ TRAIN_ARGUMENTS = (
              in_share=True),
     Argument('dataset', None, 'Directory from bag_to_dataset.'),
     Argument('output_dir', None, 'Run directory.'),
-    Argument('device', 'auto', 'auto | cpu | cuda | cuda:N.'),
+    Argument('device', 'auto', 'Training device: auto, cpu, cuda or cuda:N.'),
     Argument('resume', 'false', 'Continue the run in output_dir (from its last.pt).'),
     Argument('overwrite', 'false', 'Replace a run in output_dir.'),
     Argument('exit_when_done', 'false', 'End the node, and with it the launch, when '
