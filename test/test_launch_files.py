@@ -125,6 +125,7 @@ def test_train_launch_exposes_exit_when_done_and_ends_with_the_node():
     assert node.overrides()['exit_when_done'] is True and node.ends_launch
     (node,) = started('train.launch.py', dataset='d', output_dir='o')
     assert node.overrides()['exit_when_done'] is False and not node.ends_launch
+    assert float(node.node_kwargs()['sigterm_timeout']) >= 60, 'Ctrl-C leaves time to save'
 
 
 @pytest.mark.parametrize('launch_file, given, expected', [

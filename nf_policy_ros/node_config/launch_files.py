@@ -57,13 +57,17 @@ class NodeStart:
     lifecycle: bool = False  # a launch_ros LifecycleNode
     emulate_tty: bool = False
     ends_launch: bool = False  # the launch shuts down when this process exits
+    stop_timeout_s: float | None = None  # after Ctrl-C, wait this long before SIGTERM
 
     def node_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of launch_ros.actions.Node / LifecycleNode."""
-        return {'package': self.package, 'executable': self.executable, 'name': self.name,
-                'namespace': self.namespace, 'output': 'screen',
-                'emulate_tty': self.emulate_tty, 'parameters': list(self.parameters),
-                'remappings': list(self.remappings), 'arguments': list(self.arguments)}
+        kwargs = {'package': self.package, 'executable': self.executable, 'name': self.name,
+                  'namespace': self.namespace, 'output': 'screen',
+                  'emulate_tty': self.emulate_tty, 'parameters': list(self.parameters),
+                  'remappings': list(self.remappings), 'arguments': list(self.arguments)}
+        if self.stop_timeout_s is not None:  # launch's default: SIGTERM 5 s after SIGINT
+            kwargs['sigterm_timeout'] = str(self.stop_timeout_s)
+        return kwargs
 
     def overrides(self) -> dict[str, Any]:
         """The parameters given as values (not params files), later ones winning."""
@@ -298,10 +302,15 @@ TRAIN_ARGUMENTS = (
 )
 
 
+TRAIN_STOP_TIMEOUT_S = 120.0  # Ctrl-C: the current step, last.pt, then policy.pt (calibrated)
+
+
 def train_nodes(v: Mapping[str, str], share: Path) -> list[NodeStart]:
-    """train_node; with exit_when_done:=true its exit ends the launch."""
+    """train_node; with exit_when_done:=true its exit ends the launch. On Ctrl-C it gets
+    time to save (launch would send SIGTERM after 5 s, mid-save)."""
     done = flag(v, 'exit_when_done')
-    return [NodeStart(PACKAGE, 'train_node', 'nf_policy_train', ends_launch=done, parameters=(
+    return [NodeStart(PACKAGE, 'train_node', 'nf_policy_train', ends_launch=done,
+                      stop_timeout_s=TRAIN_STOP_TIMEOUT_S, parameters=(
         v['params_file'], {'dataset': v['dataset'], 'output_dir': v['output_dir'],
                            'device': v['device'], 'resume': flag(v, 'resume'),
                            'overwrite': flag(v, 'overwrite'), 'exit_when_done': done}))]
