@@ -100,6 +100,8 @@ def test_every_argument_changes_what_the_launch_starts(launch_file):
     for name, value in OTHER[launch_file].items():
         changed = started(launch_file, **{**BASE[launch_file], name: value})
         assert changed != base, f'{launch_file}: {name}:={value} changes nothing it starts'
+    packages = [node.package == 'nf_policy_ros' for node in base]
+    assert packages == sorted(packages), 'rviz2 first: if it is missing, nothing started'
 
 
 def test_image_replaces_the_first_camera_of_the_params_file(tmp_path):

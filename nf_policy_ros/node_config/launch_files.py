@@ -103,7 +103,10 @@ class LaunchFile:
         if unknown:
             raise ConfigError(f'{self.name}: unknown argument(s) {unknown}: expected some of '
                               f'{list(self.names)}')
-        return self.build(values, Path(share))
+        nodes = self.build(values, Path(share))
+        # other packages' executables (rviz2) first: launch stops at one that is not
+        # installed, and nodes started before it would be left running without the launch
+        return sorted(nodes, key=lambda node: node.package == PACKAGE)
 
     def with_defaults(self, given: Mapping[str, str], share: str | Path) -> dict[str, str]:
         """``given`` completed with the defaults (what `ros2 launch` passes on)."""
