@@ -106,14 +106,14 @@ def test_a_resumed_run_drops_the_metric_rows_after_its_checkpoint(tmp_path):
     config = small_config(steps=(8,), checkpoint_every=4, val_every=100)
     data = dataset(config)
 
-    class Killed(Exception):
+    class KilledError(Exception):
         """Stands for SIGKILL: the run ends where it is, nothing else gets saved."""
 
     def die_at_step_6(step: int, metrics: dict) -> None:
         if step == 6:
-            raise Killed
+            raise KilledError
 
-    with pytest.raises(Killed):
+    with pytest.raises(KilledError):
         run_training(config, data, None, tmp_path, {}, progress=False,
                      on_metrics=die_at_step_6)
     with (tmp_path / 'metrics.csv').open('a') as f:
