@@ -13,54 +13,33 @@ Everything runs on the simulator's /clock (use_sim_time). The same commands with
 """
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, Shutdown
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
-ARGUMENTS = {
-    'task': 'Meta-World v3 task of the robot.',
-    'image_size': 'Camera width and height [px].',
-    'real_time_factor': 'Simulated seconds per wall second (0 = as fast as possible).',
-    'record': 'Start demo_recorder (one MCAP bag per episode; ~/start, ~/stop).',
-    'output_dir': 'Where demo_recorder writes its bags.',
-    'checkpoint': 'NF-P checkpoint: start policy_node with config/sim_policy.yaml.',
-    'rviz': 'Also start rviz2 with config/nf_policy.rviz.',
-}
-DEFAULTS = {'task': 'drawer-open', 'image_size': '32', 'real_time_factor': '1.0',
-            'record': 'false', 'output_dir': 'demos', 'checkpoint': '', 'rviz': 'false'}
-RECORDED_TOPICS = ['/image', '/joint_states', '/sim_robot/reference']
+from nf_policy_ros.node_config.launch_files import LAUNCH_FILES, PACKAGE
+
+# the arguments and what each one does: nf_policy_ros/node_config/launch_files.py
+SPEC = LAUNCH_FILES['sim.launch.py']
 
 
-def _config(name: str) -> PathJoinSubstitution:
-    return PathJoinSubstitution([FindPackageShare('nf_policy_ros'), 'config', name])
+def _declare(arg) -> DeclareLaunchArgument:
+    default = arg.default
+    if arg.in_share:  # a file of the installed package
+        default = PathJoinSubstitution([FindPackageShare(PACKAGE), arg.default])
+    return DeclareLaunchArgument(arg.name, default_value=default, description=arg.description)
 
 
-def _nodes(context, *args, **kwargs):
-    value = {name: LaunchConfiguration(name).perform(context) for name in ARGUMENTS}
-    size = int(value['image_size'])
-    nodes = [Node(package='nf_policy_ros', executable='sim_robot_node', name='sim_robot',
-                  output='screen', parameters=[{
-                      'task': value['task'], 'image_width': size, 'image_height': size,
-                      'real_time_factor': float(value['real_time_factor'])}])]
-    if value['record'].lower() == 'true':
-        nodes.append(Node(package='nf_policy_ros', executable='demo_recorder',
-                          name='demo_recorder', output='screen', parameters=[{
-                              'output_dir': value['output_dir'], 'topics': RECORDED_TOPICS,
-                              'log_time': 'header', 'use_sim_time': True}]))
-    if value['checkpoint']:
-        nodes.append(Node(package='nf_policy_ros', executable='policy_node', name='nf_policy',
-                          output='screen', emulate_tty=True,
-                          parameters=[_config('sim_policy.yaml'),
-                                      {'checkpoint': value['checkpoint']}]))
-    if value['rviz'].lower() == 'true':
-        nodes.append(Node(package='rviz2', executable='rviz2', output='screen',
-                          arguments=['-d', _config('nf_policy.rviz')],
-                          parameters=[{'use_sim_time': True}]))
-    return nodes
+def _start(context, *args, **kwargs):
+    """The nodes for the performed argument values (a bad value: one error line)."""
+    values = {name: LaunchConfiguration(name).perform(context) for name in SPEC.names}
+    share = FindPackageShare(PACKAGE).perform(context)
+    return [(LifecycleNode if node.lifecycle else Node)(
+        **node.node_kwargs(),
+        on_exit=Shutdown(reason=f'{node.executable} exited') if node.ends_launch else None)
+        for node in SPEC.nodes(values, share)]
 
 
 def generate_launch_description() -> LaunchDescription:
-    declared = [DeclareLaunchArgument(name, default_value=DEFAULTS[name], description=text)
-                for name, text in ARGUMENTS.items()]
-    return LaunchDescription([*declared, OpaqueFunction(function=_nodes)])
+    return LaunchDescription([*map(_declare, SPEC.arguments), OpaqueFunction(function=_start)])

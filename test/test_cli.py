@@ -212,14 +212,29 @@ def _metric_steps(run: Path, names: tuple[str, ...] = TRAINING_LOSSES) -> list[i
         return [int(row['step']) for row in csv.DictReader(f) if row['name'] in names]
 
 
-def _train_until_signalled(argv: list[str], run: Path, sig: int) -> subprocess.Popen:
-    """Start train, send ``sig`` once the first step is logged, wait for the exit."""
+def _tiny_run(dataset_dir: Path, tmp_path: Path, total: int,
+              checkpoint_every: int) -> tuple[Path, list[str]]:
+    """The run directory and train's argv for a tiny run of ``total`` steps."""
+    config = tiny_params(tmp_path / 'train.yaml', steps=total)
+    run = tmp_path / 'run'
+    return run, ['--dataset', str(dataset_dir), '--out', str(run), '--config', str(config),
+                 '--device', 'cpu', '--no-progress', '--set',
+                 f'train.checkpoint_every={checkpoint_every}', '--set', 'train.val_every=10']
+
+
+def _logged(run: Path, step: int) -> bool:
+    return (run / 'metrics.csv').exists() and max(_metric_steps(run), default=0) >= step
+
+
+def _train_until_signalled(argv: list[str], run: Path, sig: int,
+                           step: int = 1) -> subprocess.Popen:
+    """Start train, send ``sig`` once ``step`` is logged, wait for the exit."""
     proc = subprocess.Popen([str(executable('train')), *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
                             env={**os.environ, 'OMP_NUM_THREADS': '1'})
     deadline = time.monotonic() + 120
-    while not (run / 'metrics.csv').exists() and proc.poll() is None:
-        assert time.monotonic() < deadline, 'train logged no step in 120 s'
+    while not _logged(run, step) and proc.poll() is None:
+        assert time.monotonic() < deadline, f'train logged no step {step} in 120 s'
         time.sleep(0.01)
     proc.send_signal(sig)
     proc.wait(timeout=120)
@@ -230,11 +245,7 @@ def _train_until_signalled(argv: list[str], run: Path, sig: int) -> subprocess.P
 def test_a_signal_saves_last_pt_and_resume_finishes_the_run(dataset_dir, tmp_path, sig, code):
     """checkpoint_every is above the total: only the signal writes last.pt mid-run."""
     total = 20
-    config = tiny_params(tmp_path / 'train.yaml', steps=total)
-    run = tmp_path / 'run'
-    argv = ['--dataset', str(dataset_dir), '--out', str(run), '--config', str(config),
-            '--device', 'cpu', '--no-progress', '--set', 'train.checkpoint_every=1000',
-            '--set', 'train.val_every=10']
+    run, argv = _tiny_run(dataset_dir, tmp_path, total, checkpoint_every=1000)
     proc = _train_until_signalled(argv, run, sig)
     err = proc.stderr.read()
     assert proc.returncode == code, err
@@ -254,6 +265,28 @@ def test_a_signal_saves_last_pt_and_resume_finishes_the_run(dataset_dir, tmp_pat
     assert read_checkpoint(run / 'last.pt')['training']['step'] == total
     assert read_checkpoint(run / 'policy.pt')['provenance']['training']['steps'] == total
     assert _metric_steps(run) == list(range(1, total + 1)), 'continued from the saved step'
+
+
+def test_after_a_kill_a_rerun_names_resume_and_the_resumed_metrics_have_no_repeats(
+        dataset_dir, tmp_path):
+    """Finding 9: SIGKILL after a checkpoint leaves last.pt at step S and metrics rows past
+    S; a plain rerun is refused naming --resume (nothing written), and the resumed run
+    logs each step once."""
+    total = 40
+    run, argv = _tiny_run(dataset_dir, tmp_path, total, checkpoint_every=5)
+    _train_until_signalled(argv, run, signal.SIGKILL, step=7)
+    saved = read_checkpoint(run / 'last.pt')['training']['step']
+    assert max(_metric_steps(run)) > saved, 'nothing logged after last.pt: raise the total'
+    before = tree(tmp_path)
+    again = run_cli('train', *argv)
+    assert again.returncode == 2, again.stderr
+    assert again.stderr.strip() == (
+        f"train: error: --out '{run}' already holds a run (last.pt): add --resume to "
+        'continue it, --overwrite to replace it, or pick another --out'), again.stderr
+    assert tree(tmp_path) == before
+    done = run_cli('train', *argv, '--resume')
+    assert done.returncode == 0, done.stderr
+    assert _metric_steps(run) == list(range(1, total + 1)), 'each step logged once'
 
 
 def test_a_bag_with_a_service_event_channel_converts(tmp_path):

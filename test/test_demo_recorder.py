@@ -1,7 +1,9 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
 """demo_recorder as a real process on real DDS: subscriptions take the publishers' QoS, the
-stop reply counts messages per topic, and an episode with an empty topic is refused."""
+stop reply counts messages per topic, an episode with an empty topic is refused, a type
+rosbags lacks (a service's _Event) is recorded from its installed definition or refused in
+one line, and an unusable output_dir is refused in one line (the recorder records on)."""
 
 from __future__ import annotations
 
@@ -19,22 +21,28 @@ from std_srvs.srv import SetBool, Trigger
 from nf_policy_ros.data.bag import open_reader
 
 IMAGE, JOINTS = '/rec/image', '/rec/joint_states'
+EVENTS = '/rec/calibrate/_service_event'  # a service introspection topic
+EVENT_TYPE = 'std_srvs/srv/Trigger_Event'  # not in rosbags' type store
 
 
 class Rig:
     """A best-effort camera (as camera drivers publish) and reliable joint states at 50 Hz
     from a test node, and the recorder process writing into ``<tmp>/bags``."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.bags = tmp_path / 'bags'
+    def __init__(self, tmp_path: Path, bags: Path | None = None, events: bool = False,
+                 env: dict[str, str] | None = None) -> None:
+        self.bags = bags or tmp_path / 'bags'
         self.test = RosTestNode('recorder_test')
         node = self.test.node
         self.image_on = True
         self.image_pub = node.create_publisher(Image, IMAGE, qos_profile_sensor_data)
         self.joint_pub = node.create_publisher(JointState, JOINTS, 10)
+        self.event_pub = node.create_publisher(Trigger.Event, EVENTS, 10) if events else None
         node.create_timer(0.02, self._publish)
+        topics = [IMAGE, JOINTS, *([EVENTS] if events else [])]
         self.proc = NodeProcess('demo_recorder', [
-            '-p', f'output_dir:={self.bags}', '-p', f'topics:=[{IMAGE}, {JOINTS}]'], tmp_path)
+            '-p', f'output_dir:={self.bags}', '-p', f'topics:=[{", ".join(topics)}]',
+            '-p', 'discovery_timeout_s:=10.0'], tmp_path, env=env)
 
     def _publish(self) -> None:
         if self.image_on:
@@ -42,6 +50,12 @@ class Rig:
             msg.data = np.zeros(48, np.uint8).tobytes()
             self.image_pub.publish(msg)
         self.joint_pub.publish(JointState(name=['j1'], position=[0.0]))
+        if self.event_pub is not None:
+            event = Trigger.Event()
+            event.info.event_type = event.info.RESPONSE_SENT
+            event.info.sequence_number = 7
+            event.response = [Trigger.Response(success=True, message='calibrated')]
+            self.event_pub.publish(event)
 
     def call(self, srv_type, name: str, request=None):
         return call_service(self.test.node, srv_type, f'/demo_recorder/{name}', request,
@@ -96,3 +110,87 @@ def test_an_episode_with_an_empty_topic_is_refused_and_nothing_is_written(rig):
     rig.image_on = True  # the recorder carries on with the next episode
     assert rig.episode(0.5).success
     assert len(list(rig.bags.iterdir())) == 1
+
+
+def read_messages(path: Path, topic: str) -> list:
+    """The messages of ``topic`` in the bag, deserialized with the bag's own definitions."""
+    from rosbags.highlevel import AnyReader
+
+    with AnyReader([path]) as reader:
+        connections = [c for c in reader.connections if c.topic == topic]
+        return [reader.deserialize(raw, c.msgtype)
+                for c, _, raw in reader.messages(connections=connections)]
+
+
+def test_a_service_event_topic_is_recorded_with_its_installed_definition(tmp_path):
+    """Finding 6: a type outside rosbags' store used to kill the recorder (TypesysError) and
+    leave a bag without metadata.yaml; its definition is read from the installed .idl."""
+    import json
+
+    from ament_index_python.packages import get_package_share_directory
+
+    rig = Rig(tmp_path, events=True)
+    try:
+        stopped = rig.episode(1.0)
+        assert stopped.success, stopped.message
+        reply = json.loads(stopped.message)
+        assert reply['counts'][EVENTS] >= 20, reply
+        path = Path(reply['path'])
+        assert (path / 'metadata.yaml').is_file()
+        events = read_messages(path, EVENTS)
+        assert len(events) == reply['counts'][EVENTS]
+        assert events[0].info.sequence_number == 7
+        assert [r.message for r in events[0].response] == ['calibrated'] and not events[0].request
+        reader = open_reader(path)
+        try:
+            (connection,) = [c for c in reader.connections if c.topic == EVENTS]
+        finally:
+            reader.close()
+        assert connection.msgtype == EVENT_TYPE
+        hashes = json.loads((Path(get_package_share_directory('std_srvs')) / 'srv' /
+                             'Trigger.json').read_text())['type_hashes']
+        assert connection.digest == next(h['hash_string'] for h in hashes
+                                         if h['type_name'] == EVENT_TYPE), 'the ROS type hash'
+        assert rig.proc.alive()
+    finally:
+        assert rig.close() == 0, rig.proc.output()
+
+
+def test_a_type_without_an_installed_definition_is_refused_in_one_line(tmp_path):
+    """Finding 6: with std_srvs' share directory out of the ament index, the _Event type has
+    no definition here: ~/start says so in one line, writes nothing, and the recorder lives."""
+    from ros_helpers import INSTALL
+
+    rig = Rig(tmp_path, events=True, env={'AMENT_PREFIX_PATH': str(INSTALL)})
+    try:
+        started = rig.call(Trigger, 'start')
+        assert not started.success
+        assert started.message.splitlines() == [started.message], started.message
+        assert started.message == (
+            f'cannot record {EVENTS}: {EVENT_TYPE}: package std_srvs is not installed (not in '
+            'the ament index, AMENT_PREFIX_PATH): nothing recorded'), started.message
+        assert not rig.bags.exists() or list(rig.bags.iterdir()) == []
+        assert not rig.call(SetBool, 'stop', SetBool.Request(data=True)).success
+        assert rig.proc.alive()
+    finally:
+        assert rig.close() == 0, rig.proc.output()
+
+
+def test_an_output_dir_under_a_file_is_refused_in_one_line_and_the_recorder_lives(tmp_path):
+    """Finding 5: a file in place of output_dir's parent used to raise NotADirectoryError
+    in the ~/start callback (no answer, no recorder)."""
+    (tmp_path / 'a_file').write_text('')
+    rig = Rig(tmp_path, bags=tmp_path / 'a_file' / 'bags')
+    try:
+        for _ in range(2):  # answered every time, the node up
+            started = rig.call(Trigger, 'start')
+            assert not started.success
+            assert started.message == (
+                f"cannot open an episode: output_dir '{tmp_path}/a_file/bags': "
+                f"'{tmp_path}/a_file' is a file: expected a directory there: nothing "
+                'recorded'), started.message
+        assert rig.proc.alive()
+        assert rig.call(SetBool, 'stop', SetBool.Request(data=True)).message == 'not recording'
+        assert (tmp_path / 'a_file').read_text() == ''
+    finally:
+        assert rig.close() == 0, rig.proc.output()

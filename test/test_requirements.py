@@ -27,6 +27,8 @@ from doc_blocks import read_blocks, shell_commands
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from nf_policy_ros.node_config.launch_files import LAUNCH_FILES
+
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / 'requirements'
 PACKAGE = 'nf_policy_ros'
@@ -291,6 +293,15 @@ def test_a_robot_install_imports_every_robot_module():
         'the simulator packages were importable: the robot install was not simulated'
 
 
+def launched_executables(launch_file: str, arguments: list[str]) -> set[str]:
+    """The executables `ros2 launch nf_policy_ros <launch_file> <arguments>` starts
+    (required arguments the command leaves out get a placeholder)."""
+    spec = LAUNCH_FILES[launch_file]
+    given = {a.name: 'x' for a in spec.arguments if a.default is None}
+    given.update(word.split(':=', 1) for word in arguments)
+    return {node.executable for node in spec.resolve(given, ROOT)}
+
+
 def test_the_robot_guide_runs_only_robot_modules():
     scripts = {e.name: e.value.partition(':')[0]
                for e in metadata.entry_points(group='console_scripts')
@@ -303,8 +314,7 @@ def test_the_robot_guide_runs_only_robot_modules():
             if words[:3] == ['ros2', 'run', PACKAGE]:
                 words = words[3:]
             if words[:3] == ['ros2', 'launch', PACKAGE]:
-                launch = (ROOT / 'launch' / words[3]).read_text()
-                used |= {scripts[n] for n in re.findall(r"executable='(\w+)'", launch)
+                used |= {scripts[n] for n in launched_executables(words[3], words[4:])
                          if n in scripts}
             elif words[:2] == ['python', '-m']:
                 used.add(words[2])
@@ -333,11 +343,27 @@ def file_imports(path: Path) -> list[Import]:
     return third_party(module_imports(path.stem, path))
 
 
+LAUNCH_DESCRIPTIONS = ROOT / PACKAGE / 'node_config' / 'launch_files.py'
+
+
+def launched_packages() -> set[str]:
+    """The ROS packages whose executables the launch files start (NodeStart's first
+    argument in node_config/launch_files.py), other than this one; plus ros2launch, the
+    `ros2 launch` verb that runs them."""
+    tree = ast.parse(LAUNCH_DESCRIPTIONS.read_text())
+    started = {call.args[0].value for call in ast.walk(tree) if isinstance(call, ast.Call)
+               and getattr(call.func, 'id', None) == 'NodeStart' and call.args
+               and isinstance(call.args[0], ast.Constant)}
+    assert 'rviz2' in started, 'no NodeStart found: did launch_files.py change its form?'
+    return started | ({'ros2launch'} if any((ROOT / 'launch').glob('*.launch.py')) else set())
+
+
 def test_package_xml_declares_every_runtime_dependency_and_no_other():
     modules = package_modules()
     ros = {i.top for imports in modules.values() for i in third_party(imports) if
            _is_ros(i.top)}
     launch = {i.top for path in (ROOT / 'launch').glob('*.py') for i in file_imports(path)}
+    launch |= launched_packages()
     robot = closure(*ROBOT_FILES)  # a simulator package imported in a function is not one
     python = {i.top for m in robot_modules() for i in third_party(modules[m])
               if not _is_ros(i.top) and owners().get(i.top, frozenset()) & robot}

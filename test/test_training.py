@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import pickle
 import re
@@ -98,6 +99,33 @@ def test_an_existing_run_is_not_overwritten_silently(tmp_path):
     with pytest.raises(TrainingError, match='already holds a run'):
         run_training(config, dataset(config), None, tmp_path, {}, progress=False)
     run_training(config, dataset(config), None, tmp_path, {}, overwrite=True, progress=False)
+
+
+def test_a_resumed_run_drops_the_metric_rows_after_its_checkpoint(tmp_path):
+    """Finding 9: a run that died after its step-4 checkpoint (rows of steps 5 and 6 and a
+    row cut short in metrics.csv) resumes from step 4 and logs steps 5.. once each."""
+    config = small_config(steps=(8,), checkpoint_every=4, val_every=100)
+    data = dataset(config)
+
+    class KilledError(Exception):
+        """Stands for SIGKILL: the run ends where it is, nothing else gets saved."""
+
+    def die_at_step_6(step: int, metrics: dict) -> None:
+        if step == 6:
+            raise KilledError
+
+    with pytest.raises(KilledError):
+        run_training(config, data, None, tmp_path, {}, progress=False,
+                     on_metrics=die_at_step_6)
+    with (tmp_path / 'metrics.csv').open('a') as f:
+        f.write('7,train/nll_per')  # the kill cut a row short
+    assert read_checkpoint(tmp_path / 'last.pt')['training']['step'] == 4
+    run_training(config, data, None, tmp_path, {}, resume=True, progress=False)
+    with (tmp_path / 'metrics.csv').open() as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r['step']) for r in rows if r['name'] == 'train/nll_per_dim'] == \
+        list(range(1, 9))
+    assert all(r['value'] for r in rows)
 
 
 class Payload:

@@ -66,18 +66,25 @@ def batch_to_device(batch: dict[str, np.ndarray],
 
 
 class MetricsLog:
-    """Append-only CSV (``metrics.csv``) plus TensorBoard scalars (``tb/``) when available."""
+    """Append-only CSV (``metrics.csv``) plus TensorBoard scalars (``tb/``) when available.
 
-    def __init__(self, out_dir: Path, enabled: bool) -> None:
+    A run that starts at ``start_step`` (0 for a new run, the step of last.pt on resume)
+    first drops the rows logged after that step (a run killed after its last checkpoint
+    logged steps that the resumed run logs again) and any row a kill cut short;
+    TensorBoard purges those steps the same way.
+    """
+
+    def __init__(self, out_dir: Path, enabled: bool, start_step: int = 0) -> None:
         self.enabled = enabled
         self._csv = None
         self._tb = None
         if not enabled:
             return
         self._csv_path = out_dir / 'metrics.csv'
+        keep_rows_up_to(self._csv_path, start_step)
         try:
             from torch.utils.tensorboard import SummaryWriter
-            self._tb = SummaryWriter(str(out_dir / 'tb'))
+            self._tb = SummaryWriter(str(out_dir / 'tb'), purge_step=start_step + 1)
         except ImportError:  # tensorboard is optional at run time
             self._tb = None
 
@@ -100,6 +107,31 @@ class MetricsLog:
     def close(self) -> None:
         if self._tb is not None:
             self._tb.close()
+
+
+def _logged_step(row: list[str]) -> int | None:
+    """The step of a complete ``step,name,value`` row; None for a cut or foreign row."""
+    try:
+        return int(row[0]) if len(row) == 3 and row[2] else None
+    except ValueError:
+        return None
+
+
+def keep_rows_up_to(path: Path, step: int) -> None:
+    """Rewrite the metrics CSV at ``path`` (if any) without the rows of steps after
+    ``step`` or that are incomplete; replaced atomically, untouched if nothing goes."""
+    if not path.is_file():
+        return
+    with path.open(newline='') as f:
+        header, *rows = list(csv.reader(f)) or [[]]
+    kept = [row for row in rows if (logged := _logged_step(row)) is not None
+            and logged <= step]
+    if len(kept) == len(rows):
+        return
+    tmp = path.with_suffix('.csv.tmp')
+    with tmp.open('w', newline='') as f:
+        csv.writer(f).writerows([header or ['step', 'name', 'value'], *kept])
+    os.replace(tmp, path)
 
 
 def training_state(step: int, policy: torch.nn.Module, optimizer: torch.optim.Optimizer,

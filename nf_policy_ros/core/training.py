@@ -245,8 +245,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     if step >= cfg.total_steps and path.exists():
         return _finished(path, step, policy)  # resumed a finished run: nothing to redo
     model = DistributedDataParallel(policy) if world > 1 else policy
-    log = MetricsLog(out_dir, enabled=rank == 0)
     out_dir.mkdir(parents=True, exist_ok=True)
+    log = MetricsLog(out_dir, enabled=rank == 0, start_step=step)
     bar = tqdm(total=cfg.total_steps, initial=step, disable=not progress or rank != 0,
                desc='train', unit='step')
     loss = math.nan

@@ -17,6 +17,7 @@ from nf_policy_ros.config_tree import (
     constraint_text,
     flatten_constraints,
 )
+from nf_policy_ros.node_config.launch_files import LAUNCH_FILES
 from nf_policy_ros.node_config.policy import (
     CONFIGURE_PARAMETERS,
     START_UP_PARAMETERS,
@@ -112,7 +113,7 @@ RECORDER_INTERFACE = """\
 | kind | name | type | meaning |
 | --- | --- | --- | --- |
 | sub | each of `topics` | discovered from the graph | serialized bytes written as received; best effort if any publisher is best effort, else reliable (as rosbag2) |
-| srv | `~/start` | std_srvs/Trigger | open `<output_dir>/<prefix>_<NNNN>` (message: the path) |
+| srv | `~/start` | std_srvs/Trigger | open `<output_dir>/<prefix>_<NNNN>` (message: the path). Refused (success false, one line, nothing written, the recorder stays up) when a topic is not published within `discovery_timeout_s`, when a topic's type has no definition here (types rosbags lacks, e.g. a service's `<pkg>/srv/<Name>_Event`, are read from the .idl their package installs, found through the ament index), or when `output_dir` cannot be a directory |
 | srv | `~/stop` | std_srvs/SetBool | close it; `data` = success is stored as custom_data `nf_policy_ros.outcome` (success/failure); message: JSON path, per-topic counts, outcome. Refused (bag deleted, success false, one line naming the topic) when a topic not in `optional_topics` got no message |
 | srv | `~/discard` | std_srvs/Trigger | close and delete the open bag |
 
@@ -153,6 +154,27 @@ def group_rows() -> str:
         f'` | {text} |' for name, (value, _, text) in group_parameters('<name>').items())
 
 
+LAUNCH_INTRO = """\
+## Launch files
+
+`ros2 launch nf_policy_ros <file> name:=value ...`; `<share>` is the package's share directory (`ros2 pkg prefix nf_policy_ros`/share/nf_policy_ros).
+A bad value (a flag other than true/false, a number that is none) stops the launch with one
+line naming the argument. What each argument does: nf_policy_ros/node_config/launch_files.py.
+"""
+
+
+def launch_tables() -> str:
+    """One table of arguments per launch file."""
+    parts = [LAUNCH_INTRO]
+    for spec in LAUNCH_FILES.values():
+        parts += [f'### {spec.name}', '', spec.summary, '',
+                  '| argument | default | meaning |', '| --- | --- | --- |']
+        parts += [f'| `{a.name}` | `{a.shown_default()}` | {a.description} |'
+                  for a in spec.arguments]
+        parts.append('')
+    return '\n'.join(parts)
+
+
 def render() -> str:
     return '\n'.join([
         '# Reference: topics, services, parameters',
@@ -182,6 +204,7 @@ def render() -> str:
         '',
         parameter_table(RecorderConfig()),
         '',
+        launch_tables(),
     ])
 
 

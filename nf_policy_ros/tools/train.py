@@ -35,8 +35,9 @@ if TYPE_CHECKING:  # torch loads in seconds: imported only once the inputs are c
     from nf_policy_ros.core.training import TrainResult
 
 NODE_ONLY_KEYS = ('output_dir', 'dataset', 'device')
-EXITS = ('exit codes: 0 trained, 2 bad input (one line, nothing written), 130/143 stopped '
-         'by SIGINT/SIGTERM after saving last.pt (continue with --resume)')
+EXITS = ('exit codes: 0 trained, 2 bad input (one line, nothing written; an --out holding a '
+         'run needs --resume or --overwrite), 130/143 stopped by SIGINT/SIGTERM after saving '
+         'last.pt (continue with --resume)')
 
 
 def fit_config_to_dataset(config: NFPConfig, meta: dict[str, Any]) -> NFPConfig:
@@ -122,12 +123,32 @@ def check_device(name: str, option: str = '--device') -> None:
                        f'expected cuda:0..cuda:{count - 1}')
 
 
-def check_resume(out_dir: str | Path, resume: bool, option: str = '--resume') -> None:
-    """With ``resume``, the run directory must hold ``last.pt`` (no silent fresh start)."""
+class RunOptions(NamedTuple):
+    """How the user spells the run directory, resume and overwrite (CLI or node)."""
+
+    out: str = '--out'
+    resume: str = '--resume'
+    overwrite: str = '--overwrite'
+
+
+CLI_OPTIONS = RunOptions()
+NODE_OPTIONS = RunOptions('output_dir', 'resume:=true', 'overwrite:=true')
+
+
+def check_run_dir(out_dir: str | Path, resume: bool, overwrite: bool,
+                  options: RunOptions = CLI_OPTIONS) -> None:
+    """Refuse, before anything is read or written, a resume without ``last.pt`` (no silent
+    fresh start) and a new run over an earlier one's ``last.pt`` (naming the option that
+    continues it, e.g. after Ctrl-C or a kill)."""
     last = Path(out_dir) / 'last.pt'
     if resume and not last.is_file():
-        raise CliError(f'{option}: {str(last)!r} does not exist: expected the run directory '
-                       'of an earlier train run (leave out --resume to start a new run)')
+        raise CliError(f'{options.resume}: {str(last)!r} does not exist: expected the run '
+                       f'directory of an earlier train run (leave out {options.resume} to '
+                       'start a new run)')
+    if not resume and not overwrite and last.is_file():
+        raise CliError(f'{options.out} {str(out_dir)!r} already holds a run (last.pt): add '
+                       f'{options.resume} to continue it, {options.overwrite} to replace it, '
+                       f'or pick another {options.out}')
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -163,7 +184,7 @@ def _checked_inputs(args: argparse.Namespace) -> tuple[NFPConfig, Path]:
     config = load_config(args, drop=NODE_ONLY_KEYS)
     check_device(args.device)
     out = check_output_dir('--out', args.out)
-    check_resume(out, args.resume)
+    check_run_dir(out, args.resume, args.overwrite)
     return config, out
 
 

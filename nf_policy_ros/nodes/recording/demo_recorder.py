@@ -10,6 +10,10 @@ open in ``ros2 bag play``/``info`` and in the data layer.
 Services:
 - ``~/start`` (std_srvs/Trigger): discover the topics' types (waits up to
   ``discovery_timeout_s``), open ``<output_dir>/<prefix>_<NNNN>``; message = the bag path.
+  Refused (success false, one line, nothing written, the node records on): a topic not
+  published yet, a topic whose type has no definition installed here (message_types.py
+  finds those rosbags lacks, e.g. service ``*_Event`` types), an ``output_dir`` that
+  cannot be a directory, or a bag that cannot be opened.
 - ``~/stop`` (std_srvs/SetBool): close the bag with ``data`` as its outcome label
   (custom_data ``nf_policy_ros.outcome``: success | failure); message = JSON of the path,
   the message count per topic and the outcome. An episode with no message on a topic not in
@@ -38,17 +42,17 @@ from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.topic_endpoint_info import TopicEndpointInfo
 from rosbags.rosbag2 import StoragePlugin, Writer
-from rosbags.typesys import Stores, get_typestore
 from std_srvs.srv import SetBool, Trigger
 
 from nf_policy_ros.node_config.sim import RecorderConfig
 from nf_policy_ros.nodes.common.params import declare_config, read_config
 from nf_policy_ros.nodes.common.spin import spin_node
+from nf_policy_ros.nodes.recording.message_types import DefinitionError, MessageTypes
+from nf_policy_ros.tools.cli import check_output_dir
 
 NODE_NAME = 'demo_recorder'
 OUTCOME_KEY = 'nf_policy_ros.outcome'
 LABEL_KEY = 'nf_policy_ros.episode_label'
-TYPESTORE = get_typestore(Stores.ROS2_HUMBLE)
 STORAGE = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
 
 
@@ -99,6 +103,9 @@ class DemoRecorder(Node):
             description='Free-text label stored with the next bags (task, seed, operator).'))
         self.config = read_config(self, RecorderConfig, RecorderConfig())
         self._types: dict[str, str] = {}
+        self._definitions: dict[str, tuple[str, str]] = {}  # topic -> (msgdef, type hash)
+        self._unrecordable: dict[str, str] = {}  # topic -> why it cannot be recorded
+        self._message_types = MessageTypes()
         self._header_stamped: dict[str, bool] = {}
         self._bag: OpenBag | None = None
         self._index = 0
@@ -110,6 +117,10 @@ class DemoRecorder(Node):
 
     # -- topics -------------------------------------------------------------------------
 
+    def _known(self, topic: str) -> bool:
+        """Whether ``topic`` (resolved) was discovered: subscribed, or found unrecordable."""
+        return topic in self._types or topic in self._unrecordable
+
     def _discover(self) -> list[str]:
         """Subscribe to every configured topic not yet subscribed; returns those still
         missing after ``discovery_timeout_s``."""
@@ -118,16 +129,24 @@ class DemoRecorder(Node):
             graph = dict(self.get_topic_names_and_types())
             for topic in self.config.topics:
                 name = self.resolve_topic_name(topic)
-                if name not in self._types and graph.get(name):
+                if not self._known(name) and graph.get(name):
                     self._subscribe(name, graph[name][0])
             missing = [t for t in self.config.topics
-                       if self.resolve_topic_name(t) not in self._types]
+                       if not self._known(self.resolve_topic_name(t))]
             if not missing or time.monotonic() > deadline:
                 return missing
             time.sleep(0.05)
 
     def _subscribe(self, topic: str, type_name: str) -> None:
-        msg_class = message_class(type_name)
+        """Subscribe (raw) if the type can be written to a bag, else note why not."""
+        try:
+            self._definitions[topic] = self._message_types.definition(type_name)
+            msg_class = message_class(type_name)
+        except (DefinitionError, ImportError, AttributeError, ValueError) as exc:
+            reason = str(exc) if isinstance(exc, DefinitionError) else f'{type_name}: {exc}'
+            self._unrecordable[topic] = f'{topic}: {reason}'
+            self.get_logger().error(f'cannot record {self._unrecordable[topic]}')
+            return
         reliability = offered_reliability(self.get_publishers_info_by_topic(topic))
         qos = QoSProfile(depth=100, reliability=reliability)
         self.get_logger().info(f'{topic} ({type_name}): {reliability.name.lower()}')
@@ -151,32 +170,65 @@ class DemoRecorder(Node):
     # -- episodes -----------------------------------------------------------------------
 
     def _next_path(self) -> Path:
-        root = Path(self.config.output_dir)
+        """The next free episode directory; OSError or ValueError (one line) if
+        ``output_dir`` cannot be a directory."""
+        root = check_output_dir('output_dir', self.config.output_dir)
         root.mkdir(parents=True, exist_ok=True)
         while (path := root / f'{self.config.prefix}_{self._index:04d}').exists():
             self._index += 1
         return path
 
-    def _on_start(self, request, response):
+    def _refusal(self) -> str | None:
+        """Why no episode can start now (one line), or None."""
         if self._bag is not None:
-            response.success, response.message = False, f'already recording {self._bag.path}'
-            return response
+            return f'already recording {self._bag.path}'
         missing = self._discover()
         if missing:
-            response.success = False
-            response.message = (f'topics {missing} not published after '
-                                f'{self.config.discovery_timeout_s} s: nothing recorded')
-            return response
-        path = self._next_path()
+            return (f'topics {missing} not published after '
+                    f'{self.config.discovery_timeout_s} s: nothing recorded')
+        unrecordable = [self._unrecordable[name] for name in self._configured()
+                        if name in self._unrecordable]
+        if unrecordable:
+            return f'cannot record {"; ".join(unrecordable)}: nothing recorded'
+        return None
+
+    def _configured(self) -> list[str]:
+        return [self.resolve_topic_name(t) for t in self.config.topics]
+
+    def _open(self, path: Path) -> OpenBag:
+        """A new bag at ``path`` with a connection per configured topic."""
         writer = Writer(path, version=9, storage_plugin=STORAGE[self.config.storage])
         writer.set_custom_data(LABEL_KEY, str(self.get_parameter('episode_label').value))
         writer.open()
-        connections = {topic: writer.add_connection(topic, type_name, typestore=TYPESTORE)
-                       for topic, type_name in self._types.items()
-                       if topic in {self.resolve_topic_name(t) for t in self.config.topics}}
-        self._bag = OpenBag(path, writer, connections, dict.fromkeys(connections, 0))
-        response.success, response.message = True, str(path)
-        self.get_logger().info(f'recording {path}')
+        try:
+            connections = {}
+            for topic in self._configured():
+                msgdef, type_hash = self._definitions[topic]
+                connections[topic] = writer.add_connection(topic, self._types[topic],
+                                                           msgdef=msgdef, rihs01=type_hash)
+        except BaseException:
+            writer.close()
+            raise
+        return OpenBag(path, writer, connections, dict.fromkeys(connections, 0))
+
+    def _on_start(self, request, response):
+        refusal = self._refusal()
+        if refusal is None:
+            path = None
+            try:
+                path = self._next_path()
+                self._bag = self._open(path)
+            except Exception as exc:  # any failure: one line, no half-written episode
+                if path is not None:
+                    shutil.rmtree(path, ignore_errors=True)
+                text = ' '.join(str(exc).split()) or type(exc).__name__
+                refusal = f'cannot open an episode: {text}: nothing recorded'
+        if refusal is not None:
+            response.success, response.message = False, refusal
+            self.get_logger().error(refusal)
+            return response
+        response.success, response.message = True, str(self._bag.path)
+        self.get_logger().info(f'recording {self._bag.path}')
         return response
 
     def _close(self) -> OpenBag | None:

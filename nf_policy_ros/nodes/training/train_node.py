@@ -7,8 +7,9 @@ CLI in a worker thread, and stays responsive: ``~/status`` (std_msgs/String, JSO
 ``/diagnostics``, and ``~/stop`` (std_srvs/Trigger: stop after the current step, keep a
 resumable checkpoint). Logs progress to the console every ``train.val_every`` steps. Ctrl-C
 (SIGINT) or SIGTERM stops the same way: last.pt is written, the node exits with 0, and
-``resume:=true`` continues. Bad parameters (device, output_dir, resume without last.pt) put
-the node in state ``failed`` with one error line.
+``resume:=true`` continues. Bad parameters (device, output_dir, resume without last.pt, an
+output_dir holding a run without resume or overwrite) put the node in state ``failed`` with
+one error line.
 """
 
 from __future__ import annotations
@@ -96,12 +97,12 @@ class TrainNode(Node):
         """Check the parameters, load the dataset, train; None if stopped before training."""
         from nf_policy_ros.core.training import run_training  # heavy: torch
         from nf_policy_ros.tools.cli import check_output_dir
-        from nf_policy_ros.tools.train import check_device, check_resume, prepare
+        from nf_policy_ros.tools.train import NODE_OPTIONS, check_device, check_run_dir, prepare
 
         config = read_config(self, NFPConfig, NFPConfig())
         check_device(self._param('device'), 'device')
         out = check_output_dir('output_dir', self._param('output_dir'))
-        check_resume(out, self._param('resume'), 'resume')
+        check_run_dir(out, self._param('resume'), self._param('overwrite'), NODE_OPTIONS)
         self._total, self._log_every = config.train.total_steps, config.train.val_every
         self._update(state='training', total=self._total)
         ready = prepare(config, self._param('dataset'))
