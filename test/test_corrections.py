@@ -258,3 +258,35 @@ def test_bad_correction_options_are_one_line_and_write_nothing(datasets, tmp_pat
     err = capsys.readouterr().err.strip()
     assert '\n' not in err and expected.format(tmp=tmp_path) in err, err
     assert not (tmp_path / 'run').exists()
+
+
+# -- the simulated operator's plan and budget (no ROS) -------------------------------------
+
+def test_the_expert_plan_is_joined_at_the_nearest_pose_and_followed_in_sim_time():
+    from nf_policy_ros.sim.experts import JointDemo
+    from nf_policy_ros.sim.operator import ExpertPlan
+
+    arm = np.linspace(0.0, 1.0, 11)[:, None] * np.ones((1, 7))  # 10 steps along a line
+    plan = ExpertPlan(JointDemo(0, arm, np.zeros(10), True), lead_steps=1)
+    assert plan.join(np.full(7, 0.42), sim_step=100) == 4  # arm 0.4 is nearest
+    chunk = plan.chunk(sim_step=102, points=3, spacing=2)  # 2 steps later, every 2 steps
+    assert np.allclose(chunk[:, 0], [0.7, 0.9, 1.0])  # targets lead by a step; end holds
+
+
+def test_the_budget_commands_its_ticks_per_takeover_then_asks_for_release():
+    from nf_policy_ros.sim.operator import TakeoverBudget
+
+    budget = TakeoverBudget('ticks', 3)
+    assert not budget.should_command()
+    assert budget.set_active(True)
+    spent = []
+    for _ in range(5):
+        if budget.should_command():
+            spent.append(budget.commanded())
+    assert spent == [False, False, True] and budget.total == 3
+    budget.set_active(False)
+    budget.set_active(True)
+    assert budget.should_command() and budget.takeovers == 2
+    until = TakeoverBudget('until_released', 1)
+    until.set_active(True)
+    assert [until.commanded() for _ in range(4)] == [False] * 4 and until.should_command()
