@@ -290,3 +290,15 @@ def test_the_budget_commands_its_ticks_per_takeover_then_asks_for_release():
     until = TakeoverBudget('until_released', 1)
     until.set_active(True)
     assert [until.commanded() for _ in range(4)] == [False] * 4 and until.should_command()
+
+
+def test_evaluate_sums_the_operator_effort_over_episodes():
+    from nf_policy_ros.nodes.sim.evaluate import summarize
+
+    def episode(**effort):
+        return {'success': True, 'steps': 10, 'confidence': [0.5], 'latency': {}, **effort}
+
+    assert 'expert_ticks' not in summarize([episode(), episode()])
+    summary = summarize([episode(expert_ticks=6, takeovers=1), episode(expert_ticks=12,
+                                                                        takeovers=2)])
+    assert summary['expert_ticks'] == 18 and summary['takeovers'] == 3

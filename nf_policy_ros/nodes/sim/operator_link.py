@@ -51,9 +51,17 @@ class OperatorLink:
 
     def plan_episode(self, task: JointTask, seed: int) -> None:
         """Let the expert plan the episode of ``seed`` (resets ``task``: reset it to the
-        seed again afterwards) and zero the episode's counts."""
-        self.plan = ExpertPlan(run_expert(task, seed))
+        seed again afterwards) and zero the episode's counts. A plan that fails leaves
+        the operator silent for the episode (logged); the robot runs on."""
         self.budget.new_episode()
+        try:
+            self.plan = ExpertPlan(run_expert(task, seed))
+        except Exception as exc:  # a Meta-World failure must not take the robot down
+            self.plan = None
+            self.node.get_logger().error(f'operator: the expert could not plan seed {seed} '
+                                         f'({type(exc).__name__}: {exc}): no operator this '
+                                         'episode')
+            return
         self.budget.active = False  # a takeover still on joins the new plan at its next tick
         if not self.plan.expert_success:
             self.node.get_logger().warning(f'operator: the expert does not solve seed {seed} '
