@@ -46,6 +46,7 @@ PADDING_RULES = ('drop', 'repeat_last')
 PERMUTATIONS = ('lu', 'reverse')
 FLOW_BACKENDS = ('fast', 'normflows')
 EPISODE_SPLITS = ('bag', 'gap', 'topic')
+KEEP_TICKS = ('episodes', 'interventions')
 LR_SCHEDULES = ('stages', 'cosine')
 PRECISIONS = ('fp32', 'bf16', 'auto')  # see core/precision.py
 
@@ -344,6 +345,17 @@ class DataConfig:
     min_episode_ticks: int = param('Shorter episodes are skipped (and counted).', 5)
     skip_failures: bool = param("Skip bags labelled failure by demo_recorder (custom_data "
                                 "'nf_policy_ros.outcome').", True)
+    intervention_topic: str = param(
+        'std_msgs/Bool topic flagging the ticks an operator commanded the robot (a takeover; '
+        "the policy node's ~/intervention, e.g. /nf_policy/intervention), stored per tick as "
+        "the dataset's intervention array; a tick with no flag younger than "
+        "intervention_max_age_s is False. '' = no flag topic (all False).", '')
+    intervention_max_age_s: float = param('A flag older than this at a tick no longer counts '
+                                          '(the tick is False) [s].', 0.2)
+    keep: str = param("'episodes' keeps whole episodes (flags included); 'interventions' "
+                      'keeps only the runs of flagged ticks, each run an episode (HG-DAgger '
+                      "aggregates only the operator's corrections); needs "
+                      'intervention_topic.', 'episodes', choices=KEEP_TICKS)
 
     def __post_init__(self) -> None:
         require(self.fps > 0, 'data.fps', self.fps, '> 0 Hz')
@@ -354,6 +366,11 @@ class DataConfig:
         require_choice('data.episode_split', self.episode_split, EPISODE_SPLITS)
         require(self.min_episode_ticks >= 1, 'data.min_episode_ticks', self.min_episode_ticks,
                 '>= 1')
+        require(self.intervention_max_age_s > 0, 'data.intervention_max_age_s',
+                self.intervention_max_age_s, '> 0 s')
+        require_choice('data.keep', self.keep, KEEP_TICKS)
+        require(self.keep != 'interventions' or self.intervention_topic != '',
+                'data.keep', self.keep, "'episodes' when data.intervention_topic is ''")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from nf_policy_ros.data.windows import BatchMix
 from nf_policy_ros.structs import Observation
 
 _STEP_SEED_STRIDE = 1_000_003
@@ -48,12 +49,26 @@ def step_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
 
 
 def batch_indices(num_windows: int, global_batch: int, seed: int, step: int, rank: int,
-                  world: int) -> np.ndarray:
-    """This rank's share (global_batch // world,) of step ``step``'s window indices."""
+                  world: int, mix: BatchMix | None = None) -> np.ndarray:
+    """This rank's share (global_batch // world,) of step ``step``'s window indices: drawn
+    uniformly, or with ``mix`` exactly ``mix.extra_count(global_batch)`` of the global
+    batch from the extra windows and the rest from the base ones, in random order."""
     gen = step_generator(seed, step, rank=-1)
-    idx = torch.randint(num_windows, (global_batch,), generator=gen).numpy()
+    if mix is None:
+        idx = torch.randint(num_windows, (global_batch,), generator=gen).numpy()
+    else:
+        idx = _mixed_indices(mix, global_batch, gen)
     per_rank = max(1, global_batch // world)
     return idx[rank * per_rank:(rank + 1) * per_rank]
+
+
+def _mixed_indices(mix: BatchMix, global_batch: int, gen: torch.Generator) -> np.ndarray:
+    """(global_batch,) indices: the extra windows' share, then the base ones', shuffled."""
+    extra = mix.extra_count(global_batch)
+    base_idx = torch.randint(max(mix.base, 1), (global_batch - extra,), generator=gen)
+    extra_idx = mix.base + torch.randint(max(mix.extra, 1), (extra,), generator=gen)
+    both = torch.cat([extra_idx, base_idx])
+    return both[torch.randperm(global_batch, generator=gen)].numpy()
 
 
 def batch_to_device(batch: dict[str, np.ndarray],

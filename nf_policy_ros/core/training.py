@@ -28,6 +28,7 @@ from nf_policy_ros.config import NFPConfig, SamplingConfig, TrainConfig
 from nf_policy_ros.core.checkpoint import make_provenance, read_checkpoint, save_checkpoint
 from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.encoder_warmup import EncoderWarmup
+from nf_policy_ros.core.finetune import load_init_weights
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import (
@@ -153,11 +154,16 @@ def _check_run_dir(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, An
     return None
 
 
-def _build(config: NFPConfig, train_set: WindowDataset,
-           device: torch.device) -> tuple[NFPolicy, torch.optim.Optimizer, AveragedModel | None]:
+def _build(config: NFPConfig, train_set: WindowDataset, device: torch.device,
+           init_weights: dict[str, torch.Tensor] | None = None
+           ) -> tuple[NFPolicy, torch.optim.Optimizer, AveragedModel | None]:
+    """A fresh policy with normalizers fitted to ``train_set``, or ``init_weights``'
+    weights and normalizers (fine-tuning); optimizer and EMA start fresh."""
     torch.manual_seed(config.train.seed)
     policy = NFPolicy(config)
     fit_normalizers(policy, train_set)
+    if init_weights is not None:
+        load_init_weights(policy, init_weights)
     fit_action_noise(policy, train_set)
     policy.to(device).train()
     optimizer = build_optimizer(policy, config.train)
@@ -223,7 +229,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
                  out_dir: str | Path, provenance: dict[str, Any], device: str = 'auto',
                  resume: bool = False, overwrite: bool = False, progress: bool = True,
                  on_metrics: Callable[[int, dict[str, float]], None] | None = None,
-                 stop: threading.Event | None = None) -> TrainResult:
+                 stop: threading.Event | None = None,
+                 init_weights: dict[str, torch.Tensor] | None = None) -> TrainResult:
     """Train to ``config.train.total_steps`` (or until ``stop`` is set) and write the run.
     Resuming a run that already reached its steps changes nothing and returns it.
 
@@ -232,6 +239,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     Under DDP the ranks agree on the step to stop at.
 
     :param on_metrics: called on rank 0 with (step, metrics) after every logged step.
+    :param init_weights: a checkpoint's state dict to start from (``core.finetune``); a
+        resumed run continues from its own ``last.pt`` instead.
     :returns: the deployable checkpoint's path and the final losses.
     """
     out_dir = Path(out_dir)
@@ -239,7 +248,7 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     rank, world = init_distributed(dev)
     cfg = config.train
     state = _check_run_dir(out_dir, resume, overwrite)
-    policy, optimizer, ema = _build(config, train_set, dev)
+    policy, optimizer, ema = _build(config, train_set, dev, None if state else init_weights)
     step = _restore(state, policy, optimizer, ema) if state else 0
     path = out_dir / 'policy.pt'
     if step >= cfg.total_steps and path.exists():
@@ -256,7 +265,8 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     warmup = EncoderWarmup.of(policy, dev)
     while step < cfg.total_steps and not _stop_requested(stop, world, dev):
         point = stage_at(cfg, step)
-        idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world)
+        idx = batch_indices(len(train_set), point.batch_size, cfg.seed, step, rank, world,
+                            getattr(train_set, 'mix', None))
         generator = step_generator(cfg.seed, step, rank)
         loss = None if warmup is None else warmup.step(
             step, policy, optimizer, train_set.batch(idx), point.lr, generator, dev,

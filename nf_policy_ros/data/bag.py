@@ -55,6 +55,7 @@ class BagStreams:
     action: Stream | None
     markers: np.ndarray
     skipped: dict[str, int] = field(default_factory=dict)
+    intervention: Stream | None = None
 
 
 def _typestore():
@@ -261,6 +262,19 @@ def read_markers(reader: BagReader, path: Path, topic: str) -> np.ndarray:
     return np.asarray([stamp for _, stamp, _ in _messages(reader, path, conns)], np.int64)
 
 
+def read_flags(reader: BagReader, path: Path, topic: str) -> Stream:
+    """Receive times (N,) [ns] and values (N,) bool of a std_msgs/Bool topic; a bag
+    without the topic (no takeover was possible there) gives an empty stream."""
+    if not any(c.topic == topic for c in reader.connections):
+        return Stream(topic, np.zeros(0, np.int64), np.zeros(0, bool))
+    conns = _connection(reader, path, topic, ('std_msgs/msg/Bool',))
+    stamps, values = [], []
+    for _, stamp, msg in _messages(reader, path, conns):
+        stamps.append(stamp)
+        values.append(bool(msg.data))
+    return Stream(topic, np.asarray(stamps, np.int64), np.asarray(values, bool))
+
+
 def read_bag(path: str | Path, config: DataConfig, image_size: tuple[int, int]) -> BagStreams:
     """All streams ``config`` asks for from one bag directory."""
     path = Path(path)
@@ -276,6 +290,8 @@ def read_bag(path: str | Path, config: DataConfig, image_size: tuple[int, int]) 
                   if config.action_topic else None)
         markers = (read_markers(reader, path, config.episode_topic)
                    if config.episode_split == 'topic' else np.zeros(0, np.int64))
+        flags = (read_flags(reader, path, config.intervention_topic)
+                 if config.intervention_topic else None)
     finally:
         reader.close()
-    return BagStreams(path, cameras, joints, action, markers, skipped)
+    return BagStreams(path, cameras, joints, action, markers, skipped, flags)

@@ -5,7 +5,9 @@
     dataset/
       meta.json            fps, joint names, topics, image size, source bags (+ sha256),
                            per-bag reports (dropped ticks, skipped messages)
-      episodes/000000.npz  images (L, N_c, 3, H, W) uint8, state (L, D), actions (L, D)
+      episodes/000000.npz  images (L, N_c, 3, H, W) uint8, state (L, D), actions (L, D),
+                           intervention (L,) bool (operator-commanded ticks; files without
+                           it, written before it existed, load as all False)
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def write_dataset(out_dir: Path, episodes: list[Episode], meta: dict[str, Any],
     names = []
     for i, episode in enumerate(episodes):
         np.savez(folder / f'{i:06d}.npz', images=episode.images, state=episode.state,
-                 actions=episode.actions)
+                 actions=episode.actions, intervention=episode.intervention)
         names.append(episode.name)
     full = {'format': FORMAT, 'format_version': FORMAT_VERSION, **meta,
             'episodes': names, 'num_episodes': len(episodes)}
@@ -121,13 +123,15 @@ def _expected_shapes(meta: dict[str, Any], length: int) -> dict[str, tuple]:
 
 def read_episode(path: Path, name: str, meta: dict[str, Any]) -> Episode:
     """One episode file, checked against ``meta``: images (L, N_c, 3, H, W) uint8, state and
-    actions (L, D), with N_c cameras, (H, W) = image_size and D joints where meta has them."""
+    actions (L, D), with N_c cameras, (H, W) = image_size and D joints where meta has them;
+    intervention (L,) bool if the file has it, else all False."""
     if not path.exists():
         raise DatasetError(f'{str(path)!r} is missing: the dataset is incomplete; expected '
                            f'every episode {META} lists, {WRITTEN_BY}')
     try:
         with np.load(path) as data:
             arrays = {key: data[key] for key in ('images', 'state', 'actions')}
+            flags = data['intervention'] if 'intervention' in data.files else None
     except Exception as exc:  # zipfile, EOF, pickle and key errors all mean a broken file
         raise DatasetError(f'{str(path)!r} cannot be read ({type(exc).__name__}: '
                            f'{" ".join(str(exc).split())}): expected an .npz with images, '
@@ -142,7 +146,10 @@ def read_episode(path: Path, name: str, meta: dict[str, Any]) -> Episode:
     if arrays['images'].dtype != np.uint8:
         raise DatasetError(f'{str(path)!r}: images are {arrays["images"].dtype}: expected '
                            'uint8')
-    return Episode(arrays['images'], arrays['state'], arrays['actions'], name)
+    if flags is not None and flags.shape != (len(arrays['state']),):
+        raise DatasetError(f'{str(path)!r}: intervention has shape {flags.shape}: expected '
+                           f"({len(arrays['state'])},) (one flag per tick), {WRITTEN_BY}")
+    return Episode(arrays['images'], arrays['state'], arrays['actions'], name, flags)
 
 
 def load_dataset(data_dir: str | Path, required: tuple[str, ...] = ('episodes',)

@@ -7,6 +7,10 @@ one) if it is younger than the stream's max age. Ticks where any stream is missi
 are dropped and counted; an episode is cut there, so every episode is a run of consecutive
 ticks and strided windows never jump over a hole. The action at tick t is the command topic
 as of t, or, without a command topic, the robot's joint state at tick t+1.
+
+With an intervention topic every tick carries the operator flag as of t (False where no flag
+is fresh); with ``keep='interventions'`` only runs of flagged ticks become episodes, and a
+bag without any is skipped (counted), not refused.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class EpisodeReport:
     ticks: int = 0
     dropped_ticks: int = 0
     short_segments_skipped: int = 0
+    intervention_ticks: int = 0
     skipped_messages: dict[str, int] = field(default_factory=dict)
 
 
@@ -77,6 +82,15 @@ def _observe(streams: BagStreams, config: DataConfig, ticks: np.ndarray):
     return images, state, action, valid
 
 
+def _flags(streams: BagStreams, config: DataConfig, ticks: np.ndarray) -> np.ndarray:
+    """(T,) bool operator flag as of each tick; False where no flag is fresh."""
+    stream = streams.intervention
+    if stream is None or len(stream.stamps_ns) == 0:
+        return np.zeros(len(ticks), bool)
+    idx, fresh = asof_indices(stream.stamps_ns, ticks, config.intervention_max_age_s)
+    return stream.values[idx] & fresh
+
+
 def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) index ranges of consecutive True values."""
     edges = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
@@ -85,22 +99,26 @@ def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
 
 def build_episodes(streams: BagStreams, config: DataConfig) -> tuple[list[Episode],
                                                                       EpisodeReport]:
-    """Cut a bag's streams into episodes of consecutive valid ticks."""
+    """Cut a bag's streams into episodes of consecutive valid ticks (of consecutive valid
+    flagged ticks with ``config.keep == 'interventions'``)."""
     report = EpisodeReport(bag=str(streams.path), skipped_messages=dict(streams.skipped))
     episodes: list[Episode] = []
     for seg, (start, end) in enumerate(segments(streams, config)):
         ticks = policy_ticks(start, end, config.fps)
         images, state, action, valid = _observe(streams, config, ticks)
+        flags = _flags(streams, config, ticks)
         report.dropped_ticks += int((~valid).sum())
-        for a, b in _runs(valid):
+        keep = valid & flags if config.keep == 'interventions' else valid
+        for a, b in _runs(keep):
             if b - a < config.min_episode_ticks:
                 report.short_segments_skipped += 1
                 continue
             name = f'{streams.path.name}#{seg}:{a}'
-            episodes.append(Episode(images[a:b], state[a:b], action[a:b], name))
+            episodes.append(Episode(images[a:b], state[a:b], action[a:b], name, flags[a:b]))
             report.ticks += int(b - a)
+            report.intervention_ticks += int(flags[a:b].sum())
     report.episodes = len(episodes)
-    if not episodes:
+    if not episodes and config.keep != 'interventions':
         raise BagError(f'bag {str(streams.path)!r}: no episode of at least '
                        f'{config.min_episode_ticks} ticks with all of '
                        f'{[c.topic for c in streams.cameras] + [streams.joints.topic]} fresh '

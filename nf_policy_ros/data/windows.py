@@ -29,15 +29,24 @@ class Episode:
     :param state: (L, D_s) float32 joint positions [rad or m].
     :param actions: (L, D_a) float32 commanded joint positions [rad or m].
     :param name: where it came from (bag path, episode index).
+    :param intervention: (L,) bool, True at the ticks an operator commanded the robot (a
+        takeover); None = no tick (stored as all False).
     """
 
     images: np.ndarray
     state: np.ndarray
     actions: np.ndarray
     name: str = ''
+    intervention: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         length = len(self.state)
+        flags = (np.zeros(length, bool) if self.intervention is None
+                 else np.asarray(self.intervention, bool))
+        if flags.shape != (length,):
+            raise ValueError(f'episode {self.name!r}: intervention has shape {flags.shape}, '
+                             f'state has {length} ticks: expected ({length},) bool')
+        object.__setattr__(self, 'intervention', flags)
         for field_name in ('images', 'actions'):
             value = getattr(self, field_name)
             if len(value) != length:
@@ -49,6 +58,20 @@ class Episode:
 
     def __len__(self) -> int:
         return len(self.state)
+
+
+@dataclass(frozen=True)
+class BatchMix:
+    """Windows [0, base) are demonstrations, [base, base + extra) corrections; every
+    batch of B windows draws ``extra_count(B)`` of them from the corrections."""
+
+    base: int
+    extra: int
+    fraction: float
+
+    def extra_count(self, batch: int) -> int:
+        """Corrections in a batch of ``batch`` windows: round(fraction * batch)."""
+        return int(round(self.fraction * batch))
 
 
 class WindowDataset:
@@ -64,8 +87,38 @@ class WindowDataset:
         self.images = np.concatenate([e.images for e in episodes])
         self.state = np.concatenate([e.state for e in episodes]).astype(np.float32)
         self.actions = np.concatenate([e.actions for e in episodes]).astype(np.float32)
+        self.intervention = np.concatenate([e.intervention for e in episodes])
         self._lengths = [len(e) for e in episodes]
+        self._mix: tuple[int, float] | None = None
         self._index(actions, obs_horizon)
+
+    @classmethod
+    def mixed(cls, base: list[Episode], extra: list[Episode], actions: ActionConfig,
+              fraction: float | None, obs_horizon: int = 1) -> WindowDataset:
+        """The windows of ``base`` (demonstrations) and ``extra`` (corrections) episodes.
+
+        :param fraction: share of every training batch drawn from ``extra``'s windows, in
+            [0, 1] (``mix`` says how many); None = every window equally likely, whichever
+            list it came from.
+        """
+        if fraction is not None and not 0.0 <= fraction <= 1.0:
+            raise ValueError(f'extra fraction {fraction!r}: expected a number in [0, 1]')
+        for name, group in (('base', base), ('extra', extra)):
+            if fraction is not None and not group:
+                raise ValueError(f'no {name} episodes: a batch mix needs episodes in both')
+        data = cls(list(base) + list(extra), actions, obs_horizon)
+        if fraction is not None:
+            data._mix = (len(base), float(fraction))
+        return data
+
+    @property
+    def mix(self) -> BatchMix | None:
+        """How batches split between base and extra windows (None: uniform draws)."""
+        if self._mix is None:
+            return None
+        first_extra, fraction = self._mix
+        split = int(sum(self._episode_windows[:first_extra]))
+        return BatchMix(split, len(self) - split, fraction)
 
     def with_windows(self, actions: ActionConfig, obs_horizon: int = 1) -> WindowDataset:
         """The same episodes windowed with another chunk layout or observation horizon
@@ -85,6 +138,7 @@ class WindowDataset:
             starts.append(s)
             firsts.append(np.full_like(s, first))
             lengths.append(np.full_like(s, length))
+        self._episode_windows = [len(s) for s in starts]
         self._start = np.concatenate(starts)
         self._first = np.concatenate(firsts)
         self._length = np.concatenate(lengths)

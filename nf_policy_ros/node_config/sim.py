@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from nf_policy_ros.config import param, require, require_choice
 
 STORAGES = ('mcap', 'sqlite3')
+OPERATOR_MODES = ('off', 'ticks', 'until_released')  # sim/operator.py's TakeoverBudget
 LOG_TIMES = ('receive', 'header')
 
 
@@ -41,6 +42,30 @@ class SimRobotConfig:
                                   'place of the rendered ones, same size, rate and stamps: '
                                   'what a policy owes to its camera, and its confidence '
                                   'gate, can be seen over ROS. Settable at run time.', False)
+    operator: str = param(
+        'The scripted expert as a teleoperator for takeovers (HG-DAgger corrections): '
+        "'off'; 'ticks': while takeover_topic is true, command operator_ticks ticks on "
+        "teleop_topic, then call release_service; 'until_released': command until "
+        'takeover_topic goes false. The expert plans each episode at its reset (~1 s) and '
+        'joins its plan at the pose nearest the arm. Its command ticks are counted in the '
+        "episode's JSON (expert_ticks, takeovers).", 'off', choices=OPERATOR_MODES)
+    operator_ticks: int = param("Command ticks per takeover with operator 'ticks'.", 20,
+                                bounds=(1, 1000000))
+    operator_rate_hz: float = param('Operator command ticks per second [Hz, simulated '
+                                    'time] (the policy node runs at 20 Hz here).', 20.0,
+                                    bounds=(0.0, 1000.0))
+    operator_points: int = param('Points of each operator JointTrajectory, one command '
+                                 'tick apart (the first due at its stamp).', 8,
+                                 bounds=(1, 1000))
+    takeover_topic: str = param("std_msgs/Bool (transient local) saying a takeover is on: "
+                                "the policy node's ~/takeover.", '/nf_policy/takeover')
+    teleop_topic: str = param('trajectory_msgs/JointTrajectory topic the operator commands '
+                              "on (the policy node forwards it during a takeover; relative "
+                              "names resolve in this node's namespace).",
+                              'teleop/joint_trajectory')
+    release_service: str = param('std_srvs/Trigger the operator calls when its ticks are '
+                                 "spent: the policy node's ~/release_takeover.",
+                                 '/nf_policy/release_takeover')
 
     def __post_init__(self) -> None:
         require(self.object_range_scale > 0, 'object_range_scale', self.object_range_scale,
@@ -49,6 +74,12 @@ class SimRobotConfig:
             require(getattr(self, name) >= 16, name, getattr(self, name), '>= 16 px')
         for name in ('camera_rate_hz', 'joint_state_rate_hz', 'real_time_factor', 'omega'):
             require(getattr(self, name) >= 0, name, getattr(self, name), '>= 0')
+        require_choice('operator', self.operator, OPERATOR_MODES)
+        require(self.operator_ticks >= 1, 'operator_ticks', self.operator_ticks, '>= 1')
+        require(self.operator_rate_hz > 0, 'operator_rate_hz', self.operator_rate_hz, '> 0 Hz')
+        require(self.operator_points >= 1, 'operator_points', self.operator_points, '>= 1')
+        for name in ('takeover_topic', 'teleop_topic', 'release_service'):
+            require(getattr(self, name) != '', name, getattr(self, name), 'a ROS name')
         require(self.publish_clock or self.real_time_factor == 1.0, 'real_time_factor',
                 self.real_time_factor, '1.0 when publish_clock is false (stamps are '
                 'system time)')

@@ -5,6 +5,10 @@
     bag_to_dataset demos/ --config config/train.yaml --out data/pick
     bag_to_dataset demos/ep_001 demos/ep_002 --set data.fps=15 --out data/pick
 
+Corrections from takeovers (HG-DAgger): with ``data.intervention_topic`` (the policy node's
+``/nf_policy/intervention``) each tick keeps the operator flag; ``--set
+data.keep=interventions`` keeps only the operator-commanded runs of ticks.
+
 A path holding metadata.yaml is a bag; any other directory contributes the bags directly
 inside it. Every bag must have the configured topics (other channels, e.g. service events,
 are ignored); the first bad bag stops the run with one line naming the bag, topic and field,
@@ -70,8 +74,14 @@ def convert(bags: list[Path], config: NFPConfig, progress: bool = True):
         'camera_topics': list(config.data.camera_topics),
         'joint_state_topic': config.data.joint_state_topic,
         'action_topic': config.data.action_topic, 'image_size': list(size),
+        'intervention_topic': config.data.intervention_topic, 'keep': config.data.keep,
         'bags': sources,
     }
+    if not episodes and config.data.keep == 'interventions':
+        raise BagError(f'data.keep=interventions: no run of at least '
+                       f'{config.data.min_episode_ticks} ticks flagged on '
+                       f'{config.data.intervention_topic!r} in {len(bags)} bag(s): expected '
+                       'bags recorded during takeovers (or data.keep=episodes)')
     if episodes:
         meta['action_layout'] = detect_layout(
             np.concatenate([e.actions for e in episodes])).to_meta()
@@ -119,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     dropped = sum(b['report']['dropped_ticks'] for b in meta['bags'] if 'report' in b)
     skipped = sum('skipped' in b for b in meta['bags'])
+    flagged = sum(int(e.intervention.sum()) for e in episodes)
     print(f'wrote {len(episodes)} episodes ({sum(len(e) for e in episodes)} ticks, '
-          f'{dropped} dropped) from {len(meta["bags"])} bags to {args.out}'
+          f'{flagged} operator-commanded, {dropped} dropped) from {len(meta["bags"])} bags '
+          f'to {args.out}'
           + (f' ({skipped} labelled failure skipped)' if skipped else ''))
     advice = layout_advice(meta)
     if advice:

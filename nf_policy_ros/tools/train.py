@@ -4,6 +4,8 @@
 
     train --dataset data/pick --config config/train.yaml --out runs/pick
     train --dataset data/pick --out runs/pick --resume          # continue a run
+    train --dataset data/pick --extra-dataset data/corrections --extra-weight 0.5 \
+          --init-from runs/pick/policy.pt --out runs/pick_r1     # corrections (corrections.py)
     torchrun --nproc_per_node 4 -m nf_policy_ros.tools.train --dataset ... --out ...
 
 State/action sizes, camera count, image size, fps and joint names come from the dataset;
@@ -30,6 +32,12 @@ from nf_policy_ros.data.cache import TRAINING_FIELDS, DatasetError, load_dataset
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.tools.cli import CliError, StopOnSignal, check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
+from nf_policy_ros.tools.corrections import (
+    add_correction_arguments,
+    check_correction_options,
+    init_weights_for,
+    load_extra,
+)
 
 if TYPE_CHECKING:  # torch loads in seconds: imported only once the inputs are checked
     from nf_policy_ros.core.training import TrainResult
@@ -78,15 +86,24 @@ class Prepared(NamedTuple):
     provenance: dict[str, Any]
 
 
-def prepare(config: NFPConfig, dataset: str | Path) -> Prepared:
-    """Load the dataset, fit the config to it and split it by episode."""
+def prepare(config: NFPConfig, dataset: str | Path, extra: str | Path | None = None,
+            extra_weight: float | None = None) -> Prepared:
+    """Load the dataset (and the ``extra`` one, mixed in at ``extra_weight``: see
+    tools/corrections.py), fit the config to it and split each by episode."""
     dataset = Path(dataset)
     episodes, meta = load_dataset(dataset, required=TRAINING_FIELDS)
     config = fit_config_to_dataset(config, meta)
     train_eps, val_eps = split_episodes(episodes, config.train.val_fraction, config.train.seed)
-    train_set = WindowDataset(train_eps, config.actions)
+    facts = provenance(config, meta, dataset)
+    extra_train, extra_val = [], []
+    if extra is not None:
+        extra_train, extra_val, facts['extra'] = load_extra(
+            extra, meta, config.train.val_fraction, config.train.seed)
+        facts['extra']['weight'] = extra_weight
+    train_set = WindowDataset.mixed(train_eps, extra_train, config.actions, extra_weight)
+    val_eps = val_eps + extra_val
     val_set = WindowDataset(val_eps, config.actions) if val_eps else None
-    return Prepared(config, train_set, val_set, provenance(config, meta, dataset))
+    return Prepared(config, train_set, val_set, facts)
 
 
 def train_from_dataset(config: NFPConfig, dataset: str | Path, out_dir: str | Path,
@@ -160,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument('--overwrite', action='store_true', help='replace the run in --out')
     parser.add_argument('--device', default='auto', help='auto | cpu | cuda | cuda:N')
     parser.add_argument('--no-progress', action='store_true')
+    add_correction_arguments(parser)
     add_config_arguments(parser)
     return parser
 
@@ -185,6 +203,7 @@ def _checked_inputs(args: argparse.Namespace) -> tuple[NFPConfig, Path]:
     check_device(args.device)
     out = check_output_dir('--out', args.out)
     check_run_dir(out, args.resume, args.overwrite)
+    check_correction_options(args)
     return config, out
 
 
@@ -193,11 +212,13 @@ def _train(args: argparse.Namespace, config: NFPConfig, out: Path,
     """Load the dataset, then train with the signals armed (a signal now saves last.pt)."""
     from nf_policy_ros.core.training import run_training
 
-    ready = prepare(config, args.dataset)
+    ready = prepare(config, args.dataset, args.extra_dataset, args.extra_weight)
+    init = init_weights_for(args.init_from, ready.config)
+    facts = {**ready.provenance, 'init_from': args.init_from} if init else ready.provenance
     signals.arm()
-    return run_training(ready.config, ready.train_set, ready.val_set, out, ready.provenance,
+    return run_training(ready.config, ready.train_set, ready.val_set, out, facts,
                         device=args.device, resume=args.resume, overwrite=args.overwrite,
-                        progress=not args.no_progress, stop=signals.event)
+                        progress=not args.no_progress, stop=signals.event, init_weights=init)
 
 
 def _input_errors() -> tuple[type[BaseException], ...]:

@@ -120,7 +120,17 @@ def summarize(episodes: list[dict[str, Any]]) -> dict[str, Any]:
         'mean_confidence_failure': _mean_of(episodes, False),
         'plans': int(sum(len(c) for c in conf)),
         'latency_ms_mean_over_episodes': latency,
+        **_operator_effort(episodes),
     }
+
+
+def _operator_effort(episodes: list[dict[str, Any]]) -> dict[str, int]:
+    """Total simulated-operator command ticks and takeovers (sim_robot_node with an
+    ``operator``), to compare runs at equal expert effort; {} without an operator."""
+    if not any('expert_ticks' in e for e in episodes):
+        return {}
+    return {name: int(sum(e.get(name, 0) for e in episodes))
+            for name in ('expert_ticks', 'takeovers')}
 
 
 def _mean_of(episodes: list[dict[str, Any]], success: bool) -> float | None:

@@ -9,7 +9,11 @@ applies at that step; record it as the demonstration's action) and ``/clock``; e
 ``joint_trajectory`` (trajectory_msgs/JointTrajectory) with joint_trajectory_controller's
 rules (sim/trajectory.py); services ``~/reset`` (std_srvs/Trigger: new episode from the
 ``seed`` parameter) and ``~/success`` (std_srvs/Trigger: solved since the reset? message =
-JSON with seed, steps, success).
+JSON with seed, steps, success, and with the operator on expert_ticks and takeovers).
+
+With ``operator`` other than 'off' the scripted expert is a simulated teleoperator for the
+policy node's takeovers (nodes/sim/operator_link.py): while ``/nf_policy/takeover`` is
+true it commands the expert's joint targets on ``teleop/joint_trajectory``.
 
 One physics loop thread owns the simulator; ROS callbacks take its lock for the moment they
 touch it. Simulated time never goes backwards, across resets too.
@@ -35,6 +39,7 @@ from trajectory_msgs.msg import JointTrajectory
 from nf_policy_ros.node_config.sim import SimRobotConfig
 from nf_policy_ros.nodes.common.params import declare_config, read_config
 from nf_policy_ros.nodes.common.spin import spin_node
+from nf_policy_ros.nodes.sim.operator_link import OperatorLink
 from nf_policy_ros.sim.task import JointTask, TaskConfig
 from nf_policy_ros.sim.trajectory import TrajectoryError, TrajectoryFollower
 
@@ -89,6 +94,8 @@ class SimRobotNode(Node):
         self.real_time_factor = config.real_time_factor
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._make_interfaces()
+        self.operator = (OperatorLink(self, config, self.task.dt) if config.operator != 'off'
+                         else None)
         self._start_episode(config.seed)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name='physics', daemon=True)
@@ -136,14 +143,18 @@ class SimRobotNode(Node):
 
     def _start_episode(self, seed: int) -> None:
         """Reset the task to ``seed`` and hold its start pose (caller holds the lock or the
-        loop is not running)."""
+        loop is not running); with the operator on, the expert plans the episode first."""
+        if self.operator is not None:
+            self.operator.plan_episode(self.task, seed)
         self.task.reset(seed)
         self.follower = TrajectoryFollower(self.task.joint_names, self.task.start_targets())
         self.seed, self.steps, self.solved = seed, 0, False
 
     def _episode_json(self) -> str:
+        effort = self.operator.counts() if self.operator is not None else {}
         return json.dumps({'seed': self.seed, 'steps': self.steps, 'success': self.solved,
-                           'diverged': self.task.diverged, 'sim_time_s': self._sim_ns / 1e9})
+                           'diverged': self.task.diverged, 'sim_time_s': self._sim_ns / 1e9,
+                           **effort})
 
     def _on_reset(self, request, response):
         seed = int(self.get_parameter('seed').value)
@@ -215,6 +226,9 @@ class SimRobotNode(Node):
             self._publish_joints(stamp, reference)
         if self.steps % self._camera_every == 0:
             self._publish_image(stamp)
+        if self.operator is not None and self.steps % self.operator.every == 0:
+            self.operator.tick(self.steps, self.task.joint_positions()[:7], stamp,
+                               self.task.joint_names)
         was_diverged = self.task.diverged
         solved = self.task.step(reference)
         if self.task.diverged and not was_diverged:
