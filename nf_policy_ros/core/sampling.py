@@ -42,6 +42,14 @@ def best_of_n(flow: ConditionalSplineFlow, context: torch.Tensor, std: float, n:
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw N candidates per observation in one batched pass; keep the most likely.
 
+    The score is log p(x | c) of the flattened normalized chunk of the *modelled* action
+    dimensions (declared mirrors are not modelled: they follow their source), in nats. Its
+    meaning depends on how the density was trained: with the action representation of
+    issue 32 (a noise floor on every dimension, dequantized discrete commands) it is the
+    log density of the demonstrations smoothed by that noise, bounded above, so no
+    dimension can outvote the others by being nearly constant (docs/decisions.md,
+    "Action representation").
+
     Latents are (B, N, D) against the (B, C) context of the tick: nothing is re-encoded.
     ``conditioner_dtype`` (bfloat16 or None) is the precision of the candidates'
     conditioner matmuls: the chosen chunk and its log p come from that same pass.
