@@ -93,7 +93,7 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
     Recipe('representation', 'mirrored finger derived, not modelled; gripper dequantized '
            '(std 0.1); noise floor 0.005 on every action dimension',
            REPRESENTATION['training'], REPRESENTATION['actions']),
-    Recipe('action-noise', 'action noise 0.2 x each joint\'s RMS motion between chunk points '
+    Recipe('action-noise', "action noise 0.2 x each joint's RMS motion between chunk points "
            '(floor 0.005)', ACTION_NOISE),
     Recipe('state-noise', 'Gaussian noise 0.1 (normalized units) on the observation',
            STATE_NOISE),

@@ -97,7 +97,7 @@ class ActionConfig:
     padding: str = param("Windows running past an episode's end: 'repeat_last' pads with the "
                          "final action (robot stays put); 'drop' discards them.", 'repeat_last')
     mirror_dims: tuple[int, ...] = param(
-        'Action dimensions that mirror another (a parallel gripper\'s second finger): not '
+        "Action dimensions that mirror another (a parallel gripper's second finger): not "
         'modelled by the flow, but set to mirror_gains[i] * a[mirror_sources[i]]. An exact '
         'mirror is a zero-variance direction whose density a flow can grow without bound.',
         ())

@@ -61,15 +61,10 @@ class TrainingError(RuntimeError):
 
 
 def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
-    """Set the model's state/action normalizers from the training windows' statistics, and
-    the training noise of each action dimension (``action_noise_robot``)."""
-    stats = {k: torch.from_numpy(v) for k, v in data.statistics().items()}
-    floor = policy.config.train.action_noise_floor
-    stats['action_std'] = stats['action_std'].clamp_min(floor)
-    for name, normalizer in (('state', policy.state_normalizer),
-                             ('action', policy.action_normalizer)):
-        normalizer.fit(stats[f'{name}_mean'], stats[f'{name}_std'], stats[f'{name}_low'],
-                       stats[f'{name}_high'])
+    """Set the model's state/action normalizers from the training windows' statistics
+    (``ObservationPath.fit_normalizers``), and the training noise of each action dimension
+    (``action_noise_robot``)."""
+    policy.fit_normalizers(data)
     noise = action_noise_robot(policy.config, torch.from_numpy(data.action_step_rms()))
     policy.action_noise.copy_(noise / policy.action_normalizer.std)
 
