@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import kinds, records, tier_page
+from benchmarks.pages import records, tier_page
+from benchmarks.protocol import kinds
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 from nf_policy_ros.tools import plots
 

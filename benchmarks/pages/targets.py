@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import stats
 
-from benchmarks import kinds
+from benchmarks.protocol import kinds
 
 BETTER, NO_DIFFERENCE, WORSE, TOO_FEW = ('better', 'no detectable difference', 'worse',
                                          'too few seeds')

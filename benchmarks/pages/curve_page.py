@@ -1,10 +1,11 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
 """The learning-curve page, docs/benchmarks/learning_curves.md and its plot
-learning_curves.png, drawn from the records ``benchmarks.learning_curve`` writes: success on
-the tuning split against training steps and training wall-clock, per task and policy kind,
-and the training budget each policy gets, chosen on the tuning split. No simulator or torch
-here: the page redraws in a second (``python -m benchmarks.render learning_curves``)."""
+learning_curves.png, drawn from the records ``benchmarks.experiments.learning_curve``
+writes: success on the tuning split against training steps and training wall-clock, per task
+and policy kind, and the training budget each policy gets, chosen on the tuning split. No
+simulator or torch here: the page redraws in a second (``python -m benchmarks.render
+learning_curves``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from benchmarks import kinds, records, report, targets
-from benchmarks.state_tier import TASKS
+from benchmarks.pages import records, report, targets
+from benchmarks.protocol import kinds
+from benchmarks.protocol.splits import TASKS
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 NAME = 'learning_curves'

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks import records
+from benchmarks.pages import records
 
 
 class TrainClock:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmarks import records
+from benchmarks.pages import records
 from nf_policy_ros.core.checkpoint import git_sha
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import kinds, report, targets
+from benchmarks.pages import report, targets
+from benchmarks.protocol import kinds
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 

@@ -10,10 +10,15 @@ share one training (their run directory is the network's); kinds with the same c
 share the training of the first of them declared. Each network has one reference kind,
 keyed by the network's name: the policy as compared, whose column is the policy's name.
 
-Everything else is derived here, so adding a kind is one entry in ``KINDS``: the table
-columns and CLI choices of each tier (``columns``, ``keys``), the vision tier's camera
-checks (``camera_columns``), the sampler studies (``sampler_studies``), the head-to-head
-targets (``head_to_head``) and the rows of the latency page (``timed``). No torch here.
+What the kinds of one network share is its ``Network`` here (its name, whether it trains,
+whether it is the baseline); how it trains, loads and acts is its adapter in
+benchmarks.protocol.networks, keyed by the same name. Everything else is derived, so adding
+a kind is one entry in ``KINDS``: the table columns and CLI choices of each tier
+(``columns``, ``keys``), the vision tier's camera checks (``camera_columns``), the sampler
+studies (``sampler_studies``), the head-to-head targets (``head_to_head``), the rows of the
+latency page (``timed``), the learning curves run by default (``curve_defaults``) and the
+test-split headline's choices (``headline_mine``, ``fast_samplers``, ``slow_samplers``).
+No torch here.
 """
 
 from __future__ import annotations
@@ -25,8 +30,6 @@ from typing import Any
 from nf_policy_ros.config import NFPConfig, SamplingConfig
 
 NFP, DP, FLOOR = 'nfp', 'dp', 'floor'
-NETWORKS = (NFP, DP, FLOOR)  # the order of the columns: NF-P's kinds, DP's, the floors
-POLICY_NAMES = {NFP: 'NF-P', DP: 'DP'}
 STATE, VISION = 'state', 'vision'
 # the vision tier's camera checks of a trained policy: its camera blacked out ('off') or
 # frozen on one frame of another episode ('frozen')
@@ -47,6 +50,36 @@ class DPSampler:
 
 
 @dataclass(frozen=True)
+class Network:
+    """What every kind of one network shares.
+
+    :param key: the network's name (NFP, DP, FLOOR), the key of its reference kind and of
+        its adapter (benchmarks.protocol.networks).
+    :param policy: the policy's name in columns and actor names; '' for the floors, whose
+        kinds are named by their keys.
+    :param trains: False for the floors, which need no training.
+    :param baseline: the policy NF-P is compared against.
+    :param obs_history: it may be conditioned on several observations (``Kind.obs_horizon``).
+    """
+
+    key: str
+    policy: str
+    trains: bool = True
+    baseline: bool = False
+    obs_history: bool = False
+
+
+# in column order: NF-P's kinds, DP's, the floors
+NETWORKS: dict[str, Network] = {network.key: network for network in (
+    Network(NFP, 'NF-P'),
+    Network(DP, 'DP', baseline=True, obs_history=True),
+    Network(FLOOR, '', trains=False),
+)}
+# a kind's part in the test-split headline (``Kind.headline``)
+MINE, FAST, SLOW = 'mine', 'fast', 'slow'
+
+
+@dataclass(frozen=True)
 class Kind:
     """:param key: the records' and the CLI's name, e.g. 'dp-ddim-eta1'.
     :param network: NFP, DP (the baseline) or FLOOR.
@@ -63,7 +96,14 @@ class Kind:
     :param execute_points: chunk points followed before re-planning (0 = the tier's
         re-planning interval).
     :param title: the policy with its recipe where recipes are compared (learning curves);
-        '' = the column."""
+        '' = the column.
+    :param curve: its place in the learning curves' default ``--policies`` (1, 2, ...; 0 =
+        not by default).
+    :param headline: its part in the test-split headline: MINE (the policy the headline
+        is about), FAST (a fast sampler of the opponent's training; the one chosen on the
+        tuning split is compared, and the first declared keeps a tie), SLOW (the opponent's
+        slow sampler, compared where it was run); '' none.
+    :param headline_demos: the demo counts the headline compares it at."""
 
     key: str
     network: str
@@ -77,19 +117,33 @@ class Kind:
     obs_horizon: int = 1
     execute_points: int = 0
     title: str = ''
+    curve: int = 0
+    headline: str = ''
+    headline_demos: tuple[int, ...] = (50, 10)
 
     def __post_init__(self) -> None:
-        if self.obs_horizon < 1 or (self.obs_horizon > 1 and self.network != DP):
+        if self.network not in NETWORKS:
+            raise ValueError(f'{self.key}: network={self.network!r}: expected one of '
+                             f'{", ".join(NETWORKS)}')
+        if self.obs_horizon < 1 or (self.obs_horizon > 1 and not self.net.obs_history):
             raise ValueError(f'{self.key}: obs_horizon={self.obs_horizon!r}: expected 1 '
                              '(or more for a DP kind: NF-P sees one observation)')
-        if self.network == FLOOR and self.trained_otherwise:
+        if not self.net.trains and self.trained_otherwise:
             raise ValueError(f'{self.key}: a floor trains nothing: expected no training, '
                              'actions or obs_horizon changes')
+        if self.headline not in ('', MINE, FAST, SLOW):
+            raise ValueError(f'{self.key}: headline={self.headline!r}: expected one of '
+                             f"'', {MINE}, {FAST}, {SLOW}")
+
+    @property
+    def net(self) -> Network:
+        """Its network's shared declaration."""
+        return NETWORKS[self.network]
 
     @property
     def baseline(self) -> bool:
         """A kind of the policy NF-P is compared against."""
-        return self.network == DP
+        return self.net.baseline
 
     @property
     def reference(self) -> bool:
@@ -99,19 +153,19 @@ class Kind:
     @property
     def policy(self) -> str:
         """'NF-P', 'DP', or a floor's key."""
-        return POLICY_NAMES.get(self.network, self.key)
+        return self.net.policy or self.key
 
     @property
     def column(self) -> str:
         """The table column: 'NF-P', 'DP DDIM-10 eta 1', 'hold'."""
-        if self.reference or self.network == FLOOR:
+        if self.reference or not self.net.trains:
             return self.policy
         return f'{self.policy} {self.label}'
 
     @property
     def actor_name(self) -> str:
         """'NF-P best-of-128', 'DP DDIM-10 eta 1', 'hold'."""
-        return self.policy if self.network == FLOOR else f'{self.policy} {self.label}'
+        return self.policy if not self.net.trains else f'{self.policy} {self.label}'
 
     @property
     def title_or_column(self) -> str:
@@ -134,7 +188,7 @@ class Kind:
         """The training a kind evaluates: the network's for a sampler of it, the first
         declared kind's of the same recipe for a kind trained otherwise (and its own key
         for a floor, which trains nothing)."""
-        if self.network == FLOOR:
+        if not self.net.trains:
             return self.key
         if not self.trained_otherwise:
             return self.network
@@ -158,7 +212,8 @@ DP_PUBLISHED: dict[str, Any] = {
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # NF-P as compared: the paper's best-of-128 at latent std 0.5 (mode-seeking)
-    Kind(NFP, NFP, 'best-of-128', BEST_OF_128, camera_checks=True, timed=True),
+    Kind(NFP, NFP, 'best-of-128', BEST_OF_128, camera_checks=True, timed=True, curve=1,
+         headline=MINE),
     # the same NF-P network, sampled by its stochastic counterpart (one exact sample of the
     # learned density) and its deterministic one (the latent's mode)
     Kind('nfp-sample', NFP, 'sample std 1', SamplingConfig(mode='sample', latent_std=1.0),
@@ -172,7 +227,7 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading),
     # trained on the tier's (NF-P's) recipe
     Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True,
-         title='DP (shared recipe)'),
+         title='DP (shared recipe)', curve=3),
     # the same DP network sampled otherwise: how much of DP's result is its sampler's
     Kind('dp-ddpm', DP, 'DDPM-100', DPSampler('ddpm', 100), timed=True),
     Kind('dp-ddim-trailing', DP, 'DDIM-10 trailing', DPSampler('ddim', 10, 'trailing')),
@@ -180,14 +235,15 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     Kind('dp-ddim-eta1', DP, 'DDIM-10 eta 1', DPSampler('ddim', 10, eta=1.0), timed=True),
     # DP on its own published recipe, sampled as published (DDIM-10); which fast sampler
     # suits it best is a tuning-split study (a sampler of it is a kind with the same recipe)
-    Kind('dp-own', DP, '(own recipe)', DPSampler('ddim', 10), tiers=(STATE,),
-         **DP_PUBLISHED),
+    Kind('dp-own', DP, '(own recipe)', DPSampler('ddim', 10), tiers=(STATE,), curve=2,
+         headline=FAST, **DP_PUBLISHED),
     # the same DP (own recipe) training sampled otherwise: the tuning-split sampler study
     # that picks the headline's fast sampler, and the published slow one
     Kind('dp-own-eta1', DP, 'DDIM-10 eta 1 (own recipe)', DPSampler('ddim', 10, eta=1.0),
-         tiers=(STATE,), **DP_PUBLISHED),
+         tiers=(STATE,), headline=FAST, **DP_PUBLISHED),
+    # DDPM-100 is evaluated at 50 demos only (scripts/headline.sh; docs/decisions.md)
     Kind('dp-own-ddpm', DP, 'DDPM-100 (own recipe)', DPSampler('ddpm', 100), tiers=(STATE,),
-         **DP_PUBLISHED),
+         headline=SLOW, headline_demos=(50,), **DP_PUBLISHED),
     # floors (no label: the column is the key): the arm held still with the gripper open;
     # each target uniform in the demonstrated range of its joint
     Kind('hold', FLOOR, '', tiers=(STATE,)),
@@ -205,7 +261,7 @@ def get(key: str) -> Kind:
 def of_tier(tier: str) -> list[Kind]:
     """The kinds ``tier`` runs, by network (``NETWORKS``), then in declaration order."""
     return sorted((kind for kind in KINDS.values() if tier in kind.tiers),
-                  key=lambda kind: NETWORKS.index(kind.network))
+                  key=lambda kind: list(NETWORKS).index(kind.network))
 
 
 def keys(tier: str) -> list[str]:
@@ -274,8 +330,7 @@ class Study:
 def sampler_studies() -> list[Study]:
     """Every trained kind but the references against its reference: first the baseline's
     other samplers, then NF-P's, then the kinds trained otherwise."""
-    others = [kind for kind in KINDS.values()
-              if kind.network != FLOOR and not kind.reference]
+    others = [kind for kind in KINDS.values() if kind.net.trains and not kind.reference]
     others.sort(key=lambda kind: (kind.trained_otherwise, not kind.baseline))
     return [Study(study_base(kind), kind) for kind in others]
 
@@ -291,15 +346,50 @@ def study_base(kind: Kind) -> Kind:
 def head_to_head() -> list[tuple[Kind, Kind]]:
     """(mine, opponent) pairs of the head-to-head targets: NF-P as compared and each NF-P
     trained otherwise (sampled as compared), against every DP kind."""
-    mines = [kind for kind in KINDS.values() if kind.network == NFP
+    mines = [kind for kind in KINDS.values() if kind.net.trains and not kind.baseline
              and (kind.reference or kind.trained_otherwise)]
     opponents = [kind for kind in KINDS.values() if kind.baseline]
     return [(mine, opponent) for mine in mines for opponent in opponents]
 
 
-def timed() -> list[Kind]:
-    """The kinds the latency page times, NF-P's first."""
-    return [kind for kind in KINDS.values() if kind.timed]
+def timed(network: str | None = None) -> list[Kind]:
+    """The kinds the latency page times (of ``network``; None: all, NF-P's first)."""
+    return [kind for kind in KINDS.values()
+            if kind.timed and network in (None, kind.network)]
+
+
+def trained(tier: str) -> list[Kind]:
+    """The kinds of ``tier`` whose network trains (no floor)."""
+    return [kind for kind in of_tier(tier) if kind.net.trains]
+
+
+def curve_defaults() -> list[str]:
+    """The learning curves' default ``--policies``, in their ``curve`` order."""
+    return [kind.key for kind in sorted((k for k in KINDS.values() if k.curve),
+                                        key=lambda k: k.curve)]
+
+
+def headline_mine() -> Kind:
+    """The kind the test-split headline is about (NF-P as compared)."""
+    [mine] = [kind for kind in KINDS.values() if kind.headline == MINE]
+    return mine
+
+
+def fast_samplers() -> list[str]:
+    """The opponent's fast samplers the headline chooses from, the published one first (it
+    keeps a tie); all sample one training."""
+    return [kind.key for kind in KINDS.values() if kind.headline == FAST]
+
+
+def slow_samplers() -> list[str]:
+    """The opponent's slow samplers, compared where they were run."""
+    return [kind.key for kind in KINDS.values() if kind.headline == SLOW]
+
+
+def headline_trainings() -> list[str]:
+    """The trainings the test split compares: the headline's kind's and the opponent's
+    (the one its fast samplers share)."""
+    return [headline_mine().run_name, KINDS[fast_samplers()[0]].run_name]
 
 
 def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:

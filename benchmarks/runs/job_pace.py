@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks import report
+from benchmarks.pages import report
 
 PROBE_STEPS = 100  # [steps] between projections (the first one after this many)
 TIME_MARGIN = 1.1  # on the projected training time
