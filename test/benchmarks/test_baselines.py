@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks import records
 from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy, TemporalUNet
 from benchmarks.baselines.diffusion_training import train_diffusion
-from benchmarks.policies import (
+from benchmarks.pages import records
+from benchmarks.pages.state_page import render_page
+from benchmarks.protocol.actors import (
     CameraOverrideActor,
     DiffusionActor,
     HoldActor,
     NFPActor,
     RandomActor,
 )
-from benchmarks.state_tier import render_page
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import WindowDataset
@@ -107,7 +107,7 @@ def test_camera_frozen_shows_the_same_frame_whatever_the_scene():
 def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path):
     """Every sampler of a policy shares one training: the first trains and saves it in the
     run directory, the others load it (the checkpoint is not written again)."""
-    from benchmarks.actors import train_actor
+    from benchmarks.protocol.networks import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
@@ -144,7 +144,8 @@ def test_state_tier_samples_one_training_per_policy_with_every_sampler(tmp_path)
 def test_state_tier_run_dirs_are_one_per_network_seed_and_config(tmp_path):
     import argparse
 
-    from benchmarks.state_tier import job_run_dir, tier_config
+    from benchmarks.protocol.tier import tier_config
+    from benchmarks.runs.run_dirs import job_run_dir
 
     args = argparse.Namespace(run_dir=tmp_path)
     config = tier_config(100, seed=0)
@@ -212,7 +213,7 @@ def test_state_tier_page_reports_mean_and_spread_over_seeds():
 
 
 def test_wilson_interval_is_honest_at_the_edges():
-    from benchmarks.report import wilson_interval
+    from benchmarks.pages.report import wilson_interval
 
     low, high = wilson_interval(12, 20)
     assert (round(low, 3), round(high, 3)) == (0.387, 0.781)
@@ -241,7 +242,7 @@ def test_random_floor_stays_in_the_demonstrated_range_and_varies():
 
 
 def test_auroc_counts_ordered_pairs_and_ties_half():
-    from benchmarks.confidence_failure import auroc, episode_rows
+    from benchmarks.pages.confidence_failure import auroc, episode_rows
 
     assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auroc([0.1], [0.9]) == 0.0
@@ -253,7 +254,7 @@ def test_auroc_counts_ordered_pairs_and_ties_half():
 
 
 def test_early_window_auroc_ignores_what_happens_after_the_window():
-    from benchmarks.confidence_failure import EARLY_PLANS, episode_rows
+    from benchmarks.pages.confidence_failure import EARLY_PLANS, episode_rows
 
     early = [0.5] * EARLY_PLANS
     # whole-episode means separate the outcomes only through the failures' long low tail
@@ -269,7 +270,7 @@ def test_early_window_auroc_ignores_what_happens_after_the_window():
 def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeypatch):
     import json
 
-    from benchmarks import confidence_failure
+    from benchmarks.pages import confidence_failure
 
     def run(task: str, date: str, **extra) -> dict:
         return {'task': task, 'demos': 10, 'policy': 'nfp', 'seed': 0,
@@ -287,7 +288,7 @@ def test_trace_plot_takes_the_newest_traced_run_of_either_page(tmp_path, monkeyp
 
 
 def test_run_labels_name_the_training_budget():
-    from benchmarks.confidence_failure import run_label
+    from benchmarks.pages.confidence_failure import run_label
 
     def label(page: str, **record) -> str:
         return run_label(records.migrate(page, record))
@@ -307,7 +308,8 @@ def test_run_labels_name_the_training_budget():
 def test_state_tier_shards_split_the_grid_without_overlap():
     import argparse
 
-    from benchmarks.state_tier import my_jobs, parse_shard
+    from benchmarks.experiments.state_tier import my_jobs
+    from benchmarks.runs.run_dirs import parse_shard
 
     grid = dict(tasks=['hammer', 'assembly'], demos=[10, 50], seeds=[0, 1, 2],
                 policies=['nfp', 'dp'])
@@ -325,7 +327,7 @@ def test_state_tier_shards_split_the_grid_without_overlap():
 
 
 def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
-    from benchmarks.confidence_auroc import latest_per_checkpoint
+    from benchmarks.experiments.confidence_auroc import latest_per_checkpoint
 
     def rec(task, checkpoint, date, ood=True):
         return {'task': task, 'checkpoint': checkpoint, 'machine': {'date_utc': date},

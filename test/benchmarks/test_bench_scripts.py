@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 
-from benchmarks import conversion, core_latency, node_latency, records, report
-from benchmarks.train_clock import TrainClock
+from benchmarks.experiments import conversion, core_latency, node_latency
+from benchmarks.pages import records, report
+from benchmarks.protocol import tier
+from benchmarks.runs.train_clock import TrainClock
 
 
 def test_core_latency_script_runs(capsys):
@@ -53,7 +55,7 @@ def test_a_record_names_the_commit_its_process_started_from(monkeypatch):
 
 
 def test_sim_success_script_runs(capsys):
-    from benchmarks import sim_success
+    from benchmarks.experiments import sim_success
 
     assert sim_success.main(['--demos', '1', '--steps', '2', '--episodes', '1',
                              '--image-size', '32', '--candidates', '2']) == 0
@@ -61,7 +63,7 @@ def test_sim_success_script_runs(capsys):
 
 
 def test_policy_latency_script_runs(capsys):
-    from benchmarks import policy_latency
+    from benchmarks.experiments import policy_latency
 
     assert policy_latency.main(['--image-size', '32', '--repeats', '4',
                                 '--dp-sizes', 'small']) == 0
@@ -72,7 +74,7 @@ def test_policy_latency_script_runs(capsys):
 
 
 def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
-    from benchmarks import ablations, state_tier
+    from benchmarks.experiments import ablations, state_tier
 
     kinds = ('nfp', 'dp', 'dp-ddim-trailing', 'hold', 'random')
     assert state_tier.main(['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0',
@@ -106,7 +108,7 @@ def test_state_tier_and_ablation_scripts_run(tmp_path, capsys, monkeypatch):
 
 def test_state_tier_stops_at_its_time_limit_and_resumes(tmp_path, capsys, monkeypatch):
     """--max-minutes ends the session with nothing recorded; the re-run does the work."""
-    from benchmarks import state_tier
+    from benchmarks.experiments import state_tier
 
     monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
     args = ['--tasks', 'drawer-open', '--demos', '1', '--seeds', '0', '--steps', '2',
@@ -127,8 +129,9 @@ def test_state_tier_leaves_a_training_that_cannot_finish_in_time(tmp_path, capsy
     before --max-minutes stops (checkpoint kept, nothing recorded); once that pace is
     known, a fresh job of the same network is not started; with --advance-unfinished the
     first is resumed anyway; without the limit both finish."""
-    from benchmarks import job_pace, state_tier
     from benchmarks.baselines.diffusion_training import saved_step
+    from benchmarks.experiments import state_tier
+    from benchmarks.runs import job_pace
 
     monkeypatch.setattr(records, 'DOCS', tmp_path / 'docs')
     monkeypatch.setattr(job_pace, 'PROBE_STEPS', 1)  # any projection includes 10 min of eval
@@ -180,18 +183,18 @@ def test_train_clock_sums_sessions_and_says_none_for_a_run_begun_before_it(tmp_p
 
 
 def test_ablations_rerun_a_variant_under_a_new_recipe(tmp_path, monkeypatch):
-    from benchmarks import ablations, state_tier
+    from benchmarks.experiments import ablations
 
-    config = state_tier.tier_config(2000, 0)
+    config = tier.tier_config(2000, 0)
     old = {'task': 'drawer-open', 'demos': 20, 'steps': 2000, 'group': 'stride',
            'variant': '4', 'config_hash': 'from-fixed-ema'}  # format 1: seed 0, tune split
-    new = dict(old, variant='1', config_hash=state_tier.config_hash(config), servo_omega=100.0,
+    new = dict(old, variant='1', config_hash=tier.config_hash(config), servo_omega=100.0,
                seed=2, split='test')
     (tmp_path / 'ablations.json').write_text(json.dumps([old, new]))
     monkeypatch.setattr(records, 'DOCS', tmp_path)
     assert ablations.done() == {
         ('drawer-open', 20, 0, 'stride', '4', 'from-fixed-ema', 100.0, 'tune'),
-        ('drawer-open', 20, 2, 'stride', '1', state_tier.config_hash(config), 100.0, 'test')}
+        ('drawer-open', 20, 2, 'stride', '1', tier.config_hash(config), 100.0, 'test')}
 
 
 def _ablation(seed: int, variant: str, wins: int, group: str = 'stride', **extra) -> dict:
@@ -210,7 +213,7 @@ def _ablation(seed: int, variant: str, wins: int, group: str = 'stride', **extra
 def test_ablation_verdicts_are_paired_over_seeds_and_need_three():
     """Each variant against NF-P as compared (stride 4), paired on seeds and start states;
     the stride target counts "better" only, and one seed gives no verdict."""
-    from benchmarks import ablations
+    from benchmarks.experiments import ablations
 
     three = [_ablation(s, v, w) for s in range(3) for v, w in (('4', 15), ('1', 5), ('8', 14))]
     three += [_ablation(s, 'raw', 16, group='sampling') for s in range(3)]
@@ -229,7 +232,7 @@ def test_ablation_verdicts_are_paired_over_seeds_and_need_three():
 
 
 def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
-    from benchmarks import vision_tier
+    from benchmarks.experiments import vision_tier
 
     monkeypatch.setattr(vision_tier, 'IMAGE', 32)
     args = ['--tasks', 'drawer-open', '--demos', '1', '--steps', '3', '--episodes', '1',
@@ -251,7 +254,7 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
 
 
 def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, capsys):
-    from benchmarks import confidence_auroc
+    from benchmarks.experiments import confidence_auroc
 
     assert confidence_auroc.main(['--state-task', 'drawer-open', '--state-demos', '1',
                                   '--state-steps', '2', '--starts', '3',
@@ -263,7 +266,7 @@ def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, ca
 
 
 def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypatch):
-    from benchmarks import confidence_auroc
+    from benchmarks.experiments import confidence_auroc
 
     episodes = [{'success': s, 'confidence': [0.5] * n} for s, n in ((True, 12), (False, 30))]
     (tmp_path / 'eval').mkdir()
@@ -278,7 +281,7 @@ def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypa
 
 
 def test_demo_page_shows_each_runs_load_where_recorded():
-    from benchmarks import demo_report
+    from benchmarks.experiments import demo_report
 
     machine = {'git_sha': 'abcdef1234567', 'date_utc': 'today', 'host_cpu': 'cpu',
                'cpu_count': 2, 'torch': 'x', 'torch_threads': 1, 'device': 'cpu'}
@@ -307,7 +310,7 @@ def test_train_step_phases_differ_in_what_the_backward_reaches():
     current training does not (so the comparison measures that backward)."""
     import torch
 
-    from benchmarks import train_step
+    from benchmarks.experiments import train_step
     grads = {}
     for phase in train_step.PHASES[2:]:
         policy, step = train_step.phase_step(phase, 32, torch.device('cpu'))

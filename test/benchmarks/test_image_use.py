@@ -14,7 +14,8 @@ from conftest import sine_episode, small_config
 import numpy as np
 import pytest
 
-from benchmarks import candidate_precision, image_use, records
+from benchmarks.experiments import candidate_precision, image_use
+from benchmarks.pages import records
 from nf_policy_ros.core.checkpoint import load_policy, save_checkpoint
 from nf_policy_ros.core.training import run_training
 from nf_policy_ros.data.cache import write_dataset

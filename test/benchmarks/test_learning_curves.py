@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks import curve_page, kinds, learning_curve, records, render
+from benchmarks.experiments import learning_curve
+from benchmarks.pages import curve_page, records, render
+from benchmarks.protocol import kinds, splits
+from benchmarks.runs import run_dirs
 from nf_policy_ros.data.windows import Episode, WindowDataset
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
@@ -163,13 +166,13 @@ def test_the_test_split_waits_for_final_budgets_then_trains_each_policy_for_its_
     """state_tier --split test takes each policy's steps from the finished learning curves
     of every state task, and refuses (one line, nothing written) while one is provisional
     or missing, or when --steps is given."""
-    from benchmarks import state_tier
+    from benchmarks.experiments import state_tier
 
     def curves(last_dp_step: int) -> list[dict]:
         wins = {'nfp': {1000: 15, 2000: 15}, 'dp': {1000: 3, 2000: 9, 4000: 9}}
         return [_record(task, policy, 0, step, w, max_steps=max(row),
                         servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
-                for task in state_tier.TASKS for policy, row in wins.items()
+                for task in splits.TASKS for policy, row in wins.items()
                 for step, w in row.items() if policy == 'nfp' or step <= last_dp_step]
     docs.mkdir()
     (docs / 'learning_curves.json').write_text(json.dumps(curves(2000)))
@@ -193,7 +196,7 @@ def test_the_test_split_waits_for_final_budgets_then_trains_each_policy_for_its_
 
 def _state_args(argv: list[str]):
     """state_tier's parsed command line (nothing run)."""
-    from benchmarks import state_tier
+    from benchmarks.experiments import state_tier
 
     return state_tier.build_parser().parse_args(argv)
 
@@ -201,12 +204,11 @@ def _state_args(argv: list[str]):
 def test_a_curve_still_rising_at_its_last_step_blocks_the_test_split(docs):
     """Finished curves on every task whose last step is clearly above the step before (a
     paired interval above 0) are not a final budget; flat ones are."""
-    from benchmarks import state_tier
 
     def curves(last_wins: int) -> list[dict]:
         return [_record(task, 'dp-own', 0, step, w, max_steps=2000,
                         servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
-                for task in state_tier.TASKS for step, w in ((1000, 6), (2000, last_wins))]
+                for task in splits.TASKS for step, w in ((1000, 6), (2000, last_wins))]
     rising, flat = curves(18), curves(7)
     assert curve_page.last_rise(rising)[2].verdict == 'better'
     with pytest.raises(ValueError, match=r"'dp-own': its curve still rises from 1000 to 2000 "
@@ -228,9 +230,9 @@ def test_a_dp_training_the_curve_ran_to_its_budget_is_loaded_not_run_again(tmp_p
     (same task, demos, seed and recipe) starts from that training's saved state. It is the
     same network the tier trains by itself (only the save interval differs), and the record
     names the curve run and its training wall-clock."""
-    from benchmarks import state_tier
+    from benchmarks.experiments import state_tier
 
-    monkeypatch.setattr(learning_curve, 'CURVE_RUNS', tmp_path / 'curves')
+    monkeypatch.setattr(run_dirs, 'CURVE_RUNS', tmp_path / 'curves')
     assert learning_curve.main([*TINY, '--steps', '2', '3', '--policies', 'dp-own',
                                 '--write-docs']) == 0
     [curve_run] = (tmp_path / 'curves' / 'drawer-open').iterdir()
@@ -238,21 +240,21 @@ def test_a_dp_training_the_curve_ran_to_its_budget_is_loaded_not_run_again(tmp_p
             '--episodes', '1', '--threads', '1', '--write-docs']
     assert state_tier.main([*tier, '--steps', '3', '--run-dir', str(tmp_path / 'seeded')]) == 0
     [seeded] = (tmp_path / 'seeded' / 'drawer-open').iterdir()
-    assert (seeded / state_tier.CURVE_MARK).read_text().strip() == str(curve_run)
+    assert (seeded / run_dirs.CURVE_MARK).read_text().strip() == str(curve_run)
     [record] = json.loads((docs / 'state_tier.json').read_text())
     assert record['trained_in'] == curve_run.name
     assert record['train_s'] == learning_curve.TrainClock(curve_run).at(3)
-    monkeypatch.setattr(learning_curve, 'CURVE_RUNS', tmp_path / 'no_curves')
+    monkeypatch.setattr(run_dirs, 'CURVE_RUNS', tmp_path / 'no_curves')
     again = [a for a in tier if a != '--write-docs']  # recorded once: not skipped as done
     assert state_tier.main([*again, '--steps', '3', '--run-dir', str(tmp_path / 'own')]) == 0
     [own] = (tmp_path / 'own' / 'drawer-open').iterdir()
-    assert not (own / state_tier.CURVE_MARK).exists()
+    assert not (own / run_dirs.CURVE_MARK).exists()
     a, b = _ema_weights(seeded / 'dp.pt'), _ema_weights(own / 'dp.pt')
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    monkeypatch.setattr(learning_curve, 'CURVE_RUNS', tmp_path / 'curves')
+    monkeypatch.setattr(run_dirs, 'CURVE_RUNS', tmp_path / 'curves')
     assert state_tier.main([*again, '--steps', '2', '--run-dir', str(tmp_path / 'shorter')]) == 0
     [shorter] = (tmp_path / 'shorter' / 'drawer-open').iterdir()  # a 2-step cosine is not
-    assert not (shorter / state_tier.CURVE_MARK).exists()  # the 3-step run's step 2
+    assert not (shorter / run_dirs.CURVE_MARK).exists()  # the 3-step run's step 2
     capsys.readouterr()
 
 
@@ -284,9 +286,9 @@ def test_the_headline_sampler_is_chosen_by_the_rule_once_the_study_has_every_tas
     tasks at its budget on the tuning split; a tie keeps DDIM-10; nothing before the study
     covers every task; other budgets, splits and seeds do not count. The state-tier page
     and the CLI say so."""
-    from benchmarks import headline, state_tier
+    from benchmarks.experiments import headline, state_tier
 
-    tasks = state_tier.TASKS
+    tasks = splits.TASKS
     curves = _final_curves(docs, tasks)
     assert headline.budget('dp-own') == headline.budget('dp-own-eta1') == 2000
     study = [_tier_record(t, 'dp-own', 10) for t in tasks]
@@ -322,9 +324,9 @@ def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs)
     """The state-tier page opens with the test-split headline: per task NF-P minus DP (own
     recipe, its chosen sampler) with the verdict, each policy at its tuned budget only,
     pooled over the six tasks once each has a paired seed, and the plain standing line."""
-    from benchmarks import headline, state_tier
+    from benchmarks.experiments import headline, state_tier
 
-    tasks = state_tier.TASKS
+    tasks = splits.TASKS
     _final_curves(docs, tasks)
     study = [_tier_record(t, p, 10) for t in tasks for p in headline.FAST_SAMPLERS]
 
@@ -361,7 +363,7 @@ def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs)
     page = state_tier.render_page(tier + rerun)
     assert '| DP (own recipe) | 50 | bin-picking | 3 | 30/60 (50 %) | 20/60 (33 %) |' in page
     # the slow sampler, evaluated at 50 demos only, has no 10-demo standing line
-    slow = [_tier_record('hammer', headline.SLOW_SAMPLER, 5, steps=2000, seed=0,
+    slow = [_tier_record('hammer', kinds.slow_samplers()[0], 5, steps=2000, seed=0,
                          split='test', budget='tuned')]
     page = state_tier.render_page(tier + slow)
     assert '- 50 demos, NF-P vs DP DDPM-100 (own recipe): NF-P wins on 0' in page

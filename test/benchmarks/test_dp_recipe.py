@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks import kinds, state_tier, vision_tier
-from benchmarks.actors import train_actor
 from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.baselines.diffusion_training import train_diffusion
+from benchmarks.experiments import vision_tier
+from benchmarks.protocol import kinds, tier
+from benchmarks.protocol.networks import train_actor
 from nf_policy_ros.config import ActionConfig, ConfigError, TrainConfig
 from nf_policy_ros.core.ema import build_ema, ema_decay_at
 from nf_policy_ros.core.schedule import stage_at
@@ -31,7 +32,7 @@ DP_OWN = kinds.get('dp-own')
 
 
 def own_recipe(steps: int = 16_000):
-    return kinds.trained_config(state_tier.tier_config(steps, seed=0), DP_OWN)
+    return kinds.trained_config(tier.tier_config(steps, seed=0), DP_OWN)
 
 
 def test_own_recipe_learning_rate_warms_up_then_decays_as_a_cosine():
@@ -42,7 +43,7 @@ def test_own_recipe_learning_rate_warms_up_then_decays_as_a_cosine():
     assert lr[8250] == pytest.approx(0.5e-4)  # halfway through the 15500 decay steps
     assert lr[15_999] == pytest.approx(1e-4 * 0.5 * (1 + math.cos(math.pi * 15_499 / 15_500)))
     assert 0 < lr[15_999] < 2e-12  # the last step: all but 0
-    shared = state_tier.tier_config(16_000, seed=0).train  # NF-P's and DP's shared recipe
+    shared = tier.tier_config(16_000, seed=0).train  # NF-P's and DP's shared recipe
     assert stage_at(shared, 8250).lr == 1e-3 and stage_at(shared, 49).lr == pytest.approx(5e-4)
 
 
@@ -52,7 +53,7 @@ def test_own_recipe_optimizer_and_clipping_are_diffusion_policys():
     assert optimizer.param_groups[0]['betas'] == (0.95, 0.999)
     assert optimizer.param_groups[0]['weight_decay'] == 1e-6
     assert train.grad_clip_norm == 0.0 and train.stage_batch_size == (64,)
-    shared = build_optimizer(torch.nn.Linear(2, 2), state_tier.tier_config(100, 0).train)
+    shared = build_optimizer(torch.nn.Linear(2, 2), tier.tier_config(100, 0).train)
     assert shared.param_groups[0]['betas'] == (0.9, 0.999)
     with pytest.raises(ConfigError, match=r"train.lr_schedule='linear' is invalid"):
         TrainConfig(lr_schedule='linear')
@@ -173,9 +174,9 @@ def test_diffusion_policy_conditions_on_two_observations():
 def test_the_own_recipe_kind_trains_its_own_network_and_re_plans_every_eight_points(tmp_path):
     assert DP_OWN.run_name == 'dp-own' and DP_OWN.title_or_column == 'DP (own recipe)'
     assert kinds.get('dp').title_or_column == 'DP (shared recipe)'
-    tier = state_tier.tier_config(2000, seed=0)
-    assert kinds.execute_steps(DP_OWN, tier, 4) == 8 * 4
-    assert kinds.execute_steps(kinds.get('dp'), tier, 4) == 4
+    shared = tier.tier_config(2000, seed=0)
+    assert kinds.execute_steps(DP_OWN, shared, 4) == 8 * 4
+    assert kinds.execute_steps(kinds.get('dp'), shared, 4) == 4
     config = small_config(steps=(2,), stride=2)
     actor = train_actor('dp-own', config, WindowDataset([sine_episode()], config.actions),
                         tmp_path, dp_size=SMALL)
@@ -190,20 +191,20 @@ def test_the_own_recipe_kind_trains_its_own_network_and_re_plans_every_eight_poi
 def test_new_settings_leave_the_hash_of_every_earlier_record_alone():
     """The hashes the committed records carry (state_tier.json, vision_tier.json): a setting
     added since enters a hash only when set away from its default."""
-    assert state_tier.config_hash(state_tier.tier_config(2000, 0)) == '3010b6ab83'
-    assert state_tier.config_hash(state_tier.tier_config(2000, 1)) == 'a8549b4f1a'
-    assert state_tier.config_hash(state_tier.tier_config(6000, 0)) == 'c75b4e4ef4'
-    assert state_tier.config_hash(state_tier.tier_config(2000, 0, lr=1e-4)) == '0268b39c7b'
-    assert state_tier.config_hash(vision_tier.vision_config(3000, 0)) == '034979a303'
+    assert tier.config_hash(tier.tier_config(2000, 0)) == '3010b6ab83'
+    assert tier.config_hash(tier.tier_config(2000, 1)) == 'a8549b4f1a'
+    assert tier.config_hash(tier.tier_config(6000, 0)) == 'c75b4e4ef4'
+    assert tier.config_hash(tier.tier_config(2000, 0, lr=1e-4)) == '0268b39c7b'
+    assert tier.config_hash(vision_tier.vision_config(3000, 0)) == '034979a303'
     # ... except a change of the camera path itself: runs with the encoder warm-up before
     # its trunks were frozen for autograd (654afa7f05) are not the runs after it
     warm = vision_tier.vision_config(3000, 0, 48, 16, encoder_warmup_steps=1000)
-    assert state_tier.config_hash(warm) not in ('654afa7f05', '')
-    assert state_tier.config_hash(warm) != state_tier.config_hash(
+    assert tier.config_hash(warm) not in ('654afa7f05', '')
+    assert tier.config_hash(warm) != tier.config_hash(
         vision_tier.vision_config(3000, 0, 48, 16, encoder_warmup_steps=1000,
                                   warmup_precision='bf16'))
     own = own_recipe(2000)
-    assert state_tier.config_hash(own) != '3010b6ab83'
+    assert tier.config_hash(own) != '3010b6ab83'
     two = DiffusionConfig(channels=(64, 128, 256), time_dim=64, obs_horizon=2)
-    assert state_tier.config_hash(own, two) != state_tier.config_hash(own)
+    assert tier.config_hash(own, two) != tier.config_hash(own)
     assert math.isclose(own.train.stage_lr[0], 1e-4)

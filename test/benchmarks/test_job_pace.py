@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import job_pace
+from benchmarks.runs import job_pace
 
 
 class FixedDeadline:

@@ -38,7 +38,7 @@ def test_a_bad_placement_scale_is_named(scale):
 
 
 def test_blind_floor_script_measures_and_renders(capsys):
-    from benchmarks import blind_floor
+    from benchmarks.experiments import blind_floor
 
     assert blind_floor.main(['--tasks', 'drawer-open', '--scales', '2', '--seeds', '3']) == 0
     out = capsys.readouterr().out

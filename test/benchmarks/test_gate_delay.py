@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.gate_delay import FAULTS, FaultyCamera, episode_row, gate_trace
+from benchmarks.experiments.gate_delay import FAULTS, FaultyCamera, episode_row, gate_trace
 from nf_policy_ros.node_config.policy import SafetyConfig
 from nf_policy_ros.sim.rollout import Action
 from nf_policy_ros.structs import Observation

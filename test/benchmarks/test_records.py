@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import records, render, report, state_tier, vision_tier
+from benchmarks.experiments import state_tier, vision_tier
+from benchmarks.pages import records, render, report
 
 MACHINE = {'git_sha': 'abcdef1234', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
            'torch_threads': 1, 'torch': 'x', 'device': 'cpu'}

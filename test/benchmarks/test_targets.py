@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from benchmarks import ablations, records, targets, tier_page
+from benchmarks.experiments import ablations
+from benchmarks.pages import records, targets, tier_page
 from nf_policy_ros.sim.task import DEFAULT_OMEGA, TASK_OMEGA
 
 
@@ -174,7 +175,7 @@ def test_the_ablation_stride_target_is_not_met_on_a_tie():
 def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
     import json
 
-    from benchmarks import render
+    from benchmarks.pages import render
 
     base = {'task': 'hammer', 'demos': 10, 'steps': 2000, 'group': 'stride', 'episodes': 20,
             'paper_beat_block_hammer': 51, 'tick_p50_ms': 30.0,
@@ -192,7 +193,7 @@ def test_pages_are_redrawn_from_their_records(tmp_path, monkeypatch):
 
 
 def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
-    from benchmarks import policy_latency
+    from benchmarks.experiments import policy_latency
 
     def record(device: str, ddpm: float, ddim: float, eta1: float | None = None) -> dict:
         rows = [{'policy': 'NF-P best-of-128', 'vs_best_of_128': 1.0},
@@ -222,7 +223,7 @@ def test_latency_targets_use_the_newest_run_per_device_and_each_dp_size():
 
 
 def test_vision_page_says_what_the_camera_is_worth_and_checks_the_bar():
-    from benchmarks import vision_tier
+    from benchmarks.experiments import vision_tier
 
     def camera_runs(task: str, on: list[int], off: list[int], split: str) -> list[dict]:
         # config_hash differs per seed

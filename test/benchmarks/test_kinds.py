@@ -11,7 +11,10 @@ from conftest import sine_episode, small_config
 import pytest
 import torch
 
-from benchmarks import kinds, policy_latency, records, state_tier, tier_page, vision_tier
+from benchmarks.experiments import policy_latency, state_tier, vision_tier
+from benchmarks.pages import records, tier_page
+from benchmarks.protocol import kinds, tier
+from benchmarks.runs import run_dirs
 from nf_policy_ros.data.windows import WindowDataset
 
 MACHINE = {'git_sha': 'abcdef1234', 'date_utc': 'now', 'host_cpu': 'cpu', 'cpu_count': 2,
@@ -126,7 +129,7 @@ def test_a_kind_added_to_the_registry_is_timed_on_the_latency_page(fake_kinds):
 
 
 def test_a_kind_added_to_the_registry_trains_and_samples_as_declared(fake_kinds, tmp_path):
-    from benchmarks.actors import train_actor
+    from benchmarks.protocol.networks import train_actor
 
     config = small_config(steps=(2,))
     data = WindowDataset([sine_episode()], config.actions)
@@ -136,8 +139,8 @@ def test_a_kind_added_to_the_registry_trains_and_samples_as_declared(fake_kinds,
     assert nfp.name == 'NF-P fake noise' and nfp.policy.config.train.action_noise_std == 0.2
     assert nfp.sampling == kinds.BEST_OF_128
     args = argparse.Namespace(run_dir=tmp_path)
-    tier = state_tier.tier_config(100, seed=0)
-    dirs = {key: state_tier.job_run_dir(args, ('hammer', 10, 0, key), tier, 100.0).name
+    config = tier.tier_config(100, seed=0)
+    dirs = {key: run_dirs.job_run_dir(args, ('hammer', 10, 0, key), config, 100.0).name
             for key in ('dp', 'dp-fake', 'nfp-fake')}
     assert dirs['dp-fake'] == dirs['dp'] and dirs['nfp-fake'].endswith('_nfp-fake')
 
