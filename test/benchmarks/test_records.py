@@ -132,7 +132,7 @@ def test_every_committed_record_loads_in_the_current_format():
     """The records in docs/benchmarks (including any a worker wrote before the format
     change) migrate, and every page's fields are there to read directly."""
     pages = sorted(p.stem for p in records.DOCS.glob('*.json'))
-    assert set(render.PAGES) <= set(pages)  # every page has its records
+    assert set(pages) <= set(render.pages())  # every records file has its page
     for name in pages:
         loaded = records.load(name)
         assert loaded and all(r['format'] == records.FORMAT for r in loaded), name
@@ -140,6 +140,16 @@ def test_every_committed_record_loads_in_the_current_format():
         assert {'split', 'lr', 'ema_warmup', 'servo_omega', 'seed', 'budget'} <= r.keys()
     for r in records.load('vision_tier'):
         assert {'split', 'eval_seed0', 'image', 'camera', 'object_range_scale'} <= r.keys()
+
+
+def test_render_finds_every_page_once():
+    """The pages are found in the rooms, not listed: each name drawn by one module (an
+    experiment that publishes a shared page's renderer is not a second page)."""
+    found = render.pages()
+    assert found['state_tier'].__name__ == 'benchmarks.pages.state_page'
+    assert found['learning_curves'].__name__ == 'benchmarks.pages.curve_page'
+    assert found['core'].__name__ == 'benchmarks.experiments.core_latency'
+    assert len(found) >= 17
 
 
 def test_records_from_another_machine_merge_once_and_a_bad_file_writes_nothing(docs, capsys,
