@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--tasks', nargs='+', default=list(TASKS))
     parser.add_argument('--policies', nargs='+', default=kinds.curve_defaults(),
                         choices=[k.key for k in kinds.trained(kinds.STATE)],
-                        help='trained kinds of benchmarks/kinds.py')
+                        help='trained kinds of benchmarks/protocol/kinds.py')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
     parser.add_argument('--demos', type=int, default=DEMOS)
     parser.add_argument('--steps', nargs='+', type=snapshot_steps,

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Latency per chunk: NF-P (best-of-128, one sample, zero latent, refine) against the
 Diffusion Policy baseline (DDIM-10, DDPM-100, DDIM-10 eta 1), same process, same encoder and
-chunk, batch 1. The rows are the kinds marked ``timed`` in benchmarks/kinds.py, and refine.
+chunk, batch 1. The rows are the kinds marked ``timed`` in benchmarks/protocol/kinds.py, and
+refine.
 
     OMP_NUM_THREADS=1 python -m benchmarks.policy_latency --write-docs
     python -m benchmarks.policy_latency --device cuda --threads 4 --write-docs

@@ -215,8 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--policies', nargs='+', default=kinds.references(),
                         choices=kinds.keys(kinds.STATE),
-                        help='kinds of benchmarks/kinds.py; hold and random are floors that '
-                        'need no training')
+                        help='kinds of benchmarks/protocol/kinds.py; hold and random are '
+                        'floors that need no training')
     parser.add_argument('--split', choices=list(SPLIT_SEED0), default='tune',
                         help="evaluation start states: 'tune' (every decision) or 'test' "
                         '(headline numbers: each policy trains for its budget chosen on the '
