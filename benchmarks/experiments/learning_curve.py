@@ -32,9 +32,9 @@ from benchmarks.pages import curve_page, records, report
 from benchmarks.protocol import kinds, networks
 from benchmarks.protocol.splits import SPLIT_EPISODES, TASKS
 from benchmarks.protocol.tier import DP_SIZE, EXECUTE_STEPS, collect, config_hash, evaluate
+from benchmarks.runs import run_dirs
 from benchmarks.runs.run_dirs import (
     CHECKPOINT_EVERY,
-    CURVE_RUNS,
     CurveJob,
     curve_config,
     parse_shard,
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--shard', type=parse_shard, default=(0, 1),
                         metavar='K/N', help='train every N-th (task, kind, seed) from the '
                         'K-th (parallel workers share the records file safely)')
-    parser.add_argument('--run-dir', type=Path, default=CURVE_RUNS)
+    parser.add_argument('--run-dir', type=Path, default=run_dirs.CURVE_RUNS)
     parser.add_argument('--max-minutes', type=float, default=0.0,
                         help='stop after this long (0 = no limit); re-running resumes')
     return report.run_script(parser, argv, run_sorted, threads=1)
