@@ -73,14 +73,6 @@ FORBIDDEN = [
 ]
 
 
-@pytest.mark.parametrize('where,source,expected', FORBIDDEN)
-def test_the_check_refuses_a_forbidden_import(where, source, expected):
-    found = violations(PACKAGE_DIR / where, source)
-    assert len(found) == 1, found
-    assert expected in found[0]
-    assert found[0].startswith(f'nf_policy_ros/{where}:')
-
-
 def test_the_check_allows_what_the_layers_allow():
     allowed = ('from nf_policy_ros.data.windows import WindowDataset\n'  # core -> data
                'from nf_policy_ros.chunks import window_offsets\n'  # core -> base
@@ -173,9 +165,15 @@ BENCH_FORBIDDEN = [
 ]
 
 
-@pytest.mark.parametrize('where,source,expected', BENCH_FORBIDDEN)
-def test_the_room_check_refuses_a_forbidden_import(where, source, expected):
-    found = room_violations(BENCHMARKS_DIR / where, source)
+# (check, its folder, file, source, what the one refusal says): the package's layers, then
+# the benchmarks' rooms
+CHECKS = ([(violations, PACKAGE_DIR, *case) for case in FORBIDDEN]
+          + [(room_violations, BENCHMARKS_DIR, *case) for case in BENCH_FORBIDDEN])
+
+
+@pytest.mark.parametrize('check,folder,where,source,expected', CHECKS)
+def test_the_check_refuses_a_forbidden_import(check, folder, where, source, expected):
+    found = check(folder / where, source)
     assert len(found) == 1, found
     assert expected in found[0]
-    assert found[0].startswith(f'benchmarks/{where}:')
+    assert found[0].startswith(f'{folder.name}/{where}:')
