@@ -42,7 +42,7 @@ NAME = 'node'  # docs/benchmarks/node.json and .md
 
 JOINTS = tuple(f'joint{i}' for i in range(14))
 SIZES = {'96x96': (96, 96), '640x480': (480, 640)}
-ROOT = Path(__file__).resolve().parents[1]  # the repository (benchmarks/ is at its root)
+ROOT = Path(__file__).resolve().parents[2]  # the repository (benchmarks/ is at its root)
 EXECUTABLE = ROOT / 'install' / 'nf_policy_ros' / 'lib' / 'nf_policy_ros' / 'policy_node'
 
 
