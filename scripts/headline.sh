@@ -17,7 +17,7 @@
 #      (--advance-unfinished: their checkpoints help a later session if this checkout
 #      survives; otherwise the time would have been idle).
 # A training that cannot finish before --max-minutes at this machine's measured pace is
-# stopped or not started (benchmarks/job_pace.py); its time goes to jobs that can.
+# stopped or not started (benchmarks/runs/job_pace.py); its time goes to jobs that can.
 # Every budget comes from the finished learning curves (benchmarks.headline refuses, in one
 # line, while one is not final). --max-minutes M stops the whole sequence after M minutes
 # (a session's share); the next run resumes where it stopped.

@@ -7,7 +7,7 @@
 # CPU core here, so the 6 tasks x {50, 10} demos x 3 seeds are many sessions of CPU time.
 # There, HG_WORKERS single-thread processes share the GPU (a small 1-D U-Net at batch 64 is
 # launch-bound: processes overlap), each training on the GPU and evaluating with the
-# simulator on its core; benchmarks/job_pace.py stops any training that cannot finish in
+# simulator on its core; benchmarks/runs/job_pace.py stops any training that cannot finish in
 # HG_MAX_MINUTES (the machine and its checkpoints are gone after the call). NF-P's cells
 # stay on the CPU grid (minutes each).
 #

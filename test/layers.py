@@ -1,8 +1,10 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""The package's layers: which module may import which, from its path alone.
+"""The package's layers and the benchmarks' rooms: which module may import which, from its
+path alone.
 
-    base  <-  node_config, data  <-  core  <-  sim, tools  <-  nodes/common  <-  nodes/<role>
+    base <- node_config, data <- core <- runtime, sim, tools <- nodes/common <- nodes/<role>
+    benchmarks: baselines <- protocol <- pages <- runs <- experiments <- commands
 
 A module's layer comes from where it lies under nf_policy_ros/: directly in it (config,
 config_tree, structs, chunks) is ``base``; under ``nodes/<role>/`` is ``nodes.<role>``;
@@ -13,6 +15,13 @@ import, lazy ones too) and checks that the per-folder ruff.toml files, which mak
 the same imports while editing, are the ones this table renders:
 
     python test/layers.py --write    # rewrite nf_policy_ros/**/ruff.toml from the table
+
+``runtime`` (nf_policy_ros/runtime/: the ROS-free parts of the running nodes, such as the
+confidence gate) is in the table before its folder exists. The benchmarks (outside the
+package) have rooms: a module directly in benchmarks/ is a ``commands`` entry (``python -m
+benchmarks.<name>``), one under benchmarks/<room>/ is in that room; ``BENCH_MAY_IMPORT``
+says what each room may import of the benchmarks besides itself (the package is theirs to
+import, the reverse never). test_layers.py checks every benchmark module too.
 """
 
 from __future__ import annotations
@@ -27,13 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = 'nf_policy_ros'
 PACKAGE_DIR = ROOT / PACKAGE
 
-BELOW_NODES = ('base', 'node_config', 'data', 'core', 'sim', 'tools')
+BELOW_NODES = ('base', 'node_config', 'data', 'core', 'runtime', 'sim', 'tools')
 # layer -> the other layers it may import
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     'base': (),
     'node_config': ('base',),  # ROS-free node parameters and joint routing
     'data': ('base',),
     'core': ('base', 'data'),
+    'runtime': ('base', 'node_config', 'data', 'core'),  # ROS-free parts of the nodes
     'sim': ('base', 'data', 'core'),
     'tools': ('base', 'node_config', 'data', 'core'),
     'nodes': BELOW_NODES,  # nodes/__init__.py
@@ -62,6 +72,19 @@ def is_ros(module: str) -> bool:
             or top.endswith(('_msgs', '_srvs', '_interfaces')))
 
 
+BENCHMARKS = 'benchmarks'
+BENCHMARKS_DIR = ROOT / BENCHMARKS
+# benchmark room -> the other rooms it may import
+BENCH_MAY_IMPORT: dict[str, tuple[str, ...]] = {
+    'baselines': (),  # the Diffusion Policy baseline
+    'protocol': ('baselines',),  # kinds, network adapters, actors, tasks, splits, protocol
+    'pages': ('protocol',),  # records, report, targets, page renderers, render
+    'runs': ('baselines', 'protocol', 'pages'),  # run directories, train clock, job pace
+    'experiments': ('baselines', 'protocol', 'pages', 'runs'),  # the measurements
+    'commands': ('experiments', 'pages'),  # benchmarks/<name>.py: python -m benchmarks.<name>
+}
+
+
 def package_modules() -> list[Path]:
     """Every module file under nf_policy_ros/, sorted."""
     return sorted(p for p in PACKAGE_DIR.rglob('*.py') if '__pycache__' not in p.parts)
@@ -80,6 +103,43 @@ def layer_of(path: Path) -> str | None:
     else:
         layer = f'nodes.{parts[1]}' if len(parts) > 2 else None
     return layer if layer in MAY_IMPORT else None
+
+
+def benchmark_modules() -> list[Path]:
+    """Every module file under benchmarks/, sorted."""
+    return sorted(p for p in BENCHMARKS_DIR.rglob('*.py') if '__pycache__' not in p.parts)
+
+
+def room_of(path: Path) -> str | None:
+    """The room of module file ``path`` (under benchmarks/), or None if it has none (a
+    new folder, or a module deeper than a room)."""
+    parts = path.relative_to(BENCHMARKS_DIR).parts
+    if len(parts) == 1:
+        return 'commands'
+    return parts[0] if len(parts) == 2 and parts[0] in BENCH_MAY_IMPORT else None
+
+
+def room_violations(path: Path, source: str | None = None) -> list[str]:
+    """'<file>:<line>: <room> imports <module>: <rule>' for each import of benchmark
+    module ``path`` that the rooms forbid."""
+    room = room_of(path)
+    if room is None:
+        return [f'{path.relative_to(ROOT)}: in no room (a room of test/layers.py)']
+    found = []
+    for imp in imports_in(path, source):
+        if imp.module.split('.')[0] != BENCHMARKS:
+            continue
+        target_file = module_file(imp.module)
+        target = room_of(target_file) if target_file is not None else None
+        where = f'{path.relative_to(ROOT)}:{imp.line}: {room} imports {imp.module}'
+        if imp.module == BENCHMARKS:
+            continue  # the package itself (its __init__ imports nothing)
+        if target is None:
+            found.append(f'{where}: no module of a known room')
+        elif target != room and target not in BENCH_MAY_IMPORT[room]:
+            found.append(f'{where}: {room} may import only '
+                         f'{", ".join(BENCH_MAY_IMPORT[room]) or "itself"}, not {target}')
+    return found
 
 
 def module_name(path: Path) -> str:
@@ -157,11 +217,13 @@ def layer_folder(layer: str) -> Path:
 
 def banned_modules(layer: str) -> dict[str, str]:
     """Module -> message for ruff's banned-api in ``layer``'s folder: the package layers it
-    must not import (the widest prefix that does not contain the layer itself), the ROS
-    packages for a ROS-free layer, and the benchmarks."""
+    must not import (the widest prefix that does not contain the layer itself; only layers
+    whose folder exists: a layer planned in the table, such as runtime before its folder,
+    enters the configs with its folder), the ROS packages for a ROS-free layer, and the
+    benchmarks."""
     assert all('base' in allowed for name, allowed in MAY_IMPORT.items() if name != 'base')
     own = layer_prefix(layer)
-    forbidden = sorted(layer_prefix(other) for other in MAY_IMPORT
+    forbidden = sorted(layer_prefix(other) for other in layer_folders()
                        if other not in (layer, 'base', *MAY_IMPORT[layer])
                        and not own.startswith(f'{layer_prefix(other)}.'))
     out = {prefix: f'{layer} must not import {prefix} (layers: test/layers.py)'
@@ -177,9 +239,10 @@ def banned_modules(layer: str) -> dict[str, str]:
 def ruff_config(layer: str) -> str:
     """The ruff.toml of ``layer``'s folder: the repository's config plus the banned imports."""
     depth = len(layer_folder(layer).relative_to(ROOT).parts)
+    allowed = [other for other in MAY_IMPORT[layer] if other in layer_folders()]
     lines = ['# Generated by `python test/layers.py --write` (test_layers.py checks it).',
              f"# Layer '{layer}' may import itself and: "
-             f'{", ".join(MAY_IMPORT[layer]) or "nothing else"}.',
+             f'{", ".join(allowed) or "nothing else"}.',
              f'extend = "{"../" * depth}ruff.toml"', '',
              '[lint.flake8-tidy-imports.banned-api]']
     lines += [f'"{module}".msg = "{message}"' for module, message in

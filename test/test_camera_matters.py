@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from benchmarks.baselines.diffusion import DiffusionConfig, DiffusionPolicy
-from benchmarks.confidence_failure import auroc
+from benchmarks.pages.confidence_failure import auroc
 from nf_policy_ros.config import (
     ActionConfig,
     EncoderConfig,

@@ -1,6 +1,7 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Every module of nf_policy_ros/ imports only what its layer may (table: test/layers.py)."""
+"""Every module of nf_policy_ros/ imports only what its layer may, and every module of
+benchmarks/ only what its room may (tables: test/layers.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,18 @@ import subprocess
 import sys
 
 from layers import (
+    BENCH_MAY_IMPORT,
+    BENCHMARKS_DIR,
     MAY_IMPORT,
     PACKAGE_DIR,
     ROOT,
     ROS_FREE,
+    benchmark_modules,
     layer_folders,
     layer_of,
     package_modules,
+    room_of,
+    room_violations,
     ruff_config,
     violations,
 )
@@ -67,14 +73,6 @@ FORBIDDEN = [
 ]
 
 
-@pytest.mark.parametrize('where,source,expected', FORBIDDEN)
-def test_the_check_refuses_a_forbidden_import(where, source, expected):
-    found = violations(PACKAGE_DIR / where, source)
-    assert len(found) == 1, found
-    assert expected in found[0]
-    assert found[0].startswith(f'nf_policy_ros/{where}:')
-
-
 def test_the_check_allows_what_the_layers_allow():
     allowed = ('from nf_policy_ros.data.windows import WindowDataset\n'  # core -> data
                'from nf_policy_ros.chunks import window_offsets\n'  # core -> base
@@ -124,3 +122,58 @@ def test_ruff_reports_a_forbidden_import(where, source, module):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f'`{module}` is banned' in result.stdout
+
+
+def test_the_runtime_layer_is_ros_free_and_below_the_nodes():
+    """nf_policy_ros/runtime/ (the ROS-free parts of the running nodes) has its rules
+    before its folder: it never imports ROS or a node, and every node role may import it."""
+    gate = PACKAGE_DIR / 'runtime' / 'gate.py'
+    assert layer_of(gate) == 'runtime' and 'runtime' in ROS_FREE
+    assert all('runtime' in MAY_IMPORT[layer] for layer in MAY_IMPORT
+               if layer.startswith('nodes'))
+    assert 'rclpy' in violations(gate, 'import rclpy\n')[0]
+    assert 'runtime may import only' in violations(
+        gate, 'from nf_policy_ros.nodes.policy import plan\n')[0]
+    assert violations(gate, 'from nf_policy_ros.core.confidence import Calibration\n') == []
+    assert 'runtime' not in MAY_IMPORT['core'] and 'runtime' not in MAY_IMPORT['data']
+
+
+def test_every_benchmark_module_lies_in_a_room():
+    modules = benchmark_modules()
+    assert len(modules) > 40
+    homeless = [str(p.relative_to(ROOT)) for p in modules if room_of(p) is None]
+    assert not homeless, f'benchmark modules in no room of test/layers.py: {homeless}'
+    assert {room_of(p) for p in modules} == set(BENCH_MAY_IMPORT)
+
+
+def test_no_benchmark_module_imports_against_its_room():
+    found = [line for path in benchmark_modules() for line in room_violations(path)]
+    assert not found, 'forbidden imports:\n' + '\n'.join(found)
+
+
+BENCH_FORBIDDEN = [
+    ('pages/tier_page.py', 'from benchmarks.runs import run_dirs\n',
+     'pages imports benchmarks.runs.run_dirs: pages may import only protocol, not runs'),
+    ('protocol/kinds.py', 'def f():\n    from benchmarks.pages import records\n',
+     'protocol/kinds.py:2: protocol imports benchmarks.pages.records'),
+    ('baselines/diffusion.py', 'from benchmarks.protocol import kinds\n',
+     'baselines may import only itself, not protocol'),
+    ('experiments/ablations.py', 'from benchmarks import state_tier\n',
+     'experiments imports benchmarks.state_tier: experiments may import only'),
+    ('runs/run_dirs.py', 'from benchmarks.experiments import learning_curve\n',
+     'runs imports benchmarks.experiments.learning_curve'),
+]
+
+
+# (check, its folder, file, source, what the one refusal says): the package's layers, then
+# the benchmarks' rooms
+CHECKS = ([(violations, PACKAGE_DIR, *case) for case in FORBIDDEN]
+          + [(room_violations, BENCHMARKS_DIR, *case) for case in BENCH_FORBIDDEN])
+
+
+@pytest.mark.parametrize('check,folder,where,source,expected', CHECKS)
+def test_the_check_refuses_a_forbidden_import(check, folder, where, source, expected):
+    found = check(folder / where, source)
+    assert len(found) == 1, found
+    assert expected in found[0]
+    assert found[0].startswith(f'{folder.name}/{where}:')

@@ -122,7 +122,7 @@ def test_recorded_demo_episode_and_a_closed_loop_rollout(tmp_path):
 
 
 def _train_and_roll_out(task, tmp_path):
-    from benchmarks.policies import NFPActor
+    from benchmarks.protocol.actors import NFPActor
     from nf_policy_ros.config import (
         ActionConfig,
         EncoderConfig,

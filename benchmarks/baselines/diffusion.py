@@ -3,11 +3,12 @@
 """The Diffusion Policy baseline (Chi et al., RSS 2023) on NF-P's exact setup.
 
 Same observation encoder, state normalizer and strided action chunk (B, T_a, D_a) as NF-P
-(the encoding code is NF-P's own); actions scaled to [-1, 1] by the demonstrated range and
-denoised samples clipped to it, as Diffusion Policy does; a 1-D temporal U-Net with FiLM
-conditioning predicts the noise; DDPM training with 100 steps (squared-cosine schedule);
-inference with DDPM-100 or DDIM-10 through ``diffusers``' schedulers. Our own
-implementation, written from the paper's description; used only by the benchmarks.
+(both are an ``nf_policy_ros.core.observation.ObservationPath``); actions scaled to [-1, 1]
+by the demonstrated range and denoised samples clipped to it, as Diffusion Policy does; a
+1-D temporal U-Net with FiLM conditioning predicts the noise; DDPM training with 100 steps
+(squared-cosine schedule); inference with DDPM-100 or DDIM-10 through ``diffusers``'
+schedulers. Our own implementation, written from the paper's description; used only by the
+benchmarks.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ import torch
 from torch import nn
 
 from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.core.encoder import ObservationEncoder
-from nf_policy_ros.core.normalizer import Normalizer
-from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.core.observation import ObservationPath
 from nf_policy_ros.structs import Observation
 
 TRAIN_TIMESTEPS = 100
@@ -152,42 +151,19 @@ def make_scheduler(kind: str, spacing: str = 'leading'):
     raise ValueError(f'scheduler={kind!r}: expected ddpm or ddim')
 
 
-class DiffusionPolicy(nn.Module):
-    """p(a | o) by denoising; the encoder and normalization are NF-P's."""
-
-    encode = NFPolicy.encode
-    chunk_shape = NFPolicy.chunk_shape
+class DiffusionPolicy(ObservationPath):
+    """p(a | o) by denoising, on the context of NF-P's observation path (encoder and
+    normalization) over ``diffusion.obs_horizon`` observations."""
 
     def __init__(self, config: NFPConfig, diffusion: DiffusionConfig = DiffusionConfig()):
-        super().__init__()
-        self.config, self.diffusion = config, diffusion
-        self.encoder = ObservationEncoder(config.encoder, config.actions)
-        self.denoiser = TemporalUNet(config.actions.action_dim,
-                                     config.encoder.context_dim * diffusion.obs_horizon,
-                                     diffusion)
-        self.state_normalizer = Normalizer(config.encoder.state_dim)
-        self.action_normalizer = Normalizer(config.actions.action_dim)
+        super().__init__(config, diffusion.obs_horizon)
+        self.diffusion = diffusion
+        self.denoiser = TemporalUNet(config.actions.action_dim, self.context_width, diffusion)
         self.train_scheduler = make_scheduler('ddpm')
 
     def forward(self, actions: torch.Tensor, obs: Observation,
                 generator: torch.Generator | None = None) -> torch.Tensor:
         return self.loss(actions, obs, generator)
-
-    def context(self, obs: Observation,
-                generator: torch.Generator | None = None) -> torch.Tensor:
-        """The U-Net's condition (B, T_o * C): each of the T_o observations encoded alone
-        (state (B, T_o, D_s), images (B, T_o, N_c, 3, H, W) or None when T_o > 1; the
-        plain (B, D_s) observation when T_o = 1), oldest first."""
-        horizon = self.diffusion.obs_horizon
-        if horizon == 1:
-            return self.encode(obs, generator)
-        state = obs.state
-        if state.ndim != 3 or state.shape[1] != horizon:
-            raise ValueError(f'observation state has shape {tuple(state.shape)}: expected '
-                             f'(B, {horizon}, D_s) for obs_horizon={horizon}')
-        images = None if obs.images is None else obs.images.flatten(0, 1)
-        flat = Observation(images, state.flatten(0, 1))
-        return self.encode(flat, generator).view(state.shape[0], -1)
 
     def _half_range(self) -> tuple[torch.Tensor, torch.Tensor]:
         norm = self.action_normalizer
@@ -242,6 +218,5 @@ def compile_for_inference(policy: DiffusionPolicy) -> None:
     """The same treatment as NF-P's core.compiled: the encoder and the denoiser through
     ``torch.compile`` with frozen weights (inference only: compile after training)."""
     policy.eval()
-    policy._compiled_encoder = torch.compile(policy.encoder.forward, dynamic=False,
-                                             options={'freezing': True})
+    policy.compile_encoder(True, options={'freezing': True})
     policy.denoiser.compile(dynamic=False, options={'freezing': True})

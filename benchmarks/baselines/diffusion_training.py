@@ -21,7 +21,7 @@ from nf_policy_ros.core.ema import build_ema
 from nf_policy_ros.core.encoder_warmup import EncoderWarmup
 from nf_policy_ros.core.schedule import stage_at
 from nf_policy_ros.core.train_state import batch_indices, pick_device, step_generator
-from nf_policy_ros.core.training import build_optimizer, fit_normalizers, train_step
+from nf_policy_ros.core.training import build_optimizer, train_step
 from nf_policy_ros.data.windows import WindowDataset
 
 
@@ -42,12 +42,12 @@ def train_diffusion(config: NFPConfig, data: WindowDataset, diffusion: Diffusion
                          f'obs_horizon={diffusion.obs_horizon}: expected equal')
     torch.manual_seed(cfg.seed)
     policy = DiffusionPolicy(config, diffusion)
-    fit_normalizers(policy, data)
+    policy.fit_normalizers(data)
     policy.to(dev).train()
     optimizer = build_optimizer(policy, cfg)
     ema = build_ema(policy, cfg.ema_decay, cfg.ema_warmup, cfg.ema_power)
     loss, start = float('nan'), 0
-    warmup = EncoderWarmup.of(policy, dev, config.encoder.context_dim * diffusion.obs_horizon)
+    warmup = EncoderWarmup.of(policy, dev)
     if checkpoint is not None and checkpoint.exists():
         start = _restore(checkpoint, policy, optimizer, ema)
     for step in range(start, cfg.total_steps):

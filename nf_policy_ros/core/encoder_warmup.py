@@ -19,29 +19,23 @@ import torch
 from torch import nn
 import torch.distributed as dist
 
+from nf_policy_ros.core.observation import ObservationPath
 from nf_policy_ros.core.precision import reduced_dtype
 from nf_policy_ros.core.train_state import batch_to_device
 
 FROZEN = 0.0
 
 
-def _context(policy: nn.Module, obs, generator: torch.Generator) -> torch.Tensor:
-    """The policy's condition (B, W): ``policy.context`` where it has one (the Diffusion
-    Policy baseline with several observations), else ``policy.encode``."""
-    context = getattr(policy, 'context', None)
-    return context(obs, generator) if callable(context) else policy.encode(obs, generator)
-
-
 class EncoderWarmup:
-    """The first ``train.encoder_warmup_steps`` of a training loop, for any policy with
-    NF-P's encoder and normalizers (NF-P, the benchmarks' Diffusion Policy): a linear
+    """The first ``train.encoder_warmup_steps`` of a training loop, for any policy on an
+    ``ObservationPath`` (NF-P, the benchmarks' Diffusion Policy): a linear
     read-out (context (B, W) -> normalized flat chunk (B, T_a * D_a)) and its AdamW, both
     discarded after the warm-up."""
 
-    def __init__(self, policy: nn.Module, context_width: int, device: torch.device) -> None:
+    def __init__(self, policy: ObservationPath, device: torch.device) -> None:
         self.steps = policy.config.train.encoder_warmup_steps
         flat_dim = policy.config.actions.flat_dim
-        self.readout = nn.Linear(context_width, flat_dim).to(device)
+        self.readout = nn.Linear(policy.context_width, flat_dim).to(device)
         self.just_froze = False  # the latest step froze the image groups
         self.trunk_dtype = reduced_dtype(policy.config.train.warmup_precision, device)
         self.optimizer = torch.optim.AdamW(self.readout.parameters())
@@ -50,15 +44,14 @@ class EncoderWarmup:
                 dist.broadcast(tensor.data, src=0)
 
     @staticmethod
-    def of(policy: nn.Module, device: torch.device,
-           context_width: int | None = None) -> EncoderWarmup | None:
+    def of(policy: ObservationPath, device: torch.device) -> EncoderWarmup | None:
         """The warm-up of ``policy``'s training, or None (no warm-up steps or no camera)."""
         config = policy.config
         if config.train.encoder_warmup_steps == 0 or config.encoder.num_cameras == 0:
             return None
-        return EncoderWarmup(policy, context_width or config.encoder.context_dim, device)
+        return EncoderWarmup(policy, device)
 
-    def step(self, step: int, policy: nn.Module, optimizer: torch.optim.Optimizer,
+    def step(self, step: int, policy: ObservationPath, optimizer: torch.optim.Optimizer,
              batch: dict[str, np.ndarray], lr: float, generator: torch.Generator,
              device: torch.device, clip: float) -> float | None:
         """Training step ``step`` (0-based): a regression step inside the warm-up (returns
@@ -77,7 +70,7 @@ class EncoderWarmup:
         target = policy.action_normalizer.normalize(actions)[..., modelled].flatten(1)
         policy.encoder.trunk_dtype = self.trunk_dtype
         try:
-            context = _context(policy, obs, generator)
+            context = policy.context(obs, generator)
         finally:
             policy.encoder.trunk_dtype = None
         loss = torch.mean((self.readout(context) - target) ** 2)

@@ -5,14 +5,12 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from nf_policy_ros.config import NFPConfig, SamplingConfig
 from nf_policy_ros.core import sampling
 from nf_policy_ros.core.confidence import Calibration, ContextSupport
-from nf_policy_ros.core.encoder import ObservationEncoder
 from nf_policy_ros.core.flow import build_flow
-from nf_policy_ros.core.normalizer import Normalizer
+from nf_policy_ros.core.observation import ObservationPath
 from nf_policy_ros.structs import Observation, Prediction
 
 # A state farther than this fraction of the demonstrated range outside it is out of support.
@@ -21,8 +19,9 @@ from nf_policy_ros.structs import Observation, Prediction
 SUPPORT_MARGIN = 0.1
 
 
-class NFPolicy(nn.Module):
-    """p(a | o) for chunks a (B, T_a, D_a) in robot units and observations o.
+class NFPolicy(ObservationPath):
+    """p(a | o) for chunks a (B, T_a, D_a) in robot units and observations o: the flow on
+    the context of its ``ObservationPath`` (encoder, normalizers, compiled path).
 
     Normalization statistics (with the demonstrated state range) and the confidence
     calibration are part of the module state, so a checkpoint is self-contained.
@@ -31,16 +30,10 @@ class NFPolicy(nn.Module):
     """
 
     def __init__(self, config: NFPConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.encoder = ObservationEncoder(config.encoder, config.actions)
+        super().__init__(config)
         self.flow = build_flow(config.actions.flat_dim, config.encoder.context_dim,
                                config.flow)
-        self.state_normalizer = Normalizer(config.encoder.state_dim)
-        self.action_normalizer = Normalizer(config.actions.action_dim)
         actions = config.actions
-        self.register_buffer('modelled', torch.tensor(actions.modelled_dims, dtype=torch.long),
-                             persistent=False)
         self.register_buffer('mirror_dims', torch.tensor(actions.mirror_dims,
                                                          dtype=torch.long), persistent=False)
         self.register_buffer('mirror_sources', torch.tensor(actions.mirror_sources,
@@ -50,50 +43,11 @@ class NFPolicy(nn.Module):
                                                           dtype=torch.float32),
                              persistent=False)
         # training noise std per action dimension (D_a,) in normalized units; set by
-        # core.training.fit_normalizers from the data (not saved: a resumed run refits it)
+        # core.training.fit_action_noise from the data (not saved: a resumed run refits it)
         self.register_buffer('action_noise', torch.zeros(actions.action_dim),
                              persistent=False)
         self.calibration = Calibration()
         self.context_support = ContextSupport()
-        self._compiled_encoder = None
-
-    def compile_encoder(self, enabled: bool, **compile_args) -> None:
-        """Use a ``torch.compile`` of the encoder wherever autograd is off and the policy is
-        in eval mode (``enabled=False``: back to eager). See core/compiled.py."""
-        self._compiled_encoder = (torch.compile(self.encoder.forward, dynamic=False,
-                                                **compile_args)
-                                  if enabled else None)
-
-    @property
-    def chunk_shape(self) -> tuple[int, int]:
-        """(T_a, D_a): a chunk in robot units, mirrors included."""
-        return (self.config.actions.horizon, self.config.actions.action_dim)
-
-    def encode(self, obs: Observation,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """Observation -> context (B, C); in training mode random crops and
-        ``train.state_noise_std`` Gaussian noise on the normalized state."""
-        state = self.state_normalizer.normalize(obs.state)
-        noise_std = self.config.train.state_noise_std
-        if self.training and noise_std > 0:
-            state = state + noise_std * torch.randn(state.shape, generator=generator,
-                                                    device=state.device)
-        last_action = obs.last_action
-        if last_action is not None:
-            last_action = self.action_normalizer.normalize(last_action)
-        compiled = getattr(self, '_compiled_encoder', None)  # (DP borrows this method)
-        if compiled is not None and not self.training and not torch.is_grad_enabled():
-            return compiled(obs.images, state, last_action)
-        return self.encoder(obs.images, state, last_action, generator)
-
-    def flatten_actions(self, actions: torch.Tensor) -> torch.Tensor:
-        """(B, T_a, D_a) robot units -> (B, T_a * M) normalized, M = the modelled
-        dimensions (``actions.mirror_dims`` are left out: they follow their source)."""
-        if tuple(actions.shape[1:]) != self.chunk_shape:
-            raise ValueError(f'actions have shape {tuple(actions.shape)}: expected '
-                             f'(B, {self.chunk_shape[0]}, {self.chunk_shape[1]})')
-        normalized = self.action_normalizer.normalize(actions)
-        return normalized.index_select(-1, self.modelled).flatten(1)
 
     def unflatten_actions(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T_a * M) normalized -> (B, T_a, D_a) robot units; each mirror dimension
@@ -111,7 +65,7 @@ class NFPolicy(nn.Module):
 
     def noisy(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """Training noise on flattened normalized chunks x (B, T_a * M): per dimension
-        ``action_noise`` (set from the data, see core.training.fit_normalizers) and, on top,
+        ``action_noise`` (set from the data, see core.training.fit_action_noise) and, on top,
         ``train.action_noise_std`` in normalized units."""
         std = self.action_noise.index_select(0, self.modelled).repeat(
             self.config.actions.horizon)

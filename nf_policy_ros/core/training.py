@@ -62,15 +62,10 @@ class TrainingError(RuntimeError):
 
 
 def fit_normalizers(policy: NFPolicy, data: WindowDataset) -> None:
-    """Set the model's state/action normalizers from the training windows' statistics (the
-    action spread at least ``train.action_noise_floor``)."""
-    stats = {k: torch.from_numpy(v) for k, v in data.statistics().items()}
-    floor = policy.config.train.action_noise_floor
-    stats['action_std'] = stats['action_std'].clamp_min(floor)
-    for name, normalizer in (('state', policy.state_normalizer),
-                             ('action', policy.action_normalizer)):
-        normalizer.fit(stats[f'{name}_mean'], stats[f'{name}_std'], stats[f'{name}_low'],
-                       stats[f'{name}_high'])
+    """Set the model's state/action normalizers from the training windows' statistics
+    (``ObservationPath.fit_normalizers``: each action's spread at least
+    ``train.action_noise_floor``)."""
+    policy.fit_normalizers(data)
 
 
 def fit_action_noise(policy: NFPolicy, data: WindowDataset) -> None:
