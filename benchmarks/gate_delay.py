@@ -32,7 +32,7 @@ from benchmarks.state_tier import EXECUTE_STEPS
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.node_config.policy import SafetyConfig
-from nf_policy_ros.nodes.policy.plan import ConfidenceGate
+from nf_policy_ros.runtime.plan import ConfidenceGate
 from nf_policy_ros.sim.rollout import Action, run_policy
 from nf_policy_ros.structs import Observation
 

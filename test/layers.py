@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """The package's layers: which module may import which, from its path alone.
 
-    base  <-  node_config, data  <-  core  <-  sim, tools  <-  nodes/common  <-  nodes/<role>
+    base  <-  node_config, data  <-  core  <-  sim, tools, runtime  <-  nodes/common
+          <-  nodes/<role>
 
 A module's layer comes from where it lies under nf_policy_ros/: directly in it (config,
 config_tree, structs, chunks) is ``base``; under ``nodes/<role>/`` is ``nodes.<role>``;
 under any other folder is that folder's name. ``MAY_IMPORT`` says what each layer may import
-besides itself; the layers below nodes never import ROS, and nothing imports the top-level
-``benchmarks`` package. test_layers.py checks every module against this table (ast, every
-import, lazy ones too) and checks that the per-folder ruff.toml files, which make ruff report
-the same imports while editing, are the ones this table renders:
+besides itself; the layers below nodes never import ROS (``runtime`` is the control logic
+a node drives: inference worker, plan and gate, governor, stats, configure, takeover), and
+nothing imports the top-level ``benchmarks`` package. test_layers.py checks every module
+against this table (ast, every import, lazy ones too) and checks that the per-folder
+ruff.toml files, which make ruff report the same imports while editing, are the ones this
+table renders:
 
     python test/layers.py --write    # rewrite nf_policy_ros/**/ruff.toml from the table
 """
@@ -27,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = 'nf_policy_ros'
 PACKAGE_DIR = ROOT / PACKAGE
 
-BELOW_NODES = ('base', 'node_config', 'data', 'core', 'sim', 'tools')
+BELOW_NODES = ('base', 'node_config', 'data', 'core', 'sim', 'tools', 'runtime')
 # layer -> the other layers it may import
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     'base': (),
@@ -36,6 +39,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     'core': ('base', 'data'),
     'sim': ('base', 'data', 'core'),
     'tools': ('base', 'node_config', 'data', 'core'),
+    'runtime': ('base', 'node_config', 'data', 'core'),  # ROS-free control logic of a node
     'nodes': BELOW_NODES,  # nodes/__init__.py
     'nodes.common': BELOW_NODES,
     'nodes.clients': (*BELOW_NODES, 'nodes.common'),
