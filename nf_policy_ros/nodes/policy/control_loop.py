@@ -17,6 +17,13 @@ A control timer checks that the inputs are fresh and hands a snapshot to the inf
 group, joints by robot name: node_config/routing.py), ``~/confidence``, ``~/log_likelihood``
 and ``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz).
 
+Takeover (runtime/takeover.py): when the ``takeover`` gate closes or an operator asks, the
+loop holds at the measured position, publishes no plan of its own, and forwards each teleop
+command (``takeover.teleop_topic``) once, on arrival, through the same outputs and rules as
+a plan, until the operator releases it or the output is disarmed. ``~/takeover`` (latched)
+and /diagnostics announce each transition; ``~/intervention`` says every tick whether a
+takeover is active.
+
 Input ages, ``hold_after_s`` and the ~/forward_position sampling are judged on the node's
 control clock (``port.control_now``); latencies in monotonic wall time.
 """
@@ -29,11 +36,13 @@ import time
 from builtin_interfaces.msg import Time
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.qos import qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.timer import Timer
 from sensor_msgs.msg import CompressedImage, Image, JointState
-from std_msgs.msg import Float32, Float64MultiArray
+from std_msgs.msg import Bool, Float32, Float64MultiArray
+from trajectory_msgs.msg import JointTrajectory
 
+from nf_policy_ros.config import ConfigError
 from nf_policy_ros.core.sampling import candidate_dtype
 from nf_policy_ros.data.convert import ConversionError, check_camera_msg, joint_positions
 from nf_policy_ros.node_config.policy import PolicyNodeConfig, is_compressed_topic
@@ -48,8 +57,11 @@ from nf_policy_ros.runtime.inference import (
     Snapshot,
 )
 from nf_policy_ros.runtime.plan import Plan, hold_plan, make_plan, sample_plan
+from nf_policy_ros.runtime.takeover import Takeover, stamp_seconds, teleop_plan_of
 
 HOLD_TIME_S = 0.1
+# teleop commands: the latest only, never a queue of old ones; best effort matches any sender
+TELEOP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
 
 
 class ControlLoop:
@@ -69,6 +81,7 @@ class ControlLoop:
         self._gate_hold_sent = False
         # the plan a position controller follows: (plan, start position, control-clock s)
         self._following: tuple[Plan, np.ndarray, float] | None = None
+        self.takeover = Takeover()
         self.trajectories = outputs.TrajectoryOutputs(port.ros, setup.routes)
         port.logger.info(f'trajectories: {self.trajectories.describe()}')
         self.worker = InferenceWorker(setup.runner, self._on_inference, self._on_error)
@@ -90,6 +103,10 @@ class ControlLoop:
         self._entities.append(node.create_subscription(
             JointState, 'joint_states', self._on_joint_state, qos_profile_sensor_data,
             callback_group=group))
+        teleop = self.port.config().takeover.teleop_topic
+        self._teleop_topic = node.resolve_topic_name(teleop)
+        self._entities.append(node.create_subscription(
+            JointTrajectory, teleop, self._on_teleop, TELEOP_QOS, callback_group=group))
 
     def _start_timers(self) -> None:
         node, config = self.port.ros, self.port.config()
@@ -126,7 +143,8 @@ class ControlLoop:
             self.armed, self._following = True, None
 
     def disarm(self) -> None:
-        """Hold at the measured position (if armed and known), then disarm."""
+        """End a takeover, hold at the measured position (if armed and known), disarm."""
+        self.end_takeover('the output was disarmed', hold=False)
         if self.armed:
             self.publish_hold('disarm_holds', disarm=True)
         with self.lock:
@@ -160,15 +178,22 @@ class ControlLoop:
             values['calibration_num_candidates'] = setup.calibrated_candidates
         reduced = candidate_dtype(sampling, setup.device) is not None
         values['candidate_precision'] = 'bf16' if reduced else 'fp32'
+        state = self.takeover.state
+        values['takeover'] = 'off' if state is None else \
+            f'{state.cause} ({now - state.since_control_s:.1f} s)'
         return values | self.input_ages(now)
 
-    def late_model(self) -> str:
-        """'model late: best-of-<now> of <configured>' while the governor has degraded
-        best-of-N, else ''."""
+    def warnings(self) -> list[str]:
+        """What /diagnostics warns about: 'model late: best-of-<now> of <configured>' while
+        the governor has degraded best-of-N, 'takeover: <cause>' while one is active."""
+        out = []
         _, governor = self.setup.runner.tick_sampling()
-        if governor is None or not governor.degraded:
-            return ''
-        return f'model late: best-of-{governor.current} of {governor.max_candidates}'
+        if governor is not None and governor.degraded:
+            out.append(f'model late: best-of-{governor.current} of {governor.max_candidates}')
+        state = self.takeover.state
+        if state is not None:
+            out.append(f'takeover: {state.cause}')
+        return out
 
     def retune(self, config: PolicyNodeConfig) -> None:
         """Live parameters: ``config``'s sampling and a fresh governor from the next tick.
@@ -205,10 +230,11 @@ class ControlLoop:
         """Count and log a message dropped on arrival (the cached one ages into a hold)."""
         self.port.stats.count(f'malformed_{kind}')
         self.port.logger.warning(f'malformed {kind} on {topic}, skipped: {exc}',
-                                       throttle_duration_sec=2)
+                                 throttle_duration_sec=2)
 
     # ---- control tick -------------------------------------------------------------------
     def _on_control(self) -> None:
+        self.port.publishers.intervention.publish(Bool(data=self.takeover.active))
         if self.port.lifecycle_state() != 'active':
             return
         now = self.port.control_now()
@@ -240,9 +266,9 @@ class ControlLoop:
         if self._stale_since is None:
             self._stale_since = now
             self.port.logger.warning(f'stale input {stale}: no new plan',
-                                           throttle_duration_sec=5)
-        if not self._stale_hold_sent and now - self._stale_since >= \
-                self.port.config().safety.hold_after_s:
+                                     throttle_duration_sec=5)
+        if not self._stale_hold_sent and not self.takeover.active and \
+                now - self._stale_since >= self.port.config().safety.hold_after_s:
             self._stale_hold_sent = True
             self.publish_hold('stale_holds')
 
@@ -266,20 +292,22 @@ class ControlLoop:
         publishers.confidence.publish(Float32(data=float(confidence)))
         publishers.log_likelihood.publish(Float32(data=result.log_prob_per_dim))
         publishers.marker.publish(messages.confidence_marker(confidence, config.marker_frame,
-                                                           result.snapshot.stamp))
+                                                             result.snapshot.stamp))
         plan = make_plan(result.chunk, result.measured, self.setup.times, config.safety)
         if plan is not None and config.publish_planned_joint_states:
             stamp = result.snapshot.stamp  # zero with stamp_mode zero: the display needs one
             publishers.planned.publish(messages.planned_joint_state(
                 plan.positions[-1], self.setup.robot_joint_names, result.snapshot.joint_state,
                 stamp if stamp.sec or stamp.nanosec else self.port.ros_now()))
+        if self.takeover.active:
+            return  # the teleop source commands; the confidence keeps flowing
         if not self._gate_allows(confidence, result.in_support):
             return
         if plan is None:
             stats.count('nonfinite_plans')
             return
         if self._publish_plan(plan, result.snapshot.stamp, 'plans', result.measured,
-                              result.snapshot.control_time):
+                              result.snapshot.control_time, kind='policy'):
             tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
             stats.add('overhead', tick_to_publish - result.model_ms)
 
@@ -291,11 +319,16 @@ class ControlLoop:
         self.port.stats.count('gate_closed_ticks')
         if mode == 'warn':
             self.port.logger.warning(f'low confidence {confidence:.3f}',
-                                           throttle_duration_sec=2)
+                                     throttle_duration_sec=2)
             return True
         if not self._gate_hold_sent:
             self._gate_hold_sent = True
-            self.publish_hold('gate_holds')
+            if mode == 'takeover' and self.armed:
+                why = 'outside the training support' if not in_support else \
+                    f'confidence {confidence:.3f}'
+                self.begin_takeover(f'gate: {why}')
+            else:
+                self.publish_hold('gate_holds')
         return False
 
     def _on_error(self, exc: Exception) -> None:
@@ -311,12 +344,15 @@ class ControlLoop:
 
     # ---- output -------------------------------------------------------------------------
     def _publish_plan(self, plan: Plan, stamp: Time, counter: str, start: np.ndarray,
-                      start_time: float, disarm: bool = False) -> bool:
+                      start_time: float, disarm: bool = False, kind: str = 'hold') -> bool:
         """Publish ``plan`` if armed; it becomes the plan ~/forward_position samples, from
         ``start`` (D,) [rad or m] at control-clock ``start_time`` [s] (the tick).
-        ``disarm``: the last output before disarming, atomically (no plan can follow it)."""
+        ``disarm``: the last output before disarming, atomically (no plan can follow it).
+        ``kind``: 'policy' (never during a takeover), 'teleop' (only during one) or 'hold'."""
         with self.lock:
-            if not self.armed:
+            takeover = self.takeover.active
+            if not self.armed or (kind == 'policy' and takeover) or \
+                    (kind == 'teleop' and not takeover):
                 return False
             self.trajectories.publish(plan, stamp)
             self._following = (plan, start, start_time)
@@ -357,3 +393,83 @@ class ControlLoop:
         plan, start, start_time = self._following
         positions = sample_plan(plan, start, self.port.control_now() - start_time)
         self.port.publishers.forward.publish(Float64MultiArray(data=positions.tolist()))
+
+    # ---- takeover -----------------------------------------------------------------------
+    def begin_takeover(self, cause: str) -> tuple[bool, str]:
+        """Hand the robot to the teleop source: hold at the measured position, stop
+        planning, forward teleop commands. Refused (False, why) while disarmed."""
+        with self.lock:
+            if not self.armed:
+                return False, 'the output is disarmed: arm it (~/enable_output) first'
+            began = self.takeover.begin(cause, self.port.control_now(),
+                                        self.port.ros_seconds())
+        if not began:
+            return True, f'a takeover is active already ({self.takeover.state.cause})'
+        self.publish_hold('takeover_holds')
+        self._announce(True, f'takeover ({cause}): holding; forwarding {self._teleop_topic} '
+                             'until ~/release_takeover')
+        return True, f'takeover active ({cause}): forwarding {self._teleop_topic}'
+
+    def end_takeover(self, why: str, hold: bool = True) -> tuple[bool, str]:
+        """Give the robot back to the policy: the gate reopens (it closes again if the
+        policy is still unsure), a hold at the measured position (``hold``) replaces the
+        last teleop command until the next plan."""
+        ended = self.takeover.end()
+        if ended is None:
+            return True, 'no takeover is active'
+        self.port.gate.reset()
+        self.reset_holds()
+        if hold:
+            self.publish_hold('release_holds')
+        seconds = self.port.control_now() - ended.since_control_s
+        self._announce(False, f'takeover ({ended.cause}) ended after {seconds:.1f} s: {why}; '
+                              'the policy plans again')
+        return True, f'released after {seconds:.1f} s: the policy plans again'
+
+    def _announce(self, active: bool, text: str) -> None:
+        """A takeover transition: log it, latch ~/takeover, report /diagnostics now."""
+        self.port.publishers.takeover.publish(Bool(data=active))
+        (self.port.logger.warning if active else self.port.logger.info)(text)
+        self.port.report_now()
+
+    def _on_teleop(self, msg: JointTrajectory) -> None:
+        """Forward one teleop command while a takeover is active (executor thread): drop a
+        stale one, refuse one that breaks the output rules; each counted and logged."""
+        if not self.takeover.active:
+            return  # not forwarded now, never later: nothing is kept
+        config = self.port.config()
+        stale = self.takeover.stale_reason(stamp_seconds(msg.header.stamp),
+                                           self.port.ros_seconds(),
+                                           config.takeover.max_teleop_age_s)
+        if stale:
+            self._drop_teleop('stale_teleop', stale)
+            return
+        now = self.port.control_now()
+        try:
+            measured = self._fresh_measured(now)
+            plan = teleop_plan_of(msg, self.setup.robot_joint_names, measured, config.safety)
+        except (ConfigError, ConversionError) as exc:
+            self._drop_teleop('refused_teleop', str(exc))
+            return
+        stamp = msg.header.stamp if config.stamp_mode == 'observation' else Time()
+        if not self._publish_plan(plan, stamp, 'teleop_commands', measured, now,
+                                  kind='teleop'):
+            self._drop_teleop('stale_teleop', 'the takeover ended before it was forwarded')
+
+    def _fresh_measured(self, now: float) -> np.ndarray:
+        """(D,) the measured positions [rad or m], policy order, from a joint state within
+        ``safety.max_joint_state_age_s``; ConfigError if there is none."""
+        latest = self._latest.get('joint_states')
+        limit = self.port.config().safety.max_joint_state_age_s
+        age = None if latest is None else round(now - latest[1], 3)
+        if age is None or not 0.0 <= age <= limit:
+            raise ConfigError(f'joint_states age={"none received" if age is None else age} '
+                              'is stale: expected a joint state at '
+                              f'most safety.max_joint_state_age_s={limit} s old (max_step_rad '
+                              'starts at the measured position)')
+        return joint_positions(latest[0], self.setup.robot_joint_names)
+
+    def _drop_teleop(self, counter: str, why: str) -> None:
+        self.port.stats.count(counter)
+        self.port.logger.warning(f'teleop command on {self._teleop_topic} dropped: {why}',
+                                 throttle_duration_sec=1)

@@ -63,13 +63,16 @@ class PolicyNode(LifecycleNode):
         self.config = PolicyNodeConfig()
         self.loop: ControlLoop | None = None  # from configure to cleanup
         self._autostarting = False
+        self._make_publishers()
         self.port = LoopPort(self, lambda: self.config, lambda: lifecycle_state(self),
                              lambda: control_now(self), ConfidenceGate.of(self.config.safety),
-                             RollingStats(), LoopPublishers.create(self))
-        self._make_publishers()
+                             RollingStats(), LoopPublishers.create(self),
+                             self._publish_diagnostics)
         watch_config(self, PolicyNodeConfig, PolicyNodeConfig(), self._on_parameters)
         self.create_service(SetBool, '~/enable_output', self._on_enable)
         self.create_service(Trigger, '~/reset', self._on_reset)
+        self.create_service(Trigger, '~/request_takeover', self._on_request_takeover)
+        self.create_service(Trigger, '~/release_takeover', self._on_release_takeover)
         self.create_timer(1.0, self._publish_diagnostics)
         if self.get_parameter('autostart').value:
             self._autostart()
@@ -244,6 +247,25 @@ class PolicyNode(LifecycleNode):
         response.success, response.message = True, 'gate, counters and hold state reset'
         return response
 
+    def _on_request_takeover(self, request: Trigger.Request, response: Trigger.Response):
+        """An operator takes over (only while active and armed): runtime/takeover.py."""
+        state = lifecycle_state(self)
+        if state != 'active' or self.loop is None:
+            response.success = False
+            response.message = f'{state}: no takeover (the node commands nothing)'
+            return response
+        response.success, response.message = self.loop.begin_takeover('operator')
+        return response
+
+    def _on_release_takeover(self, request: Trigger.Request, response: Trigger.Response):
+        """The operator hands the robot back to the policy (repeat-safe)."""
+        if self.loop is None:
+            response.success, response.message = True, 'no takeover is active'
+            return response
+        response.success, response.message = self.loop.end_takeover(
+            'released by the operator')
+        return response
+
     # ---- diagnostics --------------------------------------------------------------------
     def _publish_diagnostics(self, state: str | None = None) -> None:
         """/diagnostics and ~/status; ``state``: the label to report (a transition's goal,
@@ -255,18 +277,16 @@ class PolicyNode(LifecycleNode):
                                      'device': self.config.device,
                                      'gate': f'{self.config.safety.gate}:'
                                              f'{"open" if gate.open else "closed"}'}
-        late = ''
+        warnings = []
         if loop is not None:
             values.update(loop.diagnostic_values(control_now(self)))
-            late = loop.late_model()
+            warnings = loop.warnings()
         values.update(self.port.stats.summary())
         level = (messages.OK if state == 'active' else
                  messages.ERROR if self.reason else messages.WARN)
-        if state == 'active' and (loop.stale or not gate.open or late):
+        if state == 'active' and (loop.stale or not gate.open or warnings):
             level = messages.WARN
-        text = f'{state}: {self.reason}' if self.reason else state
-        if late:
-            text += f'; {late}'
+        text = '; '.join([f'{state}: {self.reason}' if self.reason else state, *warnings])
         status = messages.diagnostic_status(f'{self.get_fully_qualified_name()}: policy',
                                             level, text, values)
         self.status_pub.publish(status)
