@@ -429,7 +429,10 @@ class ControlLoop:
     def _announce(self, active: bool, text: str) -> None:
         """A takeover transition: log it, latch ~/takeover, report /diagnostics now."""
         self.port.publishers.takeover.publish(Bool(data=active))
-        (self.port.logger.warning if active else self.port.logger.info)(text)
+        if active:  # one call site per severity (rclpy's logger requires it)
+            self.port.logger.warning(text)
+        else:
+            self.port.logger.info(text)
         self.port.report_now()
 
     def _on_teleop(self, msg: JointTrajectory) -> None:
@@ -470,6 +473,11 @@ class ControlLoop:
         return joint_positions(latest[0], self.setup.robot_joint_names)
 
     def _drop_teleop(self, counter: str, why: str) -> None:
+        """Count and log a dropped command (each kind throttled on its own: rclpy throttles
+        per call site)."""
         self.port.stats.count(counter)
-        self.port.logger.warning(f'teleop command on {self._teleop_topic} dropped: {why}',
-                                 throttle_duration_sec=1)
+        text = f'teleop command on {self._teleop_topic} dropped: {why}'
+        if counter == 'stale_teleop':
+            self.port.logger.warning(text, throttle_duration_sec=1)
+        else:
+            self.port.logger.warning(text, throttle_duration_sec=1)
