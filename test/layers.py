@@ -9,10 +9,12 @@ path alone.
 A module's layer comes from where it lies under nf_policy_ros/: directly in it (config,
 config_tree, structs, chunks) is ``base``; under ``nodes/<role>/`` is ``nodes.<role>``;
 under any other folder is that folder's name. ``MAY_IMPORT`` says what each layer may import
-besides itself; the layers below nodes never import ROS, and nothing imports the top-level
-``benchmarks`` package. test_layers.py checks every module against this table (ast, every
-import, lazy ones too) and checks that the per-folder ruff.toml files, which make ruff report
-the same imports while editing, are the ones this table renders:
+besides itself; the layers below nodes never import ROS (``runtime`` is the control logic
+a node drives: inference worker, plan and gate, governor, stats, configure, takeover), and
+nothing imports the top-level ``benchmarks`` package. test_layers.py checks every module
+against this table (ast, every import, lazy ones too) and checks that the per-folder
+ruff.toml files, which make ruff report the same imports while editing, are the ones this
+table renders:
 
     python test/layers.py --write    # rewrite nf_policy_ros/**/ruff.toml from the table
 

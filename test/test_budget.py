@@ -1,10 +1,18 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""The candidate governor degrades N under a slow model and recovers it with hysteresis."""
+"""The candidate governor degrades N under a slow model and recovers it with hysteresis;
+best-of-N never draws more candidates than the confidence was calibrated with."""
 
 from __future__ import annotations
 
-from nf_policy_ros.nodes.policy.budget import RECOVER_AFTER_TICKS, CandidateGovernor
+from types import SimpleNamespace
+
+import pytest
+
+from nf_policy_ros.config import ConfigError, NFPConfig, SamplingConfig
+from nf_policy_ros.node_config.policy import PolicyNodeConfig
+from nf_policy_ros.runtime.budget import RECOVER_AFTER_TICKS, CandidateGovernor, governor_for
+from nf_policy_ros.runtime.configure import calibrated_candidates, check_candidates
 
 
 def test_halves_on_a_late_tick_down_to_the_floor():
@@ -28,3 +36,37 @@ def test_recovers_only_after_a_run_of_fast_ticks():
 def test_a_model_within_budget_keeps_n():
     gov = CandidateGovernor(max_candidates=32, min_candidates=1, budget_ms=80.0)
     assert {gov.update(79.0) for _ in range(50)} == {32}
+
+
+def test_the_governor_of_a_config_is_built_in_one_place():
+    config = PolicyNodeConfig(sampling=SamplingConfig(num_candidates=64), min_candidates=4,
+                              control_rate_hz=20.0, model_budget_fraction=0.5)
+    gov = governor_for(config)
+    assert (gov.max_candidates, gov.min_candidates, gov.budget_ms) == (64, 4, 25.0)
+
+
+# ---- the calibration's candidate count (runtime/configure.py) ----------------------------
+def _policy(sampling: SamplingConfig) -> SimpleNamespace:
+    return SimpleNamespace(config=NFPConfig(sampling=sampling))
+
+
+def test_the_calibration_count_is_read_back_from_the_checkpoint():
+    recorded = {'training': {'calibration_sampling': {'mode': 'best_of_n',
+                                                      'num_candidates': 32}}}
+    default = _policy(SamplingConfig())  # best-of-128
+    assert calibrated_candidates(default, recorded) == 32, 'the record wins'
+    assert calibrated_candidates(default, {}) == 128, 'older checkpoint: its config'
+    other = {'training': {'calibration_sampling': {'mode': 'sample', 'num_candidates': 32}}}
+    assert calibrated_candidates(default, other) is None, 'N plays no part in sample mode'
+
+
+def test_more_candidates_than_calibrated_are_refused_fewer_are_a_warning():
+    with pytest.raises(ConfigError) as refused:
+        check_candidates(SamplingConfig(num_candidates=128), 32)
+    message = str(refused.value)
+    assert message.startswith('sampling.num_candidates=128 is invalid: expected at most 32')
+    assert 'set sampling.num_candidates <= 32' in message and '\n' not in message
+    assert check_candidates(SamplingConfig(num_candidates=32), 32) == ''
+    assert 'reads low' in check_candidates(SamplingConfig(num_candidates=8), 32)
+    assert check_candidates(SamplingConfig(mode='sample', num_candidates=512), 32) == ''
+    assert check_candidates(SamplingConfig(num_candidates=512), None) == ''

@@ -17,7 +17,7 @@ from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.core.compiled import AGREEMENT_RTOL, uncompile
 from nf_policy_ros.node_config.policy import PolicyNodeConfig
-from nf_policy_ros.nodes.policy.configure import configure_policy
+from nf_policy_ros.runtime.configure import configure_policy
 
 
 class FailOnWarning:

@@ -42,7 +42,7 @@ def test_no_module_imports_against_its_layer():
 def test_the_node_roles_and_the_layers_below_are_all_there():
     """The folders the table names exist (the table is not describing another tree)."""
     layers = {layer_of(p) for p in package_modules()}
-    assert {'base', 'node_config', 'data', 'core', 'sim', 'tools', 'nodes.common',
+    assert {'base', 'node_config', 'data', 'core', 'sim', 'tools', 'runtime', 'nodes.common',
             'nodes.clients', 'nodes.policy', 'nodes.sim', 'nodes.recording',
             'nodes.training'} <= layers
 
@@ -56,9 +56,13 @@ FORBIDDEN = [
      'tools imports nf_policy_ros.nodes: tools may import only'),
     ('sim/task.py', 'def f():\n    from sensor_msgs.msg import Image\n',
      'sim/task.py:2: sim imports sensor_msgs.msg: sim is ROS-free'),
-    ('core/policy.py', 'from ..nodes.policy import plan\n',
-     'core imports nf_policy_ros.nodes.policy.plan: core may import only base, data, not '
+    ('core/policy.py', 'from ..nodes.policy import node\n',
+     'core imports nf_policy_ros.nodes.policy.node: core may import only base, data, not '
      'nodes.policy'),
+    ('runtime/plan.py', 'from rclpy.time import Time\n',
+     'runtime/plan.py:1: runtime imports rclpy.time: runtime is ROS-free'),
+    ('runtime/budget.py', 'from nf_policy_ros.nodes.policy import outputs\n',
+     'runtime imports nf_policy_ros.nodes.policy.outputs: runtime may import only'),
     ('node_config/policy.py', 'import nf_policy_ros.data.windows\n',
      'node_config imports nf_policy_ros.data.windows'),
     ('nodes/policy/node.py', 'from nf_policy_ros.nodes.sim import robot_node\n',

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nf_policy_ros.node_config.policy import SafetyConfig
-from nf_policy_ros.nodes.policy.plan import (
+from nf_policy_ros.runtime.plan import (
     ConfidenceGate,
     hold_plan,
     make_plan,

@@ -346,18 +346,51 @@ def test_params_file_applies_under_a_namespace(tmp_path):
 
 def test_a_late_model_degrades_best_of_n_visibly_instead_of_dropping_ticks(checkpoint,
                                                                            tmp_path):
-    """A 5 ms model budget (0.05 of 100 ms) no best-of-512 tick can meet: the node halves N
-    down to min_candidates, keeps planning, and says so in /diagnostics."""
-    h = Harness(checkpoint, tmp_path, 'sampling.num_candidates:=512', 'min_candidates:=4',
-                'model_budget_fraction:=0.05')
+    """A 1 ms model budget (0.01 of 100 ms) no best-of-128 tick can meet: the node halves N
+    down to min_candidates, keeps planning, and says so in /diagnostics. (128: the
+    checkpoint's calibration; more is refused, see the next test.)"""
+    h = Harness(checkpoint, tmp_path, 'sampling.num_candidates:=128', 'min_candidates:=4',
+                'model_budget_fraction:=0.01')
     try:
         h.wait_running()
         wait_for(lambda: h.last_diagnostics().get('num_candidates') == '4', 30,
                  'num_candidates degraded to 4', h.proc)
         diag = h.last_diagnostics()
         assert int(diag['count.degraded_ticks']) > 0
-        assert 'model late: best-of-4 of 512' in diag['message']
+        assert 'model late: best-of-4 of 128' in diag['message']
+        assert diag['calibration_num_candidates'] == '128'
         assert float(diag['plan_rate_hz']) > 0 or len(h.confidences()) > 3
+    finally:
+        assert h.close() == 0
+
+
+CALIBRATED_N = 128  # make_checkpoint trains with the default sampling: best-of-128
+
+
+def test_more_candidates_than_the_calibration_are_refused_at_configure_and_live(checkpoint,
+                                                                               tmp_path):
+    """The confidence was calibrated with best-of-128: configure refuses best-of-256 with
+    one line naming both numbers and the setting, the node stays up unconfigured; a live
+    set above 128 is refused the same way, one below is taken with a warning."""
+    h = Harness(checkpoint, tmp_path, 'autostart:=false', 'sampling.num_candidates:=256')
+    try:
+        assert not transition(h, Transition.TRANSITION_CONFIGURE)
+        assert lifecycle_state(h) == 'unconfigured'
+        line = h.proc.output().splitlines()[-1]
+        assert ('configure failed: sampling.num_candidates=256 is invalid: expected at most '
+                f"{CALIBRATED_N}, the best-of-N the checkpoint's confidence was calibrated "
+                'with') in line, h.proc.output()
+        assert f'set sampling.num_candidates <= {CALIBRATED_N}' in line
+        assert set_parameter(h, 'sampling.num_candidates', CALIBRATED_N).successful
+        assert transition(h, Transition.TRANSITION_CONFIGURE)
+        refused = set_parameter(h, 'sampling.num_candidates', 200)
+        assert not refused.successful
+        assert refused.reason.startswith('sampling.num_candidates=200 is invalid: expected '
+                                         f'at most {CALIBRATED_N}'), refused.reason
+        assert get_parameters(h, ['sampling.num_candidates']) == [CALIBRATED_N]
+        assert set_parameter(h, 'sampling.num_candidates', 8).successful
+        wait_for(lambda: f'below the {CALIBRATED_N} the confidence was calibrated with' in
+                 h.proc.output(), 10, 'the warning for fewer candidates', h.proc)
     finally:
         assert h.close() == 0
 

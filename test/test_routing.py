@@ -16,7 +16,7 @@ from nf_policy_ros.node_config.routing import (
     make_routes,
     robot_joint_names,
 )
-from nf_policy_ros.nodes.policy.plan import Plan
+from nf_policy_ros.runtime.plan import Plan
 
 LEADER = ('leader_joint1', 'leader_joint2', 'leader_gripper')
 ROBOT = ('joint1', 'joint2', 'gripper')

@@ -17,7 +17,7 @@ from nf_policy_ros.node_config.routing import check_group_names, parse_name_map
 
 DEVICES = ('auto', 'cpu', 'cuda')
 STAMP_MODES = ('observation', 'zero')
-GATE_MODES = ('ignore', 'warn', 'hold')
+GATE_MODES = ('ignore', 'warn', 'hold', 'takeover')
 SECONDS_MAX = 3600.0  # [s] upper bound of the time parameters' ranges
 RATE_MAX_HZ = 1000.0  # [Hz] upper bound of the rate parameters' ranges
 JOINT_VALUES = 'one value per checkpoint joint [rad or m], or none'
@@ -54,7 +54,9 @@ class SafetyConfig:
                                            form=JOINT_VALUES)
     joint_upper: tuple[float, ...] = param('Upper joint limits [rad or m]; empty = none.', (),
                                            form=JOINT_VALUES)
-    gate: str = param('Confidence gate: ignore | warn | hold.', 'warn', choices=GATE_MODES)
+    gate: str = param('Confidence gate: ignore | warn | hold | takeover (hold, then hand the '
+                      'robot to the teleop source until ~/release_takeover; see takeover.*).',
+                      'warn', choices=GATE_MODES)
     gate_threshold: float = param('Gate closes below this confidence [0-1].', 0.05,
                                   bounds=(0.0, 1.0))
     gate_hysteresis: float = param('Gate reopens above threshold + this [0-1].', 0.05,
@@ -83,6 +85,29 @@ class SafetyConfig:
                 self.gate_debounce_plans, '>= 1 plan')
         require(self.max_image_side >= 32, 'safety.max_image_side', self.max_image_side,
                 '>= 32 px')
+
+
+@dataclass(frozen=True)
+class TakeoverConfig:
+    """A human takes over through the node (gate ``takeover`` or ~/request_takeover): the
+    node stops planning and forwards a teleop source's commands until ~/release_takeover."""
+
+    teleop_topic: str = param(
+        'trajectory_msgs/JointTrajectory topic of the teleop command source; its commands '
+        'reach the trajectory output(s) only while a takeover is active, under the rules '
+        "the node's plans follow (joint names, limits, max_step_rad, controller groups).",
+        'teleop/joint_trajectory', form='a topic name (relative ones are remappable)')
+    max_teleop_age_s: float = param(
+        "A teleop command stamped longer ago than this (header.stamp on the node's ROS "
+        'clock), or before the takeover began, is dropped, never forwarded late; a zero '
+        'stamp ("start now") is judged by its arrival alone [s].', 0.25,
+        bounds=(0.0, SECONDS_MAX))
+
+    def __post_init__(self) -> None:
+        require(bool(self.teleop_topic), 'takeover.teleop_topic', self.teleop_topic,
+                'a topic name')
+        require(self.max_teleop_age_s > 0, 'takeover.max_teleop_age_s',
+                self.max_teleop_age_s, '> 0 s')
 
 
 COMPILE_PATHS = ('eager', 'inductor')
@@ -152,6 +177,7 @@ class PolicyNodeConfig:
                               form='a TF frame id')
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
+    takeover: TakeoverConfig = field(default_factory=TakeoverConfig)
 
     def __post_init__(self) -> None:
         require_choice('device', self.device, DEVICES)
@@ -183,4 +209,4 @@ START_UP_PARAMETERS = frozenset({'autostart', 'controller_groups'})
 CONFIGURE_PARAMETERS = frozenset({
     'checkpoint', 'device', 'num_threads', 'compile', 'control_rate_hz', 'camera_topics',
     'joint_names', 'fps', 'lead_steps', 'output_enabled', 'forward_position_rate_hz', 'seed',
-    'safety.joint_lower', 'safety.joint_upper', 'joint_name_map'})
+    'safety.joint_lower', 'safety.joint_upper', 'joint_name_map', 'takeover.teleop_topic'})

@@ -33,6 +33,7 @@ POLICY_INTERFACE = """\
 | --- | --- | --- | --- | --- |
 | sub | `image` (one per `camera_topics` entry) | sensor_msgs/Image, or sensor_msgs/CompressedImage when the resolved name ends in `/compressed` | sensor data (best effort, depth 5) | camera frames; any size, resized like the training data; rgb8/bgr8/rgba8/bgra8/mono8/mono16/16UC1/32FC1, or jpeg/png (decoded like bag_to_dataset does) |
 | sub | `joint_states` | sensor_msgs/JointState | sensor data | measured joint positions, matched by name (order irrelevant; robot names, see `joint_name_map`) |
+| sub | `teleop/joint_trajectory` (`takeover.teleop_topic`) | trajectory_msgs/JointTrajectory | best effort, depth 1 | teleop commands, forwarded to the trajectory output(s) once each, on arrival, only during a takeover: every policy joint by robot name (any order), limits and `max_step_rad` from the measured position applied, velocities recomputed, split over the controller groups; a command stamped before the takeover began or more than `takeover.max_teleop_age_s` ago, or breaking a rule, is dropped, counted and logged. Exists from configure to cleanup |
 | pub | `joint_trajectory`, or with `controller_groups` one `groups.<name>.topic` (default `<name>/joint_trajectory`) per group | trajectory_msgs/JointTrajectory | reliable, depth 1 | the strided plan: T_a points at (k*S + lead_steps)/fps s after `header.stamp`, velocities by finite differences, 0 at the end; or a one-point hold at the measured position. Joints by robot name; each group gets its joints' columns with the same stamp and times. Exists from configure to cleanup |
 | pub | `~/planned_joint_states` | sensor_msgs/JointState | reliable, depth 10 | with `publish_planned_joint_states`, every plan (armed or not): its last point (robot names) plus the other joints of the measured JointState as measured; stamped like the plan (now with `stamp_mode: zero`). For a second robot_state_publisher with a `frame_prefix`: a ghost robot in rviz |
 | pub | `~/confidence` | std_msgs/Float32 | reliable, depth 10 | in [0, 1]: empirical CDF of the plan's log p per dimension among held-out demo chunks; 0 outside the demonstrated state range. Published every inference, armed or not |
@@ -41,8 +42,12 @@ POLICY_INTERFACE = """\
 | pub | `~/log_likelihood` | std_msgs/Float32 | reliable, depth 10 | log p(plan given observation) per action dimension [nats], normalized units |
 | pub | `/diagnostics` | diagnostic_msgs/DiagnosticArray | reliable, depth 10 | 1 Hz and at every transition: one status named `<fully qualified node name>: policy` (hardware_id: that name, so namespaced or renamed nodes never collide) with state (the lifecycle label: unconfigured, inactive, active, finalized), armed, device, warm-up, input ages (`age_s.*`), plan rate, p50/p95 of `inference` (conversion + model), `model` and `overhead` (tick to publish minus model) [ms], counts (plans, overruns, stale ticks, malformed inputs, holds, gate); the message is `<state>: <why>` when something is wrong (a failed configure's reason) |
 | pub | `~/status` | diagnostic_msgs/DiagnosticStatus | reliable, transient local, depth 1 | the same status, latched: a client that connects later (`policy_ctl`) reads the node's latest state and reason |
+| pub | `~/takeover` | std_msgs/Bool | reliable, transient local, depth 1 | latched: whether a takeover is active (false at start-up; at every begin and end, with /diagnostics at once: `takeover` value, `takeover: <cause>` in the message) |
+| pub | `~/intervention` | std_msgs/Bool | reliable, depth 10 | every control tick from configure to cleanup: whether a takeover is active (a recorder bags it; `data.intervention_topic`) |
 | srv | `~/enable_output` | std_srvs/SetBool | | arm (true) or disarm (false, publishes a hold) the trajectory output |
 | srv | `~/reset` | std_srvs/Trigger | | reopen the confidence gate, clear counters and hold state (between episodes) |
+| srv | `~/request_takeover` | std_srvs/Trigger | | an operator takes over (active and armed only, else refused with the reason): hold at the measured position, no plan of the policy's, teleop commands forwarded; asked again: success, the takeover as it was |
+| srv | `~/release_takeover` | std_srvs/Trigger | | hand the robot back to the policy: the gate reopens, a hold at the measured position, then plans; repeat-safe. Disarming or deactivating also ends a takeover |
 | srv | `~/change_state` | lifecycle_msgs/ChangeState | | lifecycle transition: configure (validate parameters, load the checkpoint), activate (hold, then plans), deactivate (hold, then silence), cleanup (free the model), shutdown; what `ros2 lifecycle set`, nav2's lifecycle_manager (`bond_timeout: 0.0`) and `policy_ctl` call. A refusal's reason is in `~/status` |
 | srv | `~/get_state` | lifecycle_msgs/GetState | | lifecycle state: unconfigured, inactive, active or finalized |
 | srv | `~/get_available_states` | lifecycle_msgs/GetAvailableStates | | every state of the lifecycle state machine |
@@ -64,8 +69,8 @@ Signals: the first SIGINT or SIGTERM stops the node cleanly (exit 0) whatever it
 later ones are ignored (`ros2 launch` sends SIGINT, then SIGTERM). A missing or malformed
 `--params-file` ends the process with one line naming the file (exit 2).
 
-Rules: no plan while disarmed, while any input is older than its max age, or while the
-`hold` gate is closed. A stale input for `safety.hold_after_s` publishes one hold at the last
+Rules: no plan while disarmed, while any input is older than its max age, while the `hold`
+gate is closed, or during a takeover (the `takeover` gate closing starts one while armed). A stale input for `safety.hold_after_s` publishes one hold at the last
 measured position, then nothing until the inputs are fresh again. Ages and times count on
 the node's clock: simulated time under `use_sim_time`, monotonic time otherwise. Malformed
 messages (wrong encoding or size, a declared width or height above `safety.max_image_side`,

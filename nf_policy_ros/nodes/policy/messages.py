@@ -12,7 +12,7 @@ from visualization_msgs.msg import Marker
 
 from nf_policy_ros.node_config.routing import Route
 from nf_policy_ros.nodes.common.time_msgs import duration
-from nf_policy_ros.nodes.policy.plan import Plan
+from nf_policy_ros.runtime.plan import Plan
 
 
 def trajectory_msg(plan: Plan, joint_names: tuple[str, ...], stamp) -> JointTrajectory:

@@ -10,7 +10,8 @@ stops the loop and frees the model. ``autostart`` (default) configures and activ
 start-up and then arms only with ``output_enabled``; ``~/enable_output`` arms and disarms
 while active. Without a usable checkpoint the node stays up, publishes nothing but
 /diagnostics, and says why (fail safe: the controller keeps holding). This module holds the
-lifecycle, the parameters, the services and /diagnostics.
+lifecycle, the parameters, the services and /diagnostics; the control loop sees the node
+only through a narrow port (port.py), and the ROS-free logic lives in runtime/.
 Topics, services and parameters: docs/reference.md.
 
 Two clocks (``control_now``). Input ages, ``hold_after_s`` and the ~/forward_position
@@ -23,29 +24,26 @@ stale, and a plan is followed at the simulator's pace), ``time.monotonic()`` oth
 from __future__ import annotations
 
 import sys
-import time
 
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import JointState
-from std_msgs.msg import Float32, Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 
-from nf_policy_ros.core.sampling import candidate_dtype
 from nf_policy_ros.node_config.policy import (
     CONFIGURE_PARAMETERS,
     START_UP_PARAMETERS,
     PolicyNodeConfig,
     is_compressed_topic,
 )
+from nf_policy_ros.node_config.routing import GroupSpec
 from nf_policy_ros.nodes.common.params import declare_config, read_config, watch_config
 from nf_policy_ros.nodes.common.spin import spin_node
 from nf_policy_ros.nodes.policy import messages, outputs
-from nf_policy_ros.nodes.policy.budget import CandidateGovernor
-from nf_policy_ros.nodes.policy.configure import ConfigureError, configure_policy
 from nf_policy_ros.nodes.policy.control_loop import ControlLoop
-from nf_policy_ros.nodes.policy.plan import ConfidenceGate
-from nf_policy_ros.nodes.policy.stats import RollingStats
+from nf_policy_ros.nodes.policy.port import LoopPort, LoopPublishers, control_now, lifecycle_state
+from nf_policy_ros.runtime.configure import ConfigureError, configure_policy
+from nf_policy_ros.runtime.plan import ConfidenceGate
+from nf_policy_ros.runtime.stats import RollingStats
 
 NODE_NAME = 'nf_policy'
 
@@ -61,16 +59,20 @@ class PolicyNode(LifecycleNode):
                                              while_unconfigured=CONFIGURE_PARAMETERS)
         self.startup_errors.update(outputs.declare_groups(
             self, self.get_parameter('controller_groups').value or ()))
-        self.stats = RollingStats()
-        self.state, self.reason = 'unconfigured', ''
+        self.reason = ''  # why the node is not doing its job ('' when it is)
         self.config = PolicyNodeConfig()
         self.loop: ControlLoop | None = None  # from configure to cleanup
         self._autostarting = False
-        self.gate = self._gate(self.config)
         self._make_publishers()
+        self.port = LoopPort(self, lambda: self.config, lambda: lifecycle_state(self),
+                             lambda: control_now(self), ConfidenceGate.of(self.config.safety),
+                             RollingStats(), LoopPublishers.create(self),
+                             self._publish_diagnostics)
         watch_config(self, PolicyNodeConfig, PolicyNodeConfig(), self._on_parameters)
         self.create_service(SetBool, '~/enable_output', self._on_enable)
         self.create_service(Trigger, '~/reset', self._on_reset)
+        self.create_service(Trigger, '~/request_takeover', self._on_request_takeover)
+        self.create_service(Trigger, '~/release_takeover', self._on_release_takeover)
         self.create_timer(1.0, self._publish_diagnostics)
         if self.get_parameter('autostart').value:
             self._autostart()
@@ -78,7 +80,7 @@ class PolicyNode(LifecycleNode):
         else:
             self._read_parameters()  # report bad values now, not at configure
             status = self.reason or 'waiting for the configure transition'
-        self.get_logger().info(f'{self.state}: {status}; control_rate_hz='
+        self.get_logger().info(f'{lifecycle_state(self)}: {status}; control_rate_hz='
                                f'{self.config.control_rate_hz}, armed={self.armed}')
 
     def _autostart(self) -> None:
@@ -94,16 +96,17 @@ class PolicyNode(LifecycleNode):
     # ---- lifecycle transitions ----------------------------------------------------------
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Validate the parameters, load and check the checkpoint, start the worker."""
-        config = self._read_parameters()
-        if config is None:
+        read = self._read_parameters()
+        if read is None:
             return TransitionCallbackReturn.FAILURE
+        config, groups = read
         self.config = config  # valid: /diagnostics and the log report them even if loading fails
         try:
-            self._configure(config)
+            self._configure(config, groups)
         except ConfigureError as exc:
             self.reason = str(exc)
             self.get_logger().error(f'configure failed: {exc}')
-            self._publish_diagnostics()  # the reason, for policy_ctl and other clients
+            self._publish_diagnostics('unconfigured')  # the reason, for policy_ctl and others
             return TransitionCallbackReturn.FAILURE
         self._enter('inactive')
         return TransitionCallbackReturn.SUCCESS
@@ -143,111 +146,86 @@ class PolicyNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _enter(self, state: str) -> None:
-        """``state`` (rclpy's lifecycle label) is reached: say so on /diagnostics and
-        ~/status at once, not at the next 1 Hz report."""
-        self.state, self.reason = state, ''
-        self._publish_diagnostics()
+        """``state`` (the label rclpy gives the transition's goal once this callback returns)
+        is reached: say so on /diagnostics and ~/status at once, not at the next 1 Hz
+        report."""
+        self.reason = ''
+        self._publish_diagnostics(state)
 
     # ---- parameters ---------------------------------------------------------------------
-    def _read_parameters(self) -> PolicyNodeConfig | None:
-        """The validated config; None with ``reason`` set and each refusal logged at ERROR
-        (one line: field, value, expectation)."""
+    def _read_parameters(self) -> tuple[PolicyNodeConfig, tuple[GroupSpec, ...]] | None:
+        """The validated config and controller groups; None with ``reason`` set and each
+        refusal logged at ERROR (one line: field, value, expectation)."""
         errors = list(self.startup_errors.values())
+        config, groups = None, ()
         try:
             config = read_config(self, PolicyNodeConfig, PolicyNodeConfig())
             for topic in config.camera_topics:
                 is_compressed_topic(outputs.resolve_topic(self, 'camera_topics', topic))
-            outputs.read_groups(self, config.controller_groups)
+            groups = outputs.read_groups(self, config.controller_groups)
         except ValueError as exc:
             errors.append(str(exc))
         for error in errors:
             self.get_logger().error(f'invalid parameter: {error}')
         self.reason = f'invalid parameters: {"; ".join(errors)}' if errors else ''
-        return None if errors else config
+        return None if errors else (config, groups)
 
     def _on_parameters(self, config: PolicyNodeConfig, changed: set[str]) -> None:
         """A validated set: the new config applies from the next tick (read-only parameters
         never get here; those read at configure only while unconfigured, else ValueError,
-        the refusal's reason). Called before rclpy stores the values."""
+        the refusal's reason; so is a best-of-N above the calibration's). Called before
+        rclpy stores the values."""
         held = sorted(changed & CONFIGURE_PARAMETERS)
-        if held and self.state != 'unconfigured':
-            raise ValueError(f'{held[0]} is read-only while {self.state}: it is read at '
+        state = lifecycle_state(self)
+        if held and state != 'unconfigured':
+            raise ValueError(f'{held[0]} is read-only while {state}: it is read at '
                              'configure; set it while unconfigured (deactivate, cleanup, '
                              'set, configure)')
+        if self.loop is not None:
+            self.loop.retune(config)  # first: it may refuse the set
         for name in changed:
             self.startup_errors.pop(name, None)
         self.config = config
-        self.gate.threshold = config.safety.gate_threshold
-        self.gate.hysteresis = config.safety.gate_hysteresis
-        self.gate.debounce_plans = config.safety.gate_debounce_plans
-        if self.loop is not None:
-            self.loop.setup.runner.retune(config.sampling, self._governor(config))
+        self.port.gate.retune(config.safety)
         self.get_logger().info(f'parameters set: {sorted(changed)}')
-
-    @staticmethod
-    def _gate(config: PolicyNodeConfig) -> ConfidenceGate:
-        safety = config.safety
-        return ConfidenceGate(safety.gate_threshold, safety.gate_hysteresis,
-                              safety.gate_debounce_plans)
-
-    @staticmethod
-    def _governor(config: PolicyNodeConfig) -> CandidateGovernor:
-        return CandidateGovernor(config.sampling.num_candidates, config.min_candidates,
-                                 config.model_budget_ms)
 
     # ---- set-up -------------------------------------------------------------------------
     def _make_publishers(self) -> None:
-        """The outputs that exist in every state (the trajectories come with configure)."""
-        reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
-        self.planned_pub = self.create_publisher(JointState, '~/planned_joint_states', 10)
-        self.confidence_pub = self.create_publisher(Float32, '~/confidence', 10)
-        self.log_likelihood_pub = self.create_publisher(Float32, '~/log_likelihood', 10)
-        self.marker_pub = self.create_publisher(messages.Marker, '~/confidence_marker', 10)
+        """The node's own reports (the loop's outputs: LoopPublishers)."""
         self.diagnostics_pub = self.create_publisher(messages.DiagnosticArray,
                                                      '/diagnostics', 10)
-        self.forward_pub = self.create_publisher(Float64MultiArray, '~/forward_position',
-                                                 reliable)
         latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.status_pub = self.create_publisher(messages.DiagnosticStatus, '~/status',
                                                 latched)
 
-    def _configure(self, config: PolicyNodeConfig) -> None:
+    def _configure(self, config: PolicyNodeConfig, groups: tuple[GroupSpec, ...]) -> None:
         """Load the model for ``config`` (raises ConfigureError), then start the control
         loop: subscriptions, worker, timers, trajectory publishers."""
-        setup = configure_policy(config, self.get_logger(),
-                                 outputs.read_groups(self, config.controller_groups))
+        setup = configure_policy(config, self.get_logger(), groups)
         self.config = config
-        self.gate = self._gate(config)
-        self.loop = ControlLoop(self, setup)
+        self.port.gate.retune(config.safety)
+        self.port.gate.reset()
+        self.loop = ControlLoop(self.port, setup)
 
     def _teardown(self) -> None:
         """Undo ``_configure``: stop the loop and free the model."""
         if self.loop is not None:
             self.loop.destroy()
         self.loop = None
-        self.state = 'unconfigured'
 
     @property
     def armed(self) -> bool:
         """Whether plans are published (only while configured)."""
         return self.loop is not None and self.loop.armed
 
-    def control_now(self) -> float:
-        """Now on the control clock [s]: the ROS clock (simulated time) under
-        ``use_sim_time`` (read from the clock: follows a change at run time), else
-        ``time.monotonic()`` (see the module docstring)."""
-        clock = self.get_clock()
-        if clock.ros_time_is_active:
-            return clock.now().nanoseconds * 1e-9
-        return time.monotonic()
-
     # ---- services -----------------------------------------------------------------------
     def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
         """Arm (only while active) or disarm (with a hold) the trajectory output."""
-        if request.data and self.state != 'active':
+        state = lifecycle_state(self)
+        if request.data and state != 'active':
             response.success = False
-            response.message = f'{self.state}: {self.reason or "activate the node first"}'
+            response.message = f'{state}: {self.reason or "activate the node first"}'
             return response
         if request.data:
             self.loop.arm()
@@ -262,46 +240,53 @@ class PolicyNode(LifecycleNode):
             self.loop.disarm()
 
     def _on_reset(self, request: Trigger.Request, response: Trigger.Response):
-        self.gate.reset()
-        self.stats.reset()
+        self.port.gate.reset()
+        self.port.stats.reset()
         if self.loop is not None:
             self.loop.reset_holds()
         response.success, response.message = True, 'gate, counters and hold state reset'
         return response
 
+    def _on_request_takeover(self, request: Trigger.Request, response: Trigger.Response):
+        """An operator takes over (only while active and armed): runtime/takeover.py."""
+        state = lifecycle_state(self)
+        if state != 'active' or self.loop is None:
+            response.success = False
+            response.message = f'{state}: no takeover (the node commands nothing)'
+            return response
+        response.success, response.message = self.loop.begin_takeover('operator')
+        return response
+
+    def _on_release_takeover(self, request: Trigger.Request, response: Trigger.Response):
+        """The operator hands the robot back to the policy (repeat-safe)."""
+        if self.loop is None:
+            response.success, response.message = True, 'no takeover is active'
+            return response
+        response.success, response.message = self.loop.end_takeover(
+            'released by the operator')
+        return response
+
     # ---- diagnostics --------------------------------------------------------------------
-    def _publish_diagnostics(self) -> None:
-        now = self.control_now()
-        values: dict[str, object] = {'state': self.state, 'armed': self.armed,
+    def _publish_diagnostics(self, state: str | None = None) -> None:
+        """/diagnostics and ~/status; ``state``: the label to report (a transition's goal,
+        from its callback), else rclpy's current one."""
+        state = state or lifecycle_state(self)
+        gate, loop = self.port.gate, self.loop
+        values: dict[str, object] = {'state': state, 'armed': self.armed,
                                      'control_rate_hz': self.config.control_rate_hz,
                                      'device': self.config.device,
                                      'gate': f'{self.config.safety.gate}:'
-                                             f'{"open" if self.gate.open else "closed"}'}
-        loop = self.loop
-        setup = loop.setup if loop is not None else None
-        governor = setup.runner.governor if setup is not None else None
-        if setup is not None:
-            values.update(device=str(setup.device), warmup_ms=setup.warmup_ms,
-                          inference_path=setup.inference_path)
-        if governor is not None:
-            values['num_candidates'] = governor.current
-        if setup is not None:
-            sampling, _ = setup.runner.tick_sampling()
-            reduced = candidate_dtype(sampling, setup.device) is not None
-            values['candidate_precision'] = 'bf16' if reduced else 'fp32'
+                                             f'{"open" if gate.open else "closed"}'}
+        warnings = []
         if loop is not None:
-            values.update(loop.input_ages(now))
-        values.update(self.stats.summary())
-        level = (messages.OK if self.state == 'active' else
+            values.update(loop.diagnostic_values(control_now(self)))
+            warnings = loop.warnings()
+        values.update(self.port.stats.summary())
+        level = (messages.OK if state == 'active' else
                  messages.ERROR if self.reason else messages.WARN)
-        degraded = governor is not None and governor.degraded
-        if self.state == 'active' and (loop.stale or not self.gate.open
-                                        or degraded):
+        if state == 'active' and (loop.stale or not gate.open or warnings):
             level = messages.WARN
-        text = f'{self.state}: {self.reason}' if self.reason else self.state
-        if degraded:
-            text += (f'; model late: best-of-{governor.current} of '
-                     f'{self.config.sampling.num_candidates}')
+        text = '; '.join([f'{state}: {self.reason}' if self.reason else state, *warnings])
         status = messages.diagnostic_status(f'{self.get_fully_qualified_name()}: policy',
                                             level, text, values)
         self.status_pub.publish(status)

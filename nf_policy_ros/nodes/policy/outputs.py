@@ -22,7 +22,7 @@ from nf_policy_ros.node_config.routing import (
 )
 from nf_policy_ros.nodes.common.params import declare_parameters
 from nf_policy_ros.nodes.policy import messages
-from nf_policy_ros.nodes.policy.plan import Plan
+from nf_policy_ros.runtime.plan import Plan
 
 TRAJECTORY_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
 

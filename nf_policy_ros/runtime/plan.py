@@ -1,6 +1,7 @@
 # Copyright 2026 nf_policy_ros authors
 # SPDX-License-Identifier: Apache-2.0
-"""Turning a predicted chunk into a safe, controller-ready plan (NumPy only, no ROS).
+"""Turning a predicted chunk into a safe, controller-ready plan (NumPy only, no ROS),
+and the confidence gate that decides whether it is executed.
 
 A plan is T_a points: positions (T_a, D) [rad or m] at strictly increasing times (T_a,) [s]
 after the observation, with velocities (T_a, D) [rad/s] by finite differences and zero at
@@ -94,6 +95,18 @@ class ConfidenceGate:
         self.debounce_plans = debounce_plans
         self.open = True
         self.low_run = 0  # plans in a row below the threshold
+
+    @classmethod
+    def of(cls, safety: SafetyConfig) -> ConfidenceGate:
+        """An open gate with ``safety``'s threshold, hysteresis and debounce."""
+        return cls(safety.gate_threshold, safety.gate_hysteresis, safety.gate_debounce_plans)
+
+    def retune(self, safety: SafetyConfig) -> None:
+        """``safety``'s threshold, hysteresis and debounce from the next plan on (open or
+        closed as it is)."""
+        self.threshold = safety.gate_threshold
+        self.hysteresis = safety.gate_hysteresis
+        self.debounce_plans = safety.gate_debounce_plans
 
     def update(self, confidence: float, in_support: bool = True) -> bool:
         """Feed one plan's confidence [0, 1] and whether its observation was inside the

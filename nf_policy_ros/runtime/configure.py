@@ -5,27 +5,38 @@
 Every check that can fail does so here, loudly, before the robot is ever commanded: a
 missing or unsafe file, a checkpoint without calibration, joint names / fps / camera count
 that contradict the parameters, joint limits of the wrong length, a joint-name map or
-controller groups that do not fit the checkpoint's joints, CUDA asked but absent.
+controller groups that do not fit the checkpoint's joints, CUDA asked but absent, and a
+best-of-N with more candidates than the confidence was calibrated with.
+
+The candidate count rule (``check_candidates``). The confidence is where a plan's log p
+falls among held-out plans drawn with the checkpoint's sampling (training's
+``calibration_sampling``). Best-of-N keeps the likeliest of N candidates, so the plan's log
+p grows with N: with more candidates than the calibration used the confidence reads high
+and the gate closes late (unsafe), so configure and a live set refuse it, naming both
+numbers and the setting; with fewer (configured, or the candidate governor's degradation
+on a slow computer) it reads low and the gate errs toward holding (fail safe), so it runs
+with a warning, and /diagnostics shows both numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
 from nf_policy_ros.chunks import time_from_start
-from nf_policy_ros.config import ConfigError
+from nf_policy_ros.config import ConfigError, SamplingConfig, require
 from nf_policy_ros.core.checkpoint import CheckpointError, load_policy
 from nf_policy_ros.core.compiled import compile_for_inference
+from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.core.train_state import pick_device
 from nf_policy_ros.node_config.policy import PolicyNodeConfig
 from nf_policy_ros.node_config.routing import GroupSpec, Route, make_routes, robot_joint_names
-from nf_policy_ros.nodes.policy.budget import CandidateGovernor
-from nf_policy_ros.nodes.policy.inference import PolicyRunner
+from nf_policy_ros.runtime.budget import governor_for
+from nf_policy_ros.runtime.inference import PolicyRunner
 
 
 class ConfigureError(RuntimeError):
@@ -43,6 +54,7 @@ class Setup:
     device: torch.device
     warmup_ms: float
     inference_path: str = 'eager'  # what runs the model: eager, inductor, or why not
+    calibrated_candidates: int | None = None  # the calibration's best-of-N (None: other mode)
 
 
 def _device(name: str) -> torch.device:
@@ -76,6 +88,34 @@ def _checked_facts(config: PolicyNodeConfig, provenance: dict[str, Any],
     return joints, fps
 
 
+def calibrated_candidates(policy: NFPolicy, provenance: dict[str, Any]) -> int | None:
+    """The N of the best-of-N the checkpoint's confidence was calibrated with, as training
+    recorded it (``training.calibration_sampling``; a checkpoint from before that record
+    was calibrated with its config's sampling); None if calibrated with another mode."""
+    recorded = (provenance.get('training') or {}).get('calibration_sampling')
+    sampling = dict(recorded) if recorded else asdict(policy.config.sampling)
+    return int(sampling['num_candidates']) if sampling.get('mode') == 'best_of_n' else None
+
+
+def check_candidates(sampling: SamplingConfig, calibrated: int | None) -> str:
+    """Raise ConfigError (one line: setting, both numbers, what to change) if best-of-N
+    would draw more candidates than the calibration's ``calibrated``; return a warning if it
+    draws fewer (the confidence reads low), else ''. Module docstring: why."""
+    if sampling.mode != 'best_of_n' or calibrated is None:
+        return ''
+    n = sampling.num_candidates
+    require(n <= calibrated, 'sampling.num_candidates', n,
+            f"at most {calibrated}, the best-of-N the checkpoint's confidence was calibrated "
+            'with (more candidates pick likelier plans: the confidence would read high and '
+            f'the gate close late); set sampling.num_candidates <= {calibrated}, or retrain '
+            f'with sampling.num_candidates: {n}')
+    if n < calibrated:
+        return (f'sampling.num_candidates={n} is below the {calibrated} the confidence was '
+                'calibrated with: the confidence reads low and the gate errs toward holding '
+                f'(set {calibrated} for a calibrated confidence)')
+    return ''
+
+
 def _robot_routes(config: PolicyNodeConfig, joints: tuple[str, ...],
                   groups: Sequence[GroupSpec]) -> tuple[tuple[str, ...], tuple[Route, ...]]:
     """The robot's joint names and the outputs, checked against the checkpoint joints."""
@@ -107,10 +147,16 @@ def configure_policy(config: PolicyNodeConfig, logger,
         raise ConfigureError(f'checkpoint state_dim={policy.config.encoder.state_dim} but '
                              f'{len(joints)} joint names')
     actions = policy.config.actions
-    governor = CandidateGovernor(config.sampling.num_candidates, config.min_candidates,
-                                 config.model_budget_fraction * 1e3 / config.control_rate_hz)
+    calibrated = calibrated_candidates(policy, provenance)
+    try:
+        note = check_candidates(config.sampling, calibrated)
+    except ConfigError as exc:
+        raise ConfigureError(str(exc)) from exc
+    if note:
+        logger.warning(note)
     robot_joints, routes = _robot_routes(config, joints, groups)
-    runner = PolicyRunner(policy, robot_joints, config.sampling, device, config.seed, governor)
+    runner = PolicyRunner(policy, robot_joints, config.sampling, device, config.seed,
+                          governor_for(config))
     path = 'eager'
     if config.compile == 'inductor':
         compiled = compile_for_inference(policy, runner.blank_observation(), config.sampling)
@@ -123,4 +169,4 @@ def configure_policy(config: PolicyNodeConfig, logger,
                 f'{warmup_ms:.0f} ms')
     times = time_from_start(actions, fps, config.lead_steps)
     return Setup(runner, joints, robot_joints, routes, fps, times, device,
-                 round(warmup_ms, 1), path)
+                 round(warmup_ms, 1), path, calibrated)

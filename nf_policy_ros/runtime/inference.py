@@ -21,7 +21,7 @@ import torch
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.convert import ConversionError, camera_frame, joint_positions
-from nf_policy_ros.nodes.policy.budget import CandidateGovernor
+from nf_policy_ros.runtime.budget import CandidateGovernor
 from nf_policy_ros.structs import Observation
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nf_policy_ros.node_config.policy import PolicyNodeConfig
+
 # Ticks in a row under half the budget before N doubles again (hysteresis: a one-off fast
 # tick does not undo a degradation).
 RECOVER_AFTER_TICKS = 20
@@ -63,3 +65,11 @@ class CandidateGovernor:
         else:
             self._fast_ticks = 0
         return self.current
+
+
+def governor_for(config: PolicyNodeConfig) -> CandidateGovernor:
+    """The governor of ``config`` (the one place it is built: configure and every live
+    parameter set): at most ``sampling.num_candidates``, at least ``min_candidates``, within
+    ``model_budget_ms`` [ms] of model time per tick."""
+    return CandidateGovernor(config.sampling.num_candidates, config.min_candidates,
+                             config.model_budget_ms)
