@@ -94,6 +94,9 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
            STATE_NOISE),
     Recipe('cosine', 'half-cosine learning-rate decay to 0 after the warm-up', COSINE),
     Recipe('execute-2', 'two chunk points (8 ticks) followed per plan', execute_points=2),
+    # added after the first seeds of the screen showed execute-2 ahead: one more level of
+    # the same factor, evaluated on the same trainings (no training of its own)
+    Recipe('execute-4', 'four chunk points (16 ticks) followed per plan', execute_points=4),
     Recipe('combined', 'all of the above together',
            {**REPRESENTATION['training'], **ACTION_NOISE, **STATE_NOISE, **COSINE},
            REPRESENTATION['actions'], execute_points=2),
