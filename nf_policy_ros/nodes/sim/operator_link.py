@@ -11,6 +11,8 @@ blocks (the release request is asynchronous, its answer only logged).
 
 from __future__ import annotations
 
+import threading
+
 from builtin_interfaces.msg import Time
 import numpy as np
 from rclpy.node import Node
@@ -41,13 +43,27 @@ class OperatorLink:
         self.tick_s = self.every * step_s
         self.budget = TakeoverBudget(config.operator, config.operator_ticks)
         self.plan: ExpertPlan | None = None
+        self._flag_lock = threading.Lock()
         self._wanted = False  # the takeover topic's last value (executor thread)
+        self._begins = 0  # its false -> true edges (executor thread)
+        self._begins_seen = 0  # the edges ``tick`` has followed (physics thread)
         self._publisher = node.create_publisher(JointTrajectory, config.teleop_topic, 10)
         self._release = node.create_client(Trigger, config.release_service)
         node.create_subscription(Bool, config.takeover_topic, self._on_takeover, LATCHED)
 
     def _on_takeover(self, msg: Bool) -> None:
-        self._wanted = bool(msg.data)
+        with self._flag_lock:
+            self._begins += bool(msg.data) and not self._wanted
+            self._wanted = bool(msg.data)
+
+    def _takeover_flag(self) -> tuple[bool, bool]:
+        """(the flag now, whether a takeover began since the last tick). A release and
+        the next takeover can both come between two ticks (a gate that closes again at
+        once): that is a new takeover with a fresh budget, not the spent one going on."""
+        with self._flag_lock:
+            wanted, begins = self._wanted, self._begins
+        began, self._begins_seen = begins != self._begins_seen, begins
+        return wanted, began
 
     def plan_episode(self, task: JointTask, seed: int) -> None:
         """Let the expert plan the episode of ``seed`` (resets ``task``: reset it to the
@@ -73,7 +89,10 @@ class OperatorLink:
         when the takeover is the operator's, ask for release when its budget is spent."""
         if self.plan is None:
             return
-        if self.budget.set_active(self._wanted):
+        wanted, began = self._takeover_flag()
+        if began:
+            self.budget.set_active(False)  # whatever ended in between: a new takeover
+        if self.budget.set_active(wanted):
             joined = self.plan.join(arm_now, sim_step)
             self.node.get_logger().info(f'operator: takeover {self.budget.takeovers} at step '
                                         f'{sim_step}, joining the expert plan at step '
