@@ -27,7 +27,9 @@ from nf_policy_ros.sim.experts import run_expert
 from nf_policy_ros.sim.operator import ExpertPlan, TakeoverBudget
 from nf_policy_ros.sim.task import JointTask
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+# the takeover flag: latched, and deep enough that a release and the next takeover, both
+# between two executor wake-ups, arrive as two samples (depth 1 would keep the later one)
+LATCHED = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
@@ -45,25 +47,25 @@ class OperatorLink:
         self.plan: ExpertPlan | None = None
         self._flag_lock = threading.Lock()
         self._wanted = False  # the takeover topic's last value (executor thread)
-        self._begins = 0  # its false -> true edges (executor thread)
-        self._begins_seen = 0  # the edges ``tick`` has followed (physics thread)
+        self._ends = 0  # takeovers seen ending: the flag's true -> false edges
+        self._ends_seen = 0  # the ends ``tick`` has followed (physics thread)
         self._publisher = node.create_publisher(JointTrajectory, config.teleop_topic, 10)
         self._release = node.create_client(Trigger, config.release_service)
         node.create_subscription(Bool, config.takeover_topic, self._on_takeover, LATCHED)
 
     def _on_takeover(self, msg: Bool) -> None:
         with self._flag_lock:
-            self._begins += bool(msg.data) and not self._wanted
+            self._ends += self._wanted and not msg.data
             self._wanted = bool(msg.data)
 
     def _takeover_flag(self) -> tuple[bool, bool]:
-        """(the flag now, whether a takeover began since the last tick). A release and
-        the next takeover can both come between two ticks (a gate that closes again at
-        once): that is a new takeover with a fresh budget, not the spent one going on."""
+        """(the flag now, whether a takeover ended since the last tick). A release and the
+        next takeover can both come between two ticks (a gate that closes again at once):
+        a flag still true then is a new takeover with a fresh budget, not the spent one."""
         with self._flag_lock:
-            wanted, begins = self._wanted, self._begins
-        began, self._begins_seen = begins != self._begins_seen, begins
-        return wanted, began
+            wanted, ends = self._wanted, self._ends
+        ended, self._ends_seen = ends != self._ends_seen, ends
+        return wanted, ended
 
     def plan_episode(self, task: JointTask, seed: int) -> None:
         """Let the expert plan the episode of ``seed`` (resets ``task``: reset it to the
@@ -89,9 +91,9 @@ class OperatorLink:
         when the takeover is the operator's, ask for release when its budget is spent."""
         if self.plan is None:
             return
-        wanted, began = self._takeover_flag()
-        if began:
-            self.budget.set_active(False)  # whatever ended in between: a new takeover
+        wanted, ended = self._takeover_flag()
+        if ended:
+            self.budget.set_active(False)  # a flag true now is the next takeover
         if self.budget.set_active(wanted):
             joined = self.plan.join(arm_now, sim_step)
             self.node.get_logger().info(f'operator: takeover {self.budget.takeovers} at step '
