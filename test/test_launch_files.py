@@ -181,8 +181,11 @@ def test_every_documented_launch_command_uses_arguments_that_take_effect(tmp_pat
         for name, value in given.items():
             rest = {k: v for k, v in given.items() if k != name}
             if value != next(a.default for a in spec.arguments if a.name == name):
-                assert started(launch_file, **{**required, **rest}) != full, \
-                    f'{where}: {name}:={value} changes nothing'
+                try:
+                    without = started(launch_file, **{**required, **rest})
+                except ConfigError:
+                    continue  # another argument needs it (gate:= needs checkpoint:=)
+                assert without != full, f'{where}: {name}:={value} changes nothing'
         if 'image' in given:
             node = next(n for n in full if n.executable == 'policy_node')
             assert node.overrides()['camera_topics'][0] == given['image'], where
