@@ -7,6 +7,10 @@
     # let a trained policy drive it (arm it: ros2 service call /nf_policy/enable_output ...)
     ros2 launch nf_policy_ros sim.launch.py checkpoint:=runs/sim/policy.pt \
         real_time_factor:=0.25 rviz:=true
+    # learning from corrections: the policy hands the arm to the scripted operator when
+    # unsure; record each episode with `evaluate --record` (docs/robot.md, section 8)
+    ros2 launch nf_policy_ros sim.launch.py checkpoint:=runs/sim/policy.pt gate:=takeover \
+        operator:=ticks record:=true output_dir:=sim_corrections
 
 Everything runs on the simulator's /clock (use_sim_time). The same commands without
 `ros2 launch` are in scripts/demo.sh.

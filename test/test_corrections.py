@@ -117,6 +117,27 @@ def test_bag_to_dataset_segment_mode_writes_flags_and_refuses_when_none(tmp_path
     assert not refused.exists(), 'nothing written on failure'
 
 
+def test_segment_mode_says_when_the_only_corrections_were_in_failed_episodes(tmp_path,
+                                                                          capsys):
+    bag = corrections_bag(tmp_path / 'bags' / 'b0')
+    metadata = bag / 'metadata.yaml'  # labelled as demo_recorder labels a failed episode
+    info = yaml.safe_load(metadata.read_text())
+    info['rosbag2_bagfile_information']['custom_data'] = {'nf_policy_ros.outcome': 'failure'}
+    metadata.write_text(yaml.safe_dump(info))
+    common = [str(tmp_path / 'bags'), '--no-progress', '--set', f'data.joint_names={list(JOINTS)}',
+              '--set', 'data.fps=10.0', '--set', 'data.max_image_age_s=0.15',
+              '--set', 'data.max_joint_age_s=0.05', '--set', f'data.intervention_topic={FLAG}',
+              '--set', 'data.min_episode_ticks=2', '--set', 'encoder.image_height=32',
+              '--set', 'encoder.image_width=32', '--set', 'data.keep=interventions']
+    assert bag_to_dataset([*common, '--out', str(tmp_path / 'skipped')]) == 2
+    err = capsys.readouterr().err.strip()
+    assert '\n' not in err and '(1 labelled failure skipped: data.skip_failures=false keeps' \
+        in err, err
+    assert bag_to_dataset([*common, '--out', str(tmp_path / 'kept'),
+                           '--set', 'data.skip_failures=false']) == 0
+    assert '12 operator-commanded' in capsys.readouterr().out
+
+
 def test_a_dataset_written_without_flags_loads_as_all_false(tmp_path):
     episode = Episode(np.zeros((6, 0, 3, 4, 4), np.uint8), np.zeros((6, 2), np.float32),
                       np.zeros((6, 2), np.float32), 'old')

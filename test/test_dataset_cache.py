@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bag_factory import JOINTS as BAG_JOINTS
+from bag_factory import demo_messages, write_bag
 from conftest import sine_episode
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from nf_policy_ros.data.cache import (
     write_dataset,
 )
 from nf_policy_ros.tools import train
+from nf_policy_ros.tools.bag_to_dataset import main as bag_to_dataset
 
 JOINTS = ['j1', 'j2', 'j3']
 
@@ -118,3 +121,17 @@ def test_train_answers_a_truncated_episode_with_one_line_and_writes_nothing(data
     assert code == 2 and not out.exists()
     assert err.count('\n') == 0 and err.startswith('train: error: ')
     assert str(dataset / EPISODE) in err and 'Traceback' not in err
+
+
+def test_a_state_only_dataset_from_bag_to_dataset_loads_for_training(tmp_path):
+    """No camera: the episodes' empty image arrays have no size to check against the
+    encoder's image_size (it was refused: images (L, 0, 3, 1, 1) vs (L, 0, 3, 32, 32))."""
+    write_bag(tmp_path / 'bags' / 'b0', demo_messages(seconds=2.0))
+    out = tmp_path / 'data'
+    assert bag_to_dataset([str(tmp_path / 'bags'), '--out', str(out), '--no-progress',
+                           '--set', f'data.joint_names={list(BAG_JOINTS)}',
+                           '--set', 'data.fps=10.0', '--set', 'data.camera_topics=[]',
+                           '--set', 'data.max_joint_age_s=0.05']) == 0
+    (episode,), meta = load_dataset(out, required=TRAINING_FIELDS)
+    assert meta['camera_topics'] == [] and episode.images.shape[1] == 0
+    assert len(episode) >= 15 and episode.state.shape[1] == len(BAG_JOINTS)

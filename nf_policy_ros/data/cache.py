@@ -116,6 +116,8 @@ def _expected_shapes(meta: dict[str, Any], length: int) -> dict[str, tuple]:
     """Shapes of an episode's arrays as far as ``meta`` says (None = any size)."""
     height, width = meta.get('image_size', (None, None))
     cameras = len(meta['camera_topics']) if 'camera_topics' in meta else None
+    if cameras == 0:  # state only: no image, whatever size bag_to_dataset gave the empty array
+        height = width = None
     joints = len(meta['joint_names']) if 'joint_names' in meta else None
     return {'images': (length, cameras, 3, height, width), 'state': (length, joints),
             'actions': (length, joints)}

@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 from nf_policy_ros.config_tree import ConfigError
+from nf_policy_ros.node_config.policy import GATE_MODES
+from nf_policy_ros.node_config.sim import OPERATOR_MODES
 
 PACKAGE = 'nf_policy_ros'
 RVIZ_CONFIG = 'config/nf_policy.rviz'
@@ -267,24 +269,65 @@ SIM_ARGUMENTS = (
     Argument('output_dir', 'demos', 'Where demo_recorder writes its bags (with record:=true).'),
     Argument('checkpoint', '', 'NF-P checkpoint: start policy_node with '
              'config/sim_policy.yaml; empty = no policy.'),
+    Argument('gate', '', "The policy node's safety.gate: ignore, warn, hold or takeover "
+             '(hand the arm to the operator when unsure); empty = config/sim_policy.yaml '
+             '(warn). Needs checkpoint.'),
+    Argument('enable_output', '', 'Arm the policy node from the start (true) or not '
+             '(false: evaluate, policy_ctl arm or ~/enable_output arms it); empty = '
+             'config/sim_policy.yaml (false). Needs checkpoint.'),
+    Argument('operator', 'off', "The robot's scripted expert as the teleoperator of "
+             "takeovers: off, ticks (operator_ticks commands per takeover, then it asks "
+             'for release) or until_released.'),
+    Argument('operator_ticks', '20', 'Operator commands per takeover with operator:=ticks '
+             '(20 Hz of simulated time).'),
     Argument('rviz', 'false', 'Also start rviz2 with config/nf_policy.rviz.'),
 )
+INTERVENTION_TOPIC = '/nf_policy/intervention'  # the policy node's flag, bagged with it
+
+
+def _choice(values: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    if values[name] not in choices:
+        raise ConfigError(f'{name}:={values[name]!r} is invalid: expected one of '
+                          f'{list(choices)}')
+    return values[name]
+
+
+def _sim_policy_overrides(v: Mapping[str, str]) -> dict[str, Any]:
+    """The policy node's parameters over config/sim_policy.yaml (gate, arming)."""
+    overrides: dict[str, Any] = {'checkpoint': v['checkpoint']}
+    if v['gate'].strip():
+        overrides['safety.gate'] = _choice(v, 'gate', GATE_MODES)
+    if (value := optional_flag(v, 'enable_output')) is not None:
+        overrides['output_enabled'] = value
+    if not v['checkpoint']:
+        given = [name for name in ('gate', 'enable_output') if v[name].strip()]
+        if given:
+            raise ConfigError(f'{given[0]}:={v[given[0]]!r} needs checkpoint:=<policy.pt>: '
+                              'there is no policy node without one')
+    return overrides
 
 
 def sim_nodes(v: Mapping[str, str], share: Path) -> list[NodeStart]:
-    """The simulated arm; the recorder, the policy and rviz2 when asked for."""
+    """The simulated arm (with its scripted operator); the recorder, the policy and rviz2
+    when asked for. With a policy the recorder also bags its intervention flag (optional:
+    an episode without the policy node is kept)."""
     size = number(v, 'image_size', int)
     nodes = [NodeStart(PACKAGE, 'sim_robot_node', 'sim_robot', parameters=({
         'task': v['task'], 'image_width': size, 'image_height': size,
-        'real_time_factor': float(number(v, 'real_time_factor'))},))]
+        'real_time_factor': float(number(v, 'real_time_factor')),
+        'operator': _choice(v, 'operator', OPERATOR_MODES),
+        'operator_ticks': int(number(v, 'operator_ticks', int))},))]
+    policy = _sim_policy_overrides(v)
     if flag(v, 'record'):
+        topics = [*RECORDED_SIM_TOPICS, *([INTERVENTION_TOPIC] if v['checkpoint'] else [])]
         nodes.append(NodeStart(PACKAGE, 'demo_recorder', 'demo_recorder', parameters=({
-            'output_dir': v['output_dir'], 'topics': list(RECORDED_SIM_TOPICS),
+            'output_dir': v['output_dir'], 'topics': topics,
+            'optional_topics': [t for t in topics if t == INTERVENTION_TOPIC],
             'log_time': 'header', 'use_sim_time': True},)))
     if v['checkpoint']:
         nodes.append(NodeStart(PACKAGE, 'policy_node', POLICY_NODE, emulate_tty=True,
                                parameters=(str(share / 'config' / 'sim_policy.yaml'),
-                                           {'checkpoint': v['checkpoint']})))
+                                           policy)))
     if flag(v, 'rviz'):
         nodes.append(_rviz(share, ({'use_sim_time': True},)))
     return nodes

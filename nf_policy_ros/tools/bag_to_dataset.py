@@ -78,10 +78,13 @@ def convert(bags: list[Path], config: NFPConfig, progress: bool = True):
         'bags': sources,
     }
     if not episodes and config.data.keep == 'interventions':
+        skipped = sum('skipped' in s for s in sources)
+        why = (f' ({skipped} labelled failure skipped: data.skip_failures=false keeps the '
+               "operator's ticks of failed episodes)" if skipped else '')
         raise BagError(f'data.keep=interventions: no run of at least '
                        f'{config.data.min_episode_ticks} ticks flagged on '
-                       f'{config.data.intervention_topic!r} in {len(bags)} bag(s): expected '
-                       'bags recorded during takeovers (or data.keep=episodes)')
+                       f'{config.data.intervention_topic!r} in {len(bags)} bag(s){why}: '
+                       'expected bags recorded during takeovers (or data.keep=episodes)')
     if episodes:
         meta['action_layout'] = detect_layout(
             np.concatenate([e.actions for e in episodes])).to_meta()

@@ -138,8 +138,12 @@ class ControlLoop:
 
     # ---- arming -------------------------------------------------------------------------
     def arm(self) -> None:
-        """Publish plans from now on (none followed yet)."""
+        """Publish plans from now on (none followed yet). A stale or gate hold marked sent
+        while disarmed never reached the robot: arming forgets it, so a gate still closed
+        holds (or, with ``takeover``, hands over) at the next plan."""
         with self.lock:
+            if not self.armed:
+                self._stale_hold_sent = self._gate_hold_sent = False
             self.armed, self._following = True, None
 
     def disarm(self) -> None:

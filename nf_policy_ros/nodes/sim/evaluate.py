@@ -9,8 +9,12 @@ For each seed: reset the robot (``seed`` parameter + ``~/reset``), reset and arm
 topic, latency from its /diagnostics (model and node-overhead percentiles, wall time).
 Writes a JSON report and a plot (success per episode, confidence traces). ``--hold`` runs
 the same episodes with the policy left disarmed: the do-nothing baseline, on the same path.
+``--record`` bags each episode with ``demo_recorder`` (started after the resets, stopped
+after the disarm, labelled with the episode's outcome): with the policy's takeover gate and
+the robot's scripted operator, these bags are the corrections (docs/robot.md, section 8).
 
     evaluate --episodes 10 --first-seed 10000 --out results/eval.json
+    evaluate --episodes 5 --record --out results/corrections.json
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import numpy as np
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool, Trigger
 
-from nf_policy_ros.nodes.clients.ros_client import RosClient
+from nf_policy_ros.nodes.clients.ros_client import RosCallError, RosClient
 from nf_policy_ros.tools import plots
 
 POLL_S = 0.05
@@ -81,6 +85,13 @@ def arm_policy(ros: RosClient, args: argparse.Namespace, on: bool) -> None:
                  repeat_safe=True)
 
 
+def start_recording(ros: RosClient, args: argparse.Namespace, label: str) -> None:
+    ros.set_parameters(args.recorder, {'episode_label': label})
+    started = ros.call(Trigger, f'{args.recorder}/start')
+    if not started.success:
+        raise RosCallError(f'{args.recorder} refused to start: {started.message}')
+
+
 def run_episode(ros: RosClient, monitor: PolicyMonitor | None, args: argparse.Namespace,
                 seed: int) -> dict[str, Any]:
     ros.set_parameters(args.sim, {'seed': seed})
@@ -88,6 +99,8 @@ def run_episode(ros: RosClient, monitor: PolicyMonitor | None, args: argparse.Na
     if monitor is not None:
         ros.call(Trigger, f'{args.policy}/reset', repeat_safe=True)
         monitor.take()
+    if args.record:  # after the resets: the bag holds this episode only
+        start_recording(ros, args, f'evaluate seed {seed}')
     arm_policy(ros, args, True)
     start = time.monotonic()
     while True:
@@ -99,6 +112,12 @@ def run_episode(ros: RosClient, monitor: PolicyMonitor | None, args: argparse.Na
             break
         time.sleep(POLL_S)
     arm_policy(ros, args, False)
+    if args.record:
+        stopped = ros.call(SetBool, f'{args.recorder}/stop',
+                           SetBool.Request(data=bool(report['success'])))
+        if not stopped.success:
+            raise RosCallError(f'{args.recorder} refused the episode: {stopped.message}')
+        report['bag'] = json.loads(stopped.message)
     confidence, diagnostics = monitor.take() if monitor is not None else ([], {})
     report.update(wall_s=time.monotonic() - start, confidence=confidence,
                   latency={k: float(diagnostics[k]) for k in LATENCY_KEYS if k in diagnostics})
@@ -158,6 +177,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         if args.real_time_factor is not None:
             ros.set_parameters(args.sim, {'real_time_factor': args.real_time_factor})
         monitor = None if args.hold else PolicyMonitor(ros, args.policy)
+        if args.record:  # the recorder's first start discovers its topics (seconds), which
+            # would count against the first episode's steps: do that once, now
+            start_recording(ros, args, 'evaluate: topic discovery')
+            ros.call(Trigger, f'{args.recorder}/discard', repeat_safe=True)
         episodes = []
         for seed in range(args.first_seed, args.first_seed + args.episodes):
             episodes.append(run_episode(ros, monitor, args, seed))
@@ -181,6 +204,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('--real-time-factor', type=float, default=None,
                         help="set the sim robot's real_time_factor first (slower than real "
                              'time lets a slow CPU keep up; the report says which)')
+    parser.add_argument('--record', action='store_true',
+                        help='bag each episode with demo_recorder (--recorder)')
+    parser.add_argument('--recorder', default='/demo_recorder', help='recorder node name')
     parser.add_argument('--hold', action='store_true',
                         help='do-nothing baseline: the robot holds its start pose (no policy)')
     parser.add_argument('--out', type=Path, default=Path('results/eval.json'))
@@ -194,7 +220,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    result = evaluate(args)
+    try:
+        result = evaluate(args)
+    except RosCallError as exc:  # a node missing, silent or refusing: one line
+        print(f'evaluate: error: {exc}', file=sys.stderr)
+        return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=str))
     plot_path = args.plot or args.out.with_suffix('.png')

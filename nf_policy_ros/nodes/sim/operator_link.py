@@ -11,6 +11,8 @@ blocks (the release request is asynchronous, its answer only logged).
 
 from __future__ import annotations
 
+import threading
+
 from builtin_interfaces.msg import Time
 import numpy as np
 from rclpy.node import Node
@@ -25,7 +27,9 @@ from nf_policy_ros.sim.experts import run_expert
 from nf_policy_ros.sim.operator import ExpertPlan, TakeoverBudget
 from nf_policy_ros.sim.task import JointTask
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+# the takeover flag: latched, and deep enough that a release and the next takeover, both
+# between two executor wake-ups, arrive as two samples (depth 1 would keep the later one)
+LATCHED = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
@@ -41,13 +45,27 @@ class OperatorLink:
         self.tick_s = self.every * step_s
         self.budget = TakeoverBudget(config.operator, config.operator_ticks)
         self.plan: ExpertPlan | None = None
+        self._flag_lock = threading.Lock()
         self._wanted = False  # the takeover topic's last value (executor thread)
+        self._ends = 0  # takeovers seen ending: the flag's true -> false edges
+        self._ends_seen = 0  # the ends ``tick`` has followed (physics thread)
         self._publisher = node.create_publisher(JointTrajectory, config.teleop_topic, 10)
         self._release = node.create_client(Trigger, config.release_service)
         node.create_subscription(Bool, config.takeover_topic, self._on_takeover, LATCHED)
 
     def _on_takeover(self, msg: Bool) -> None:
-        self._wanted = bool(msg.data)
+        with self._flag_lock:
+            self._ends += self._wanted and not msg.data
+            self._wanted = bool(msg.data)
+
+    def _takeover_flag(self) -> tuple[bool, bool]:
+        """(the flag now, whether a takeover ended since the last tick). A release and the
+        next takeover can both come between two ticks (a gate that closes again at once):
+        a flag still true then is a new takeover with a fresh budget, not the spent one."""
+        with self._flag_lock:
+            wanted, ends = self._wanted, self._ends
+        ended, self._ends_seen = ends != self._ends_seen, ends
+        return wanted, ended
 
     def plan_episode(self, task: JointTask, seed: int) -> None:
         """Let the expert plan the episode of ``seed`` (resets ``task``: reset it to the
@@ -73,7 +91,10 @@ class OperatorLink:
         when the takeover is the operator's, ask for release when its budget is spent."""
         if self.plan is None:
             return
-        if self.budget.set_active(self._wanted):
+        wanted, ended = self._takeover_flag()
+        if ended:
+            self.budget.set_active(False)  # a flag true now is the next takeover
+        if self.budget.set_active(wanted):
             joined = self.plan.join(arm_now, sim_step)
             self.node.get_logger().info(f'operator: takeover {self.budget.takeovers} at step '
                                         f'{sim_step}, joining the expert plan at step '
