@@ -24,6 +24,17 @@ PARAMETERS_KEY = 'ros__parameters'
 EXPECTED_LAYOUT = f'<node name>: {{{PARAMETERS_KEY}: {{name: value, ...}}}}'
 
 
+class ParamsFileLoader(yaml.SafeLoader):
+    """Safe YAML plus ``!!python/tuple`` read as a list: launch_ros writes a list parameter
+    given in a launch file (e.g. ``image:=`` in policy.launch.py) with that tag, and rcl's
+    own parser reads it as a sequence."""
+
+
+ParamsFileLoader.add_constructor(
+    'tag:yaml.org,2002:python/tuple',
+    lambda loader, node: loader.construct_sequence(node))
+
+
 def params_files(argv: Sequence[str]) -> list[str]:
     """The paths given as ``--params-file <path>`` inside ``--ros-args ... [--]`` sections
     of ``argv``, in order."""
@@ -54,7 +65,7 @@ def check_params_file(path: str) -> None:
         raise ConfigError(f'{where}: no such file' if not file.exists() else
                           f'{where}: not a file')
     try:
-        tree = yaml.safe_load(file.read_text())
+        tree = yaml.load(file.read_text(), Loader=ParamsFileLoader)
     except OSError as exc:
         raise ConfigError(f'{where}: cannot be read ({exc.strerror})') from None
     except yaml.YAMLError as exc:
