@@ -103,6 +103,16 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
 )}
 
 
+# Fixed while the screen's last seeds were running (before their results): how the screen
+# picks the recipe that the confirmation runs on all tasks.
+SELECTION_RULE = (
+    'Selection rule (fixed before the screen finished): a training factor joins the '
+    '`selected` recipe when its pooled difference from `current` on the screen has a '
+    'point estimate above 0; the execution level is the one of execute-1 (`current`), '
+    'execute-2 and execute-4 with the highest pooled success. `selected` is then screened '
+    'itself, and confirmed on all six tasks at 10 and 50 demos before the test split.')
+
+
 def get_recipe(key: str) -> Recipe:
     if key not in RECIPES:
         raise ValueError(f'recipe={key!r}: expected one of {", ".join(RECIPES)}')
@@ -213,6 +223,7 @@ def render_page(every: list[dict[str, Any]]) -> str:
              'bootstrap interval over seeds and start states (targets.py); a verdict needs '
              f'{targets.MIN_SEEDS} seeds.', '', '## Recipes', '']
     lines += [f'- `{r.key}`: {r.text}' for r in RECIPES.values()]
+    lines += ['', SELECTION_RULE]
     for demos, steps in sorted({(r['demos'], r['steps']) for r in every}):
         group = [r for r in every if r['demos'] == demos and r['steps'] == steps
                  and r['split'] == 'tune']
