@@ -16,12 +16,34 @@ Everything runs on the simulator's /clock (use_sim_time). The same commands with
 `ros2 launch` are in scripts/demo.sh.
 """
 
-from nf_policy_ros.node_config.launch_files import LAUNCH_FILES
-from nf_policy_ros.nodes.common.launch_actions import launch_description
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, Shutdown
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import LifecycleNode, Node
+from launch_ros.substitutions import FindPackageShare
+
+from nf_policy_ros.node_config.launch_files import LAUNCH_FILES, PACKAGE
 
 # the arguments and what each one does: nf_policy_ros/node_config/launch_files.py
 SPEC = LAUNCH_FILES['sim.launch.py']
 
 
-def generate_launch_description():
-    return launch_description(SPEC)
+def _declare(arg) -> DeclareLaunchArgument:
+    default = arg.default
+    if arg.in_share:  # a file of the installed package
+        default = PathJoinSubstitution([FindPackageShare(PACKAGE), arg.default])
+    return DeclareLaunchArgument(arg.name, default_value=default, description=arg.description)
+
+
+def _start(context, *args, **kwargs):
+    """The nodes for the performed argument values (a bad value: one error line)."""
+    values = {name: LaunchConfiguration(name).perform(context) for name in SPEC.names}
+    share = FindPackageShare(PACKAGE).perform(context)
+    return [(LifecycleNode if node.lifecycle else Node)(
+        **node.node_kwargs(),
+        on_exit=Shutdown(reason=f'{node.executable} exited') if node.ends_launch else None)
+        for node in SPEC.nodes(values, share)]
+
+
+def generate_launch_description() -> LaunchDescription:
+    return LaunchDescription([*map(_declare, SPEC.arguments), OpaqueFunction(function=_start)])
