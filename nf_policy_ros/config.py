@@ -110,11 +110,18 @@ class ActionConfig:
         'Modelled dimensions whose commands take a few values (a gripper open/closed): '
         'dequantized in training by train.dequantize_std noise, so the flow fits a smooth '
         'density, not spikes.', ())
+    execute_points: int = param(
+        'Chunk points the robot follows before the policy plans again (1: a new plan every '
+        'stride ticks; horizon: the whole chunk). Execution only: it does not change the '
+        'training, and the policy node plans every execute_points * stride / fps seconds.',
+        1, bounds=(1, 1024))
 
     def __post_init__(self) -> None:
         require(self.action_dim > 0, 'actions.action_dim', self.action_dim, '> 0')
         require(self.horizon > 0, 'actions.horizon', self.horizon, '> 0')
         require(self.stride > 0, 'actions.stride', self.stride, '> 0')
+        require(1 <= self.execute_points <= self.horizon, 'actions.execute_points',
+                self.execute_points, f'1 to horizon ({self.horizon})')
         require_choice('actions.padding', self.padding, PADDING_RULES)
         self._check_mirrors()
         require(self.horizon * len(self.modelled_dims) >= 2, 'actions.horizon', self.horizon,

@@ -42,6 +42,8 @@ def test_dict_round_trip_is_lossless():
     ({'actions': {'stride': 'x'}}, r"actions.stride='x' is invalid: expected an integer"),
     ({'train': {'stage_lr': [1e-3]}}, r'train.stage_lr=\(0.001,\) is invalid: expected 3'),
     ({'encoder': {'imgsize': 3}}, r'unknown config keys: encoder.imgsize'),
+    ({'actions': {'execute_points': 9}},
+     r'actions.execute_points=9 is invalid: expected 1 to horizon \(8\)'),
 ])
 def test_bad_values_name_field_value_and_expectation(data, message):
     with pytest.raises(ConfigError, match=message):

@@ -10,8 +10,10 @@ import pytest
 from nf_policy_ros.node_config.policy import SafetyConfig
 from nf_policy_ros.runtime.plan import (
     ConfidenceGate,
+    ReplanSchedule,
     hold_plan,
     make_plan,
+    replan_period_s,
     sample_plan,
 )
 
@@ -76,3 +78,22 @@ def test_a_plan_outside_the_training_support_closes_the_gate_at_once():
 def test_the_gate_debounce_must_be_at_least_one_plan():
     with pytest.raises(ValueError, match='safety.gate_debounce_plans'):
         SafetyConfig(gate_debounce_plans=0)
+
+
+def test_a_plan_is_published_once_its_points_have_been_followed():
+    """Four points of stride 4 at 80 Hz: 0.2 s between plans; 10 Hz ticks with 0.05 s slack
+    (jitter) publish at 0.0, 0.2 and 0.4; a clock jumping back or a reset plans at once."""
+    period = replan_period_s(4, 4, 80.0)
+    assert period == pytest.approx(0.2)
+    schedule = ReplanSchedule()
+    published = []
+    for tick in range(6):
+        now = 0.1 * tick
+        if schedule.due(now, period, 0.05):
+            schedule.published(now)
+            published.append(round(now, 3))
+    assert published == [0.0, 0.2, 0.4]
+    assert not schedule.due(0.46, period, 0.05)
+    assert schedule.due(0.3, period, 0.05)  # before the plan followed: another timeline
+    schedule.reset()
+    assert schedule.due(0.41, period, 0.05)

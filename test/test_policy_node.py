@@ -395,6 +395,28 @@ def test_more_candidates_than_the_calibration_are_refused_at_configure_and_live(
         assert h.close() == 0
 
 
+def test_the_robot_follows_execute_points_of_a_plan_while_every_tick_infers(checkpoint,
+                                                                            tmp_path):
+    """execute_points 2 at stride 2 and 10 Hz: a plan every 0.4 s (observation stamps 0.4 s
+    apart), the confidence every tick; more points than the chunk has are refused live."""
+    h = Harness(checkpoint, tmp_path, 'output_enabled:=true', 'execute_points:=2')
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 5, 90, 'plans', h.proc)
+        stamps = [s + n * 1e-9 for s, n in map(stamp_key, h.robot.received())]
+        gaps = np.diff(stamps)
+        assert np.median(gaps) == pytest.approx(0.4, abs=0.06), gaps
+        diag = h.last_diagnostics()
+        assert diag['execute_points'] == '2'
+        assert int(diag.get('count.following_ticks', 0)) >= int(diag['count.plans']) - 1
+        refused = set_parameter(h, 'execute_points', 5)
+        assert not refused.successful
+        expected = "execute_points=5 is invalid: expected 0 (the checkpoint's) or 1 to"
+        assert refused.reason.startswith(expected), refused.reason
+        assert get_parameters(h, ['execute_points']) == [2]
+    finally:
+        assert h.close() == 0
+
+
 # ---- parameters (issue 17) --------------------------------------------------------------
 def call_policy(h: Harness, srv_type, name: str, request):
     """Call a service of the policy node from the test node; returns the response."""

@@ -31,7 +31,7 @@ from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.pages import curve_page, records, report
 from benchmarks.protocol import kinds, networks
 from benchmarks.protocol.splits import SPLIT_EPISODES, TASKS
-from benchmarks.protocol.tier import DP_SIZE, EXECUTE_STEPS, collect, config_hash, evaluate
+from benchmarks.protocol.tier import DP_SIZE, collect, config_hash, evaluate
 from benchmarks.runs import run_dirs
 from benchmarks.runs.run_dirs import (
     CHECKPOINT_EVERY,
@@ -134,7 +134,7 @@ def evaluate_snapshot(args: argparse.Namespace, task: JointTask, run: CurveRun,
     task_name, key, seed = job
     actor = networks.sampled_actor(run.kind, run.load_snapshot(step),
                           torch.Generator().manual_seed(seed))
-    execute = kinds.execute_steps(run.kind, run.config, EXECUTE_STEPS)
+    execute = kinds.execute_steps(run.kind, run.config)
     result = evaluate(task, actor, args.episodes, execute, split='tune')
     return {'task': task_name, 'demos': args.demos, 'seed': seed, 'policy': key,
             'step': step, 'max_steps': args.steps[-1],

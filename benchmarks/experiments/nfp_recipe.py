@@ -30,7 +30,7 @@ from benchmarks.pages import records, report, targets
 from benchmarks.protocol import kinds
 from benchmarks.protocol.networks import sampled_actor
 from benchmarks.protocol.splits import TASKS
-from benchmarks.protocol.tier import EXECUTE_STEPS, collect, config_hash, evaluate, tier_config
+from benchmarks.protocol.tier import collect, config_hash, evaluate, tier_config
 from benchmarks.runs.run_dirs import parse_shard
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.checkpoint import load_policy
@@ -51,26 +51,28 @@ GRIPPER_MIRROR = {'mirror_dims': (8,), 'mirror_sources': (7,), 'mirror_gains': (
 
 @dataclass(frozen=True)
 class Recipe:
-    """A change to NF-P's recipe: TrainConfig / ActionConfig fields and the chunk points
-    followed before re-planning (0 = the tier's one point)."""
+    """A change to NF-P's recipe: TrainConfig / ActionConfig fields, the chunk points
+    followed before re-planning (0 = the tier's one point) and the NF-P kind whose sampler
+    acts (benchmarks.protocol.kinds; the sampler does not change the training)."""
 
     key: str
     text: str
     training: dict[str, Any] = field(default_factory=dict)
     actions: dict[str, Any] = field(default_factory=dict)
     execute_points: int = 0
+    sampler: str = kinds.NFP
 
     def config(self, steps: int, seed: int) -> NFPConfig:
         base = tier_config(steps, seed)
+        execute = {'execute_points': self.execute_points} if self.execute_points else {}
         return replace(base, train=replace(base.train, **self.training,
                                            val_every=VAL_EVERY),
-                       actions=replace(base.actions, **self.actions))
+                       actions=replace(base.actions, **self.actions, **execute))
 
-    def execute_steps(self, config: NFPConfig) -> int:
-        """Ticks a chunk is followed before re-planning."""
-        if not self.execute_points:
-            return EXECUTE_STEPS
-        return self.execute_points * config.actions.stride
+    @staticmethod
+    def execute_steps(config: NFPConfig) -> int:
+        """Ticks a chunk is followed before re-planning (as the policy node does)."""
+        return config.actions.execute_points * config.actions.stride
 
 
 # The values were fixed before any run of this study (issue 32's review): dequantization
@@ -82,6 +84,7 @@ REPRESENTATION = {'training': {'dequantize_std': 0.1, 'action_noise_floor': 0.00
 ACTION_NOISE = {'action_noise_step': 0.2, 'action_noise_floor': 0.005}
 STATE_NOISE = {'state_noise_std': 0.1}
 COSINE = {'lr_schedule': 'cosine'}
+SELECTED_TRAINING = {**REPRESENTATION['training'], **STATE_NOISE, **COSINE}
 RECIPES: dict[str, Recipe] = {r.key: r for r in (
     Recipe(BASE, 'NF-P as compared: one stage at 1e-3 after 100 warm-up steps, batch 64, '
            'no noise, all 9 action dimensions modelled, one chunk point per plan'),
@@ -105,8 +108,18 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
     # action-noise -8 (out); pooled success execute-1 31 %, execute-2 44 %, execute-4 51 %
     Recipe('selected', 'representation, state noise and cosine decay, four chunk points per '
            'plan (picked by the selection rule below)',
-           {**REPRESENTATION['training'], **STATE_NOISE, **COSINE},
+           SELECTED_TRAINING,
            REPRESENTATION['actions'], execute_points=4),
+    # added after the 10-demo confirmation and the ranking check (nfp_ranking.md: the most
+    # likely of 128 candidates is no closer to the demos' arm motion than a random one, the
+    # zero latent is the closest); both act on `selected`'s trainings (no training of their
+    # own) and are screened on the screen's tasks and seeds under SAMPLER_RULE
+    Recipe('selected-execute-8', '`selected`, all eight chunk points (32 ticks) followed per '
+           'plan', SELECTED_TRAINING,
+           REPRESENTATION['actions'], execute_points=8),
+    Recipe('selected-zero', "`selected`, the zero latent (the flow's mode) instead of the "
+           'best of 128 candidates', SELECTED_TRAINING,
+           REPRESENTATION['actions'], execute_points=4, sampler='nfp-zero'),
 )}
 
 
@@ -118,6 +131,15 @@ SELECTION_RULE = (
     'point estimate above 0; the execution level is the one of execute-1 (`current`), '
     'execute-2 and execute-4 with the highest pooled success. `selected` is then screened '
     'itself, and confirmed on all six tasks at 10 and 50 demos before the test split.')
+
+
+# Fixed before either ran: how the two follow-ups change `selected` before it is frozen.
+SAMPLER_RULE = (
+    'Follow-up rule (fixed before its runs): on the screen (assembly, basketball x 3 '
+    'seeds, 10 demos) `selected-execute-8` replaces four chunk points per plan by eight, '
+    'and `selected-zero` replaces best-of-128 by the zero latent, each only when its pooled '
+    'difference from `selected` has a point estimate above 0; the recipe that results is '
+    'frozen for the 50-demo confirmation and the test split.')
 
 
 def get_recipe(key: str) -> Recipe:
@@ -158,7 +180,7 @@ def train_and_evaluate(args: argparse.Namespace, task: JointTask, demos: list,
     policy, provenance = load_policy(result.policy_path)
     summary = provenance.get('training', {})
     gen = torch.Generator().manual_seed(seed)
-    actor = sampled_actor(kinds.get(kinds.NFP), policy, gen)
+    actor = sampled_actor(kinds.get(recipe.sampler), policy, gen)
     record = evaluate(task, actor, args.episodes, recipe.execute_steps(config),
                       split=args.split)
     record.update(task=task_name, demos=count, seed=seed, policy=key, steps=args.steps,
@@ -230,12 +252,12 @@ def render_page(every: list[dict[str, Any]]) -> str:
              'bootstrap interval over seeds and start states (targets.py); a verdict needs '
              f'{targets.MIN_SEEDS} seeds.', '', '## Recipes', '']
     lines += [f'- `{r.key}`: {r.text}' for r in RECIPES.values()]
-    lines += ['', SELECTION_RULE]
+    lines += ['', SELECTION_RULE, '', SAMPLER_RULE]
     for demos, steps in sorted({(r['demos'], r['steps']) for r in every}):
         group = [r for r in every if r['demos'] == demos and r['steps'] == steps
                  and r['split'] == 'tune']
         lines += ['', f'## {demos} demos, {steps} steps', '', *success_table(group), '',
-                  *nll_table(group)]
+                  *followup_table(group), *nll_table(group)]
     machines = {report.describe_machine(r['machine']) for r in every if 'machine' in r}
     lines += ['', '## Machines', '', *[f'- {m}' for m in sorted(machines)][:6]]
     return '\n'.join(lines) + '\n'
@@ -267,6 +289,24 @@ def success_table(group: list[dict[str, Any]]) -> list[str]:
         rows.append([f'`{key}`', *cells, f'{100 * wins / max(n, 1):.0f} %', verdict])
     return ['Successes (seeds summed) and, per task, the difference from '
             f'`{BASE}`:', '', report.markdown_table(header, rows)]
+
+
+SELECTED = 'selected'
+FOLLOW_UPS = ('selected-execute-8', 'selected-zero')
+
+
+def followup_table(group: list[dict[str, Any]]) -> list[str]:
+    """Each follow-up minus `selected`, pooled over the tasks both ran on every seed."""
+    rows = []
+    for key in FOLLOW_UPS:
+        tasks = [t for t in _tasks(group) if targets.paired_seeds(group, t, SELECTED, key)]
+        pooled = targets.pooled_difference(group, tasks, SELECTED, key) if tasks else None
+        if pooled:
+            rows.append([f'`{key}`', ', '.join(tasks), f'{pooled.text()} {pooled.verdict}'])
+    if not rows:
+        return []
+    return [f'Follow-ups (SAMPLER_RULE) minus `{SELECTED}`, pooled over the tasks both ran:',
+            '', report.markdown_table(['recipe', 'tasks', f'pooled - {SELECTED}'], rows), '']
 
 
 def nll_table(group: list[dict[str, Any]]) -> list[str]:

@@ -35,7 +35,6 @@ from benchmarks.protocol import kinds, networks
 from benchmarks.protocol.splits import TASKS
 from benchmarks.protocol.tier import (
     DEFAULT_STEPS,
-    EXECUTE_STEPS,
     SPLIT_EPISODES,
     SPLIT_SEED0,
     collect,
@@ -114,7 +113,7 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
             raise watch.deferred
         if stop.is_set():
             return {}
-        execute = kinds.execute_steps(kinds.get(kind), config, EXECUTE_STEPS)
+        execute = kinds.execute_steps(kinds.get(kind), config)
         record = {'train_s': train_s, 'actor': actor.name,
                   **evaluate(task, actor, episodes(args), execute, split=split)}
         if curve_run is not None:

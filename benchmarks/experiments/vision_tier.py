@@ -198,7 +198,8 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
         actor = CameraOverrideActor(actor, frozen_frame(task) if mode == 'frozen' else None)
     return {'train_s_this_session': time.perf_counter() - start, 'actor': actor.name,
             **evaluate(task, actor, args.episodes or SPLIT_EPISODES[args.split],
-                       low_dim=False, split=args.split)}
+                       kinds.execute_steps(kinds.get(trained.key), config), low_dim=False,
+                       split=args.split)}
 
 
 def range_tag(args: argparse.Namespace) -> str:

@@ -93,8 +93,8 @@ class Kind:
     :param actions: ActionConfig fields changed from the tier's (a network of its own).
     :param obs_horizon: observations the network is conditioned on, one chunk point apart
         (DP only; a network of its own when > 1).
-    :param execute_points: chunk points followed before re-planning (0 = the tier's
-        re-planning interval).
+    :param execute_points: chunk points followed before re-planning (0 = the config's
+        actions.execute_points).
     :param title: the policy with its recipe where recipes are compared (learning curves);
         '' = the column.
     :param curve: its place in the learning curves' default ``--policies`` (1, 2, ...; 0 =
@@ -398,9 +398,8 @@ def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:
                    actions=replace(config.actions, **kind.actions))
 
 
-def execute_steps(kind: Kind, config: NFPConfig, tier_steps: int) -> int:
-    """Policy ticks ``kind`` follows a chunk before re-planning: its ``execute_points`` at
-    its trained stride, or the tier's ``tier_steps``."""
-    if not kind.execute_points:
-        return tier_steps
-    return kind.execute_points * trained_config(config, kind).actions.stride
+def execute_steps(kind: Kind, config: NFPConfig) -> int:
+    """Policy ticks ``kind`` follows a chunk before re-planning: its ``execute_points``, or
+    else its trained config's ``actions.execute_points``, at its trained stride."""
+    actions = trained_config(config, kind).actions
+    return (kind.execute_points or actions.execute_points) * actions.stride

@@ -64,6 +64,9 @@ HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_st
                    ('train', 'dequantize_std'): 0.0, ('data', 'intervention_topic'): '',
                    ('data', 'intervention_max_age_s'): 0.2, ('data', 'keep'): 'episodes'}
 DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
+# Settings of execution, not of training: never hashed, so recipes that differ only in them
+# share one training (run directory).
+NEVER_HASHED = (('actions', 'execute_points'),)
 
 
 # Revision of the camera path that changes a camera run without changing its settings:
@@ -86,6 +89,8 @@ def config_hash(config: NFPConfig, dp_size: DiffusionConfig = DP_SIZE) -> str:
     for (group, field), default in HASHED_WHEN_SET.items():
         if nfp[group][field] == default:
             del nfp[group][field]
+    for group, field in NEVER_HASHED:
+        del nfp[group][field]
     dp = {k: v for k, v in asdict(dp_size).items()
           if k not in DP_HASHED_WHEN_SET or v != DP_HASHED_WHEN_SET[k]}
     payload = {'nfp': nfp, 'dp': dp}

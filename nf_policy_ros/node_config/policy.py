@@ -150,6 +150,11 @@ class PolicyNodeConfig:
                             choices=STAMP_MODES)
     lead_steps: float = param('Offset kappa of the first point, in policy ticks.', 1.0,
                               bounds=(0.0, 100.0))
+    execute_points: int = param(
+        'Chunk points the robot follows before a new plan is published (every tick still '
+        "infers: confidence and gate keep the control rate); 0 = the checkpoint's "
+        'actions.execute_points, as its benchmark ran it.', 0, bounds=(0, 1024),
+        form="0, or 1 to the checkpoint's actions.horizon")
     autostart: bool = param('Configure and activate at start-up (else wait for the lifecycle '
                             'transitions configure, activate); output is then armed only '
                             'with output_enabled.', True)
@@ -188,6 +193,8 @@ class PolicyNodeConfig:
         require(self.fps >= 0, 'fps', self.fps, '>= 0 Hz')
         require_choice('stamp_mode', self.stamp_mode, STAMP_MODES)
         require(self.lead_steps >= 0, 'lead_steps', self.lead_steps, '>= 0 ticks')
+        require(self.execute_points >= 0, 'execute_points', self.execute_points,
+                ">= 0 (0 = the checkpoint's)")
         require_choice('compile', self.compile, COMPILE_PATHS)
         require(self.min_candidates >= 1, 'min_candidates', self.min_candidates, '>= 1')
         require(0.0 < self.model_budget_fraction <= 1.0, 'model_budget_fraction',

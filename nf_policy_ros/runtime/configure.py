@@ -5,8 +5,9 @@
 Every check that can fail does so here, loudly, before the robot is ever commanded: a
 missing or unsafe file, a checkpoint without calibration, joint names / fps / camera count
 that contradict the parameters, joint limits of the wrong length, a joint-name map or
-controller groups that do not fit the checkpoint's joints, CUDA asked but absent, and a
-best-of-N with more candidates than the confidence was calibrated with.
+controller groups that do not fit the checkpoint's joints, CUDA asked but absent, more
+chunk points per plan (execute_points) than a chunk has, and a best-of-N with more
+candidates than the confidence was calibrated with.
 
 The candidate count rule (``check_candidates``). The confidence is where a plan's log p
 falls among held-out plans drawn with the checkpoint's sampling (training's
@@ -37,6 +38,7 @@ from nf_policy_ros.node_config.policy import PolicyNodeConfig
 from nf_policy_ros.node_config.routing import GroupSpec, Route, make_routes, robot_joint_names
 from nf_policy_ros.runtime.budget import governor_for
 from nf_policy_ros.runtime.inference import PolicyRunner
+from nf_policy_ros.runtime.plan import replan_period_s
 
 
 class ConfigureError(RuntimeError):
@@ -55,6 +57,21 @@ class Setup:
     warmup_ms: float
     inference_path: str = 'eager'  # what runs the model: eager, inductor, or why not
     calibrated_candidates: int | None = None  # the calibration's best-of-N (None: other mode)
+    stride: int = 1  # policy ticks between chunk points
+    horizon: int = 1  # chunk points T_a
+    execute_points: int = 1  # the checkpoint's chunk points followed per plan
+
+    def replan_period_s(self, config: PolicyNodeConfig) -> float:
+        """Seconds between published plans: ``config.execute_points`` (0: the
+        checkpoint's) chunk points."""
+        points = config.execute_points or self.execute_points
+        return replan_period_s(points, self.stride, self.fps)
+
+
+def check_execute_points(config: PolicyNodeConfig, horizon: int) -> None:
+    """ConfigError unless ``config.execute_points`` is 0 or 1 to ``horizon``."""
+    require(config.execute_points <= horizon, 'execute_points', config.execute_points,
+            f"0 (the checkpoint's) or 1 to the checkpoint's horizon {horizon}")
 
 
 def _device(name: str) -> torch.device:
@@ -149,6 +166,7 @@ def configure_policy(config: PolicyNodeConfig, logger,
     actions = policy.config.actions
     calibrated = calibrated_candidates(policy, provenance)
     try:
+        check_execute_points(config, actions.horizon)
         note = check_candidates(config.sampling, calibrated)
     except ConfigError as exc:
         raise ConfigureError(str(exc)) from exc
@@ -169,4 +187,5 @@ def configure_policy(config: PolicyNodeConfig, logger,
                 f'{warmup_ms:.0f} ms')
     times = time_from_start(actions, fps, config.lead_steps)
     return Setup(runner, joints, robot_joints, routes, fps, times, device,
-                 round(warmup_ms, 1), path, calibrated)
+                 round(warmup_ms, 1), path, calibrated, actions.stride, actions.horizon,
+                 actions.execute_points)

@@ -77,6 +77,35 @@ def hold_plan(measured: np.ndarray, hold_time_s: float) -> Plan:
     return Plan(position, np.zeros_like(position), np.array([hold_time_s]))
 
 
+class ReplanSchedule:
+    """When the next policy plan is published: once the robot has followed the last one
+    for ``execute_points`` chunk points. Times are control-clock seconds of the observation
+    a plan was made from; a tick up to ``slack_s`` early counts as on time (timer jitter),
+    and a clock that jumped back (a simulator reset) makes a plan due at once."""
+
+    def __init__(self) -> None:
+        self.last_s: float | None = None  # observation time of the plan being followed
+
+    def due(self, now_s: float, period_s: float, slack_s: float) -> bool:
+        """Whether a plan made from an observation at ``now_s`` should be published:
+        ``period_s`` [s] = execute_points * stride / fps after the one followed."""
+        last = self.last_s
+        return last is None or now_s < last or now_s - last >= period_s - slack_s
+
+    def published(self, now_s: float) -> None:
+        """A policy plan made at ``now_s`` is followed from now on."""
+        self.last_s = now_s
+
+    def reset(self) -> None:
+        """No policy plan is followed (a hold, a teleop command, arming): plan at once."""
+        self.last_s = None
+
+
+def replan_period_s(execute_points: int, stride: int, fps: float) -> float:
+    """Seconds of ``execute_points`` chunk points, ``stride`` policy ticks apart at ``fps``."""
+    return execute_points * stride / fps
+
+
 class ConfidenceGate:
     """Closes after ``debounce_plans`` plans in a row below ``threshold``, at once on a plan
     outside the training support or with a non-finite confidence; reopens above

@@ -13,9 +13,11 @@ input goes stale and the stale rules below hold the robot. A camera topic whose 
 ends in ``/compressed`` is subscribed as sensor_msgs/CompressedImage, any other as
 sensor_msgs/Image; both are decoded by data/convert.py's ``camera_frame``, as in training.
 A control timer checks that the inputs are fresh and hands a snapshot to the inference worker
-(never waiting for it); the worker publishes the plan (one JointTrajectory per controller
-group, joints by robot name: node_config/routing.py), ``~/confidence``, ``~/log_likelihood``
-and ``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz).
+(never waiting for it); the worker publishes ``~/confidence``, ``~/log_likelihood`` and
+``~/planned_joint_states`` (the plan's end, for a ghost robot in rviz) every tick, and the
+plan (one JointTrajectory per controller group, joints by robot name: node_config/routing.py)
+once the robot has followed the last one for ``execute_points`` chunk points (the
+checkpoint's, as its benchmark ran it; runtime/plan.py ``ReplanSchedule``).
 
 Takeover (runtime/takeover.py): when the ``takeover`` gate closes or an operator asks, the
 loop holds at the measured position, publishes no plan of its own, and forwards each teleop
@@ -49,14 +51,14 @@ from nf_policy_ros.node_config.policy import PolicyNodeConfig, is_compressed_top
 from nf_policy_ros.nodes.policy import messages, outputs
 from nf_policy_ros.nodes.policy.port import LoopPort
 from nf_policy_ros.runtime.budget import governor_for
-from nf_policy_ros.runtime.configure import Setup, check_candidates
+from nf_policy_ros.runtime.configure import Setup, check_candidates, check_execute_points
 from nf_policy_ros.runtime.inference import (
     Inference,
     InferenceWorker,
     MalformedInputError,
     Snapshot,
 )
-from nf_policy_ros.runtime.plan import Plan, hold_plan, make_plan, sample_plan
+from nf_policy_ros.runtime.plan import Plan, ReplanSchedule, hold_plan, make_plan, sample_plan
 from nf_policy_ros.runtime.takeover import Takeover, stamp_seconds, teleop_plan_of
 
 HOLD_TIME_S = 0.1
@@ -81,6 +83,7 @@ class ControlLoop:
         self._gate_hold_sent = False
         # the plan a position controller follows: (plan, start position, control-clock s)
         self._following: tuple[Plan, np.ndarray, float] | None = None
+        self.replan = ReplanSchedule()  # when the next policy plan is published
         self.takeover = Takeover()
         self.trajectories = outputs.TrajectoryOutputs(port.ros, setup.routes)
         port.logger.info(f'trajectories: {self.trajectories.describe()}')
@@ -145,6 +148,7 @@ class ControlLoop:
             if not self.armed:
                 self._stale_hold_sent = self._gate_hold_sent = False
             self.armed, self._following = True, None
+            self.replan.reset()
 
     def disarm(self) -> None:
         """End a takeover, hold at the measured position (if armed and known), disarm."""
@@ -180,6 +184,7 @@ class ControlLoop:
             values['num_candidates'] = governor.current
         if setup.calibrated_candidates is not None:
             values['calibration_num_candidates'] = setup.calibrated_candidates
+        values['execute_points'] = self.port.config().execute_points or setup.execute_points
         reduced = candidate_dtype(sampling, setup.device) is not None
         values['candidate_precision'] = 'bf16' if reduced else 'fp32'
         state = self.takeover.state
@@ -203,6 +208,7 @@ class ControlLoop:
         """Live parameters: ``config``'s sampling and a fresh governor from the next tick.
         Raises ValueError (ConfigError), changing nothing, for more candidates than the
         calibration's (runtime/configure.py); logs the warning for fewer."""
+        check_execute_points(config, self.setup.horizon)
         note = check_candidates(config.sampling, self.setup.calibrated_candidates)
         changed = config.sampling != self.setup.runner.sampling
         self.setup.runner.retune(config.sampling, governor_for(config))
@@ -310,10 +316,20 @@ class ControlLoop:
         if plan is None:
             stats.count('nonfinite_plans')
             return
+        if not self._replan_due(result.snapshot.control_time, config):
+            stats.count('following_ticks')  # the robot follows the last plan's points
+            return
         if self._publish_plan(plan, result.snapshot.stamp, 'plans', result.measured,
                               result.snapshot.control_time, kind='policy'):
             tick_to_publish = (time.monotonic() - result.snapshot.tick_time) * 1e3
             stats.add('overhead', tick_to_publish - result.model_ms)
+
+    def _replan_due(self, control_time: float, config: PolicyNodeConfig) -> bool:
+        """Whether the plan of an observation at ``control_time`` [s] is published: the
+        robot has followed the last policy plan for its execute_points (half a control
+        period of slack for timer jitter)."""
+        slack = 0.5 / config.control_rate_hz
+        return self.replan.due(control_time, self.setup.replan_period_s(config), slack)
 
     def _gate_allows(self, confidence: float, in_support: bool) -> bool:
         mode = self.port.config().safety.gate
@@ -360,6 +376,10 @@ class ControlLoop:
                 return False
             self.trajectories.publish(plan, stamp)
             self._following = (plan, start, start_time)
+            if kind == 'policy':
+                self.replan.published(start_time)
+            else:  # a hold or a teleop command replaced the policy's plan
+                self.replan.reset()
             self._send_forward_position()  # a hold takes effect now, not a tick later
             if disarm:
                 self.armed, self._following = False, None
