@@ -31,8 +31,9 @@ from benchmarks.baselines.diffusion import DiffusionConfig
 from benchmarks.pages import curve_page, records, report
 from benchmarks.protocol import kinds, networks
 from benchmarks.protocol.splits import SPLIT_EPISODES, TASKS
-from benchmarks.protocol.tier import DP_SIZE, collect, config_hash, evaluate
+from benchmarks.protocol.tier import DP_SIZE, VAL_DEMOS, collect, config_hash, evaluate
 from benchmarks.runs import run_dirs
+from benchmarks.runs.held_out import val_curve, val_nll_at
 from benchmarks.runs.run_dirs import (
     CHECKPOINT_EVERY,
     CurveJob,
@@ -70,11 +71,13 @@ class CurveRun:
     it: NF-P's deployable checkpoint, the DP state dict)."""
 
     def __init__(self, kind: kinds.Kind, config: NFPConfig, data: WindowDataset,
-                 run_dir: Path) -> None:
+                 run_dir: Path, val: WindowDataset | None = None) -> None:
         self.kind, self.config, self.run_dir = kind, config, run_dir
         self.network = networks.of(kind)
         self.dp_size = networks.kind_dp_size(kind, DP_SIZE)
         self.data = networks.kind_windows(kind, config, data)
+        # held-out demos (NF-P logs their NLL every train.val_every steps)
+        self.val = None if val is None else networks.kind_windows(kind, config, val)
         self.last = run_dir / 'last.pt'
 
     def saved_step(self) -> int:
@@ -88,7 +91,7 @@ class CurveRun:
         """Train on from the last save until ``stop`` is set (``on_step(n)`` after the n-th
         step) or the last step; the EMA network and what its snapshot copies."""
         return self.network.train(self.kind, self.config, self.data, self.last, 'cpu', stop,
-                                  on_step, DP_SIZE, CHECKPOINT_EVERY)
+                                  on_step, DP_SIZE, CHECKPOINT_EVERY, val=self.val)
 
     def save_snapshot(self, step: int, trained: tuple[torch.nn.Module, Path | None]) -> None:
         path = self.snapshot(step)
@@ -141,8 +144,15 @@ def evaluate_snapshot(args: argparse.Namespace, task: JointTask, run: CurveRun,
             'train_s': TrainClock(run.run_dir).at(step), 'actor': actor.name,
             **{k: v for k, v in result.items() if k not in PER_EPISODE},
             'execute_steps': execute, **recipe_fields(run.config, run.dp_size),
+            **held_out_at(run, step),
             'config_hash': config_hash(run.config, run.dp_size), 'servo_omega': task.omega,
             'machine': report.machine_info(torch.device('cpu'))}
+
+
+def held_out_at(run: CurveRun, step: int) -> dict[str, Any]:
+    """The held-out NLL per dimension [nats] ``run`` logged at ``step`` ({} if none)."""
+    nll = val_nll_at(val_curve(run.run_dir), step)
+    return {} if nll is None else {'val_nll': nll, 'val_demos': run.val.episode_count}
 
 
 def run_dir(args: argparse.Namespace, job: Job, config: NFPConfig, omega: float) -> Path:
@@ -214,7 +224,7 @@ def run_all(args: argparse.Namespace) -> None:
 def run_task(args: argparse.Namespace, task: JointTask, jobs: list[Job],
              finished: set[tuple], session_over: threading.Event) -> bool:
     """``jobs`` of one task; False when the session ended first."""
-    data = None
+    data = val = None
     for job in jobs:
         kind = kinds.get(job[1])
         config = curve_config(args.steps[-1], job[2], kind)
@@ -222,13 +232,15 @@ def run_task(args: argparse.Namespace, task: JointTask, jobs: list[Job],
         if not steps:
             continue
         if data is None:
-            demos = collect(task, args.demos)
+            demos = collect(task, args.demos + VAL_DEMOS)
             if len(demos) < args.demos:
                 print(f'{task.config.task}: only {len(demos)} joint-space demos of '
                       f'{args.demos}: skipped', flush=True)
                 return True
-            data = WindowDataset(demos, config.actions)
-        run = CurveRun(kind, config, data, run_dir(args, job, config, task.omega))
+            data = WindowDataset(demos[:args.demos], config.actions)
+            held_out = demos[args.demos:]
+            val = WindowDataset(held_out, config.actions) if held_out else None
+        run = CurveRun(kind, config, data, run_dir(args, job, config, task.omega), val)
         if not run_job(args, task, run, job, steps, session_over):
             return False
     return True

@@ -17,7 +17,6 @@ already recorded is skipped; a training interrupted resumes from ``--run-dir``).
 from __future__ import annotations
 
 import argparse
-import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import time
@@ -29,8 +28,18 @@ import torch
 from benchmarks.pages import records, report, targets
 from benchmarks.protocol import kinds
 from benchmarks.protocol.networks import sampled_actor
+from benchmarks.protocol.recipes import (
+    ACTION_NOISE,
+    COSINE,
+    FROZEN_TRAINING,
+    GRIPPER_MIRROR,
+    REPRESENTATION_TRAINING,
+    STATE_NOISE,
+    VAL_EVERY,
+)
 from benchmarks.protocol.splits import TASKS
-from benchmarks.protocol.tier import collect, config_hash, evaluate, tier_config
+from benchmarks.protocol.tier import VAL_DEMOS, collect, config_hash, evaluate, tier_config
+from benchmarks.runs.held_out import val_curve
 from benchmarks.runs.run_dirs import parse_shard
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.core.checkpoint import load_policy
@@ -40,14 +49,7 @@ from nf_policy_ros.sim.task import JointTask, TaskConfig
 
 NAME = 'nfp_recipe'
 BASE = 'current'
-VAL_DEMOS = 3
-VAL_EVERY = 250
 STEPS = 1000  # NF-P's budget at 10 and 50 demos (learning_curves.md)
-# Meta-World's two finger setpoints are +-1 times the gripper command (sim.task.
-# finger_setpoints): the second mirrors the first, and the first is a binary command.
-GRIPPER_MIRROR = {'mirror_dims': (8,), 'mirror_sources': (7,), 'mirror_gains': (-1.0,),
-                  'discrete_dims': (7,)}
-
 
 @dataclass(frozen=True)
 class Recipe:
@@ -75,16 +77,8 @@ class Recipe:
         return config.actions.execute_points * config.actions.stride
 
 
-# The values were fixed before any run of this study (issue 32's review): dequantization
-# 0.1 of the +-1 gripper command; a floor of 0.005 rad (0.3 degrees) on arm joints; action
-# noise 0.2 of each joint's motion between chunk points; state noise 0.1 of each
-# observation's spread; half-cosine decay; two chunk points (8 ticks) per plan.
-REPRESENTATION = {'training': {'dequantize_std': 0.1, 'action_noise_floor': 0.005},
-                  'actions': GRIPPER_MIRROR}
-ACTION_NOISE = {'action_noise_step': 0.2, 'action_noise_floor': 0.005}
-STATE_NOISE = {'state_noise_std': 0.1}
-COSINE = {'lr_schedule': 'cosine'}
-SELECTED_TRAINING = {**REPRESENTATION['training'], **STATE_NOISE, **COSINE}
+REPRESENTATION = {'training': REPRESENTATION_TRAINING, 'actions': GRIPPER_MIRROR}
+SELECTED_TRAINING = FROZEN_TRAINING
 RECIPES: dict[str, Recipe] = {r.key: r for r in (
     Recipe(BASE, 'NF-P as compared: one stage at 1e-3 after 100 warm-up steps, batch 64, '
            'no noise, all 9 action dimensions modelled, one chunk point per plan'),
@@ -152,16 +146,6 @@ def run_dir(args: argparse.Namespace, job: tuple, config: NFPConfig) -> Path:
     """One directory per training: recipes that differ only in execution share it."""
     task, demos, seed, _ = job
     return args.run_dir / task / f'{demos}demos_seed{seed}_{config_hash(config)}'
-
-
-def val_curve(out: Path) -> list[list[float]]:
-    """[[step, held-out NLL per dim], ...] from a run's metrics.csv."""
-    path = out / 'metrics.csv'
-    if not path.exists():
-        return []
-    with path.open() as f:
-        rows = [r for r in csv.DictReader(f) if r['name'] == 'val/nll_per_dim']
-    return [[int(r['step']), round(float(r['value']), 4)] for r in rows]
 
 
 def train_and_evaluate(args: argparse.Namespace, task: JointTask, demos: list,

@@ -37,6 +37,7 @@ from benchmarks.protocol.tier import (
     DEFAULT_STEPS,
     SPLIT_EPISODES,
     SPLIT_SEED0,
+    VAL_DEMOS,
     collect,
     config_hash,
     episodes,
@@ -45,6 +46,7 @@ from benchmarks.protocol.tier import (
     tier_config,
 )
 from benchmarks.runs import job_pace
+from benchmarks.runs.held_out import val_curve
 from benchmarks.runs.run_dirs import (
     curve_train_seconds,
     job_run_dir,
@@ -106,8 +108,11 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
         watch = job_pace.TrainingWatch(stop, pace, kinds.get(kind).run_name,
                                        config.train.stage_steps[0],
                                        defer=not args.advance_unfinished)
+        held_out = demos[count:count + VAL_DEMOS]
+        val = WindowDataset(held_out, config.actions) if held_out else None
         actor = networks.train_actor(kind, config, WindowDataset(demos[:count], config.actions),
-                            run_dir, device=args.device, stop=watch, on_step=watch.on_step)
+                                     run_dir, device=args.device, stop=watch,
+                                     on_step=watch.on_step, val=val)
         train_s = training_seconds(run_dir, kind, before, time.perf_counter() - start)
         if watch.deferred is not None:
             raise watch.deferred
@@ -115,7 +120,8 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
             return {}
         execute = kinds.execute_steps(kinds.get(kind), config)
         record = {'train_s': train_s, 'actor': actor.name,
-                  **evaluate(task, actor, episodes(args), execute, split=split)}
+                  **evaluate(task, actor, episodes(args), execute, split=split),
+                  **held_out_fields(run_dir, kind, len(held_out))}
         if curve_run is not None:
             record.update(trained_in=curve_run.name,
                           train_s=curve_train_seconds(curve_run, config))
@@ -126,6 +132,15 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
                   config_hash=config_hash(config),
                   machine=report.machine_info(torch.device(args.device)))
     return record
+
+
+def held_out_fields(run_dir: Path | None, kind: str, val_demos: int) -> dict[str, Any]:
+    """The held-out NLL curve an NF-P training logged in ``run_dir`` ({} where none)."""
+    resume = networks.of(kinds.get(kind)).tier_resume
+    if run_dir is None or resume is None:
+        return {}
+    curve = val_curve(run_dir / resume.parent)
+    return {'val_curve': curve, 'val_demos': val_demos} if curve else {}
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -167,7 +182,7 @@ def run_task(args: argparse.Namespace, task: JointTask, jobs: list[tuple],
         try:
             if not args.advance_unfinished:
                 check_time(args, job, config, task.omega, stop, pace)
-            demos = demos or collect(task, max(job[1] for job in jobs))
+            demos = demos or collect(task, max(job[1] for job in jobs) + VAL_DEMOS)
             record = run_job(args, task, demos, job, config, stop, pace)
         except job_pace.OutOfTimeError as late:
             print(f'left for a later session: {job} {late}', flush=True)

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from benchmarks.protocol import recipes
 from nf_policy_ros.config import NFPConfig, SamplingConfig
 
 NFP, DP, FLOOR = 'nfp', 'dp', 'floor'
@@ -224,6 +225,13 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # as they are (a new setting is a new kind).
     Kind('nfp-noise', NFP, 'action noise 0.1', BEST_OF_128, {'action_noise_std': 0.1},
          tiers=(STATE,)),
+    # NF-P on the recipe the recipe study froze (issue 32; nfp_recipe.md `selected-zero`):
+    # mirrored finger derived, gripper dequantized, state noise, cosine decay, four chunk
+    # points per plan (recorded in its checkpoints: the policy node follows as many), the
+    # zero latent; held-out NLL every VAL_EVERY steps on the tier's validation demos
+    Kind('nfp2', NFP, 'recipe 2, zero latent', SamplingConfig(mode='zero_latent'),
+         {**recipes.FROZEN_TRAINING, 'val_every': recipes.VAL_EVERY}, tiers=(STATE,),
+         timed=True, actions=recipes.FROZEN_ACTIONS, title='NF-P (recipe 2)', curve=4),
     # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading),
     # trained on the tier's (NF-P's) recipe
     Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True,

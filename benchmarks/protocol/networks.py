@@ -53,13 +53,15 @@ class TrainedNetwork:
     def train(self, kind: kinds.Kind, config: NFPConfig, data: WindowDataset,
               resume: Path | None, device: str = 'cpu', stop: threading.Event | None = None,
               on_step: OnStep | None = None, dp_size: DiffusionConfig = SMALL_UNET,
-              checkpoint_every: int | None = None) -> tuple[Network, Path | None]:
+              checkpoint_every: int | None = None,
+              val: WindowDataset | None = None) -> tuple[Network, Path | None]:
         """``kind``'s network trained with ``config`` on ``data`` (both already the kind's),
         its resume state in ``resume`` (an interrupted run resumes, a finished one loads;
         None: trained whole, nothing kept), and what ``save_snapshot`` copies (or None).
         ``stop`` ends the training early (saved first); ``on_step(n)`` after the n-th;
         ``checkpoint_every``: steps between resume saves where the network's trainer does
-        not take them from ``config`` (None: its default)."""
+        not take them from ``config`` (None: its default); ``val``: held-out demos (the
+        kind's windows) whose NLL a network with a likelihood logs and calibrates on."""
         raise NotImplementedError
 
     def save_snapshot(self, policy: Network, source: Path | None, dp_size: DiffusionConfig,
@@ -78,12 +80,13 @@ class TrainedNetwork:
     def train_actor(self, kind: kinds.Kind, config: NFPConfig, data: WindowDataset,
                     run_dir: Path | None, dp_size: DiffusionConfig, device: str,
                     stop: threading.Event | None, on_step: OnStep | None,
-                    gen: torch.Generator):
+                    gen: torch.Generator, val: WindowDataset | None = None):
         trained = kinds.trained_config(config, kind)
         data = kind_windows(kind, trained, data)
+        val = None if val is None else kind_windows(kind, trained, val)
         resume = None if run_dir is None else run_dir / self.tier_resume
         policy, _ = self.train(kind, trained, data, resume, device, stop,
-                               on_step if self.paced else None, dp_size)
+                               on_step if self.paced else None, dp_size, val=val)
         return self.actor(kind, policy, gen)
 
 
@@ -99,11 +102,12 @@ class NFPNetwork(TrainedNetwork):
     def train(self, kind: kinds.Kind, config: NFPConfig, data: WindowDataset,
               resume: Path | None, device: str = 'cpu', stop: threading.Event | None = None,
               on_step: OnStep | None = None, dp_size: DiffusionConfig = SMALL_UNET,
-              checkpoint_every: int | None = None) -> tuple[Network, Path | None]:
+              checkpoint_every: int | None = None,
+              val: WindowDataset | None = None) -> tuple[Network, Path | None]:
         on_metrics = None if on_step is None else (lambda step, _: on_step(step))
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) if resume is None else resume.parent
-            result = run_training(config, data, None, out, {}, device=device,
+            result = run_training(config, data, val, out, {}, device=device,
                                   progress=False, resume=resume is not None, stop=stop,
                                   on_metrics=on_metrics)
             policy, _ = load_policy(result.policy_path, device)
@@ -137,7 +141,8 @@ class DPNetwork(TrainedNetwork):
     def train(self, kind: kinds.Kind, config: NFPConfig, data: WindowDataset,
               resume: Path | None, device: str = 'cpu', stop: threading.Event | None = None,
               on_step: OnStep | None = None, dp_size: DiffusionConfig = SMALL_UNET,
-              checkpoint_every: int | None = None) -> tuple[Network, Path | None]:
+              checkpoint_every: int | None = None,
+              val: WindowDataset | None = None) -> tuple[Network, Path | None]:
         extra = {} if checkpoint_every is None else {'checkpoint_every': checkpoint_every}
         policy, _ = train_diffusion(config, data, kind_dp_size(kind, dp_size), device, resume,
                                     stop=stop, on_step=on_step, **extra)
@@ -175,7 +180,7 @@ class FloorNetwork:
     def train_actor(self, kind: kinds.Kind, config: NFPConfig, data: WindowDataset,
                     run_dir: Path | None, dp_size: DiffusionConfig, device: str,
                     stop: threading.Event | None, on_step: OnStep | None,
-                    gen: torch.Generator):
+                    gen: torch.Generator, val: WindowDataset | None = None):
         horizon, stride = config.actions.horizon, config.actions.stride
         if kind.key == 'hold':
             open_fingers = torch.as_tensor(finger_setpoints(-1.0), dtype=torch.float32)
@@ -201,18 +206,20 @@ def of(kind: kinds.Kind) -> TrainedNetwork | FloorNetwork:
 
 def train_actor(key: str, config: NFPConfig, data: WindowDataset, run_dir: Path | None = None,
                 dp_size: DiffusionConfig = SMALL_UNET, device: str = 'cpu',
-                stop: threading.Event | None = None, on_step: OnStep | None = None):
+                stop: threading.Event | None = None, on_step: OnStep | None = None,
+                val: WindowDataset | None = None):
     """The ActionPolicy of kind ``key``: its network trained with ``config`` changed by the
     kind's training changes (on ``data`` re-windowed to the kind's chunk layout and
     observation horizon), sampled by the kind's sampler; a floor needs no training. With
     ``run_dir`` the training checkpoints live there: an interrupted run resumes and a
     finished one loads (so the samplers of one network share one training). ``stop``
     (anything with ``is_set()``) ends the training early; ``on_step(n)`` follows the n-th
-    step of a ``paced`` network's training."""
+    step of a ``paced`` network's training; ``val``: held-out demos' windows (NF-P logs
+    their NLL and calibrates its confidence on them; the others ignore them)."""
     kind = kinds.get(key)
     gen = torch.Generator(device=device).manual_seed(config.train.seed)
     return of(kind).train_actor(kind, config, data, run_dir, dp_size, device, stop, on_step,
-                                gen)
+                                gen, val)
 
 
 def sampled_actor(kind: kinds.Kind, policy: Network, gen: torch.Generator):

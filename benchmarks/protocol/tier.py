@@ -28,6 +28,9 @@ from nf_policy_ros.sim.rollout import record_demo, run_policy
 from nf_policy_ros.sim.task import JointTask
 
 STATE_DIM = 9 + 39
+# Demos after a training's own (the next successful demo seeds) held out from it: NF-P logs
+# their NLL and calibrates its confidence on them (the other networks ignore them).
+VAL_DEMOS = 3
 EXECUTE_STEPS = 4  # [ticks] followed of each chunk before re-planning (one chunk point)
 DP_SIZE = SMALL_UNET
 DEFAULT_STEPS = 2000  # the tuning split's training steps unless --steps says otherwise

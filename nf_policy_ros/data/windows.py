@@ -112,6 +112,11 @@ class WindowDataset:
         return data
 
     @property
+    def episode_count(self) -> int:
+        """Episodes the windows are cut from."""
+        return len(self._lengths)
+
+    @property
     def mix(self) -> BatchMix | None:
         """How batches split between base and extra windows (None: uniform draws)."""
         if self._mix is None:

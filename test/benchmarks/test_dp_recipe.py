@@ -175,8 +175,8 @@ def test_the_own_recipe_kind_trains_its_own_network_and_re_plans_every_eight_poi
     assert DP_OWN.run_name == 'dp-own' and DP_OWN.title_or_column == 'DP (own recipe)'
     assert kinds.get('dp').title_or_column == 'DP (shared recipe)'
     shared = tier.tier_config(2000, seed=0)
-    assert kinds.execute_steps(DP_OWN, shared, 4) == 8 * 4
-    assert kinds.execute_steps(kinds.get('dp'), shared, 4) == 4
+    assert kinds.execute_steps(DP_OWN, shared) == 8 * 4
+    assert kinds.execute_steps(kinds.get('dp'), shared) == 4
     config = small_config(steps=(2,), stride=2)
     actor = train_actor('dp-own', config, WindowDataset([sine_episode()], config.actions),
                         tmp_path, dp_size=SMALL)

@@ -47,7 +47,8 @@ def _runs(policy: str, wins: list[int], page: str = 'state_tier', episodes: int 
 def test_the_registry_reproduces_the_tables_it_replaced():
     assert kinds.columns(kinds.STATE) == {
         'nfp': 'NF-P', 'nfp-sample': 'NF-P sample std 1', 'nfp-zero': 'NF-P zero latent',
-        'nfp-noise': 'NF-P action noise 0.1', 'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
+        'nfp-noise': 'NF-P action noise 0.1', 'nfp2': 'NF-P recipe 2, zero latent',
+        'dp': 'DP', 'dp-ddpm': 'DP DDPM-100',
         'dp-ddim-trailing': 'DP DDIM-10 trailing', 'dp-ddim50': 'DP DDIM-50',
         'dp-ddim-eta1': 'DP DDIM-10 eta 1', 'dp-own': 'DP (own recipe)',
         'dp-own-eta1': 'DP DDIM-10 eta 1 (own recipe)', 'dp-own-ddpm': 'DP DDPM-100 (own recipe)',
@@ -62,12 +63,14 @@ def test_the_registry_reproduces_the_tables_it_replaced():
         ('dp', 'dp-ddim50', 'DP training'), ('dp', 'dp-ddim-eta1', 'DP training'),
         ('nfp', 'nfp-sample', 'NF-P training'), ('nfp', 'nfp-zero', 'NF-P training'),
         ('dp', 'dp-own', 'demos and seed'), ('dp-own', 'dp-own-eta1', 'DP training'),
-        ('dp-own', 'dp-own-ddpm', 'DP training'), ('nfp', 'nfp-noise', 'demos and seed')]
+        ('dp-own', 'dp-own-ddpm', 'DP training'), ('nfp', 'nfp-noise', 'demos and seed'),
+        ('nfp', 'nfp2', 'demos and seed')]
     pairs = [(mine.key, opponent.key) for mine, opponent in kinds.head_to_head()]
-    assert pairs[:2] == [('nfp', 'dp'), ('nfp', 'dp-ddpm')] and len(pairs) == 2 * 8
-    assert ('nfp', 'dp-own') in pairs
+    assert pairs[:2] == [('nfp', 'dp'), ('nfp', 'dp-ddpm')] and len(pairs) == 3 * 8
+    assert ('nfp', 'dp-own') in pairs and ('nfp2', 'dp-own') in pairs
     assert {kind.run_name for kind in kinds.KINDS.values() if kind.baseline} == {'dp', 'dp-own'}
     assert kinds.get('nfp-noise').run_name == 'nfp-noise'
+    assert 'nfp2' not in vision and kinds.get('nfp2').run_name == 'nfp2'
     assert kinds.references() == ['nfp', 'dp']
 
 
