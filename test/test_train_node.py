@@ -8,12 +8,14 @@ import json
 import threading
 
 from bag_factory import demo_messages, write_bag
+import pytest
 from ros_helpers import NodeProcess, RosTestNode, wait_for
 from std_msgs.msg import String
 from test_cli import tiny_params
+import torch
 
 from nf_policy_ros.core.checkpoint import load_policy, read_checkpoint
-from nf_policy_ros.tools import bag_to_dataset
+from nf_policy_ros.tools import bag_to_dataset, train
 
 
 def test_train_node_reaches_done_and_writes_the_checkpoint(tmp_path):
@@ -100,3 +102,74 @@ def test_train_node_logs_progress_and_stops_cleanly_on_ctrl_c(tmp_path):
     step = read_checkpoint(run / 'last.pt')['training']['step']
     assert 10 <= step < 5000
     assert f'stopped at step {step} of 5000; resumable checkpoint {run / "last.pt"}' in output
+
+
+def test_train_node_fine_tunes_on_corrections_like_the_cli(tmp_path):
+    """extra_dataset / extra_weight / init_from: a run from an existing checkpoint on both
+    datasets finishes, starts from the checkpoint's normalizers and records the three in
+    its provenance as the train CLI does."""
+    config = tiny_params(tmp_path / 'train.yaml', steps=4)
+    for name, phase in (('demos', 0.0), ('fixes', 0.7)):
+        write_bag(tmp_path / name / 'ep_0', demo_messages(seconds=3.0, phase=phase))
+        assert bag_to_dataset.main([str(tmp_path / name), '--out', str(tmp_path / f'data_{name}'),
+                                    '--config', str(config), '--no-progress']) == 0
+    demos, fixes = tmp_path / 'data_demos', tmp_path / 'data_fixes'
+    source, run = tmp_path / 'src' / 'policy.pt', tmp_path / 'tuned'
+    assert train.main(['--dataset', str(demos), '--out', str(source.parent), '--config',
+                       str(config), '--device', 'cpu', '--no-progress']) == 0
+    node = NodeProcess('train_node', [
+        '--params-file', str(config), '-p', f'dataset:={demos}', '-p', f'output_dir:={run}',
+        '-p', f'extra_dataset:={fixes}', '-p', 'extra_weight:=0.5', '-p',
+        f'init_from:={source}', '-p', 'train.stage_steps:=[3]', '-p',
+        'train.encoder_warmup_steps:=0', '-p', 'device:=cpu', '-p', 'exit_when_done:=true'],
+        tmp_path, env={'OMP_NUM_THREADS': '1'})
+    try:
+        code = node.proc.wait(timeout=120)
+    finally:
+        if node.alive():
+            node.stop()
+    output = node.output()
+    assert code == 0, output
+    assert f'starting from {source}) into {run}' in output, output
+    assert f'trained 3 steps: checkpoint {run / "policy.pt"}' in output, output
+    _, provenance = load_policy(run / 'policy.pt')
+    assert provenance['init_from'] == str(source)
+    assert provenance['extra']['dataset'] == str(fixes.resolve())
+    assert provenance['extra']['weight'] == 0.5
+    assert provenance['dataset'] == str(demos.resolve())
+    # the normalizers come from the checkpoint, not from a fit to both datasets
+    tuned, start = (read_checkpoint(p)['state_dict'] for p in (run / 'policy.pt', source))
+    names = [k for k in start if 'normalizer' in k]
+    assert names and all(torch.equal(tuned[k], start[k]) for k in names)
+
+
+@pytest.mark.parametrize('params, expected', [
+    (['extra_dataset:={tmp}/fixes', 'extra_weight:=1.5'],
+     'extra_weight 1.5: expected a fraction of the batch in [0, 1]'),
+    (['extra_weight:=0.5'], 'extra_weight 0.5: expected extra_dataset too'),
+    (['init_from:={tmp}/none.pt'], "init_from '{tmp}/none.pt': no such file: expected a "
+     'policy.pt or last.pt written by train'),
+    (['extra_weight:=1'], "extra_weight: Trying to set parameter 'extra_weight' to '1' of "
+     "type 'INTEGER', expecting type 'DOUBLE'"),
+])
+def test_train_node_refuses_bad_correction_parameters_in_one_line(tmp_path, params,
+                                                                   expected):
+    """The CLI's checks and lines, with the node's names; state failed, nothing written."""
+    config = tiny_params(tmp_path / 'train.yaml')
+    run = tmp_path / 'run'
+    args = ['--params-file', str(config), '-p', f'dataset:={tmp_path / "data"}', '-p',
+            f'output_dir:={run}', '-p', 'device:=cpu', '-p', 'exit_when_done:=true']
+    for param in params:
+        args += ['-p', param.format(tmp=tmp_path)]
+    node = NodeProcess('train_node', args, tmp_path)
+    try:
+        code = node.proc.wait(timeout=60)
+    finally:
+        if node.alive():
+            node.stop()
+    output = node.output()
+    assert code == 1, output
+    errors = [line for line in output.splitlines() if 'ERROR' in line]
+    assert len(errors) == 1 and expected.format(tmp=tmp_path) in errors[0], output
+    assert 'Traceback' not in output, output
+    assert not run.exists(), 'nothing written on a refusal'

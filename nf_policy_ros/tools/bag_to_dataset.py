@@ -33,10 +33,9 @@ from nf_policy_ros.data.action_layout import ActionLayout, Mirror, detect_layout
 from nf_policy_ros.data.bag import BagError, bag_outcome, read_bag
 from nf_policy_ros.data.cache import META, DatasetError, hash_directory, write_dataset
 from nf_policy_ros.data.episodes import build_episodes
+from nf_policy_ros.node_config.train import NODE_ONLY_KEYS
 from nf_policy_ros.tools.cli import check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
-
-NODE_ONLY_KEYS = ('output_dir', 'dataset', 'device')
 
 
 def find_bags(paths: list[str]) -> list[Path]:

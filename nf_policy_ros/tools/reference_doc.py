@@ -25,6 +25,7 @@ from nf_policy_ros.node_config.policy import (
 )
 from nf_policy_ros.node_config.routing import group_parameters
 from nf_policy_ros.node_config.sim import RecorderConfig, SimRobotConfig
+from nf_policy_ros.node_config.train import TRAIN_NODE_PARAMETERS
 
 POLICY_INTERFACE = """\
 ## policy_node (node name `nf_policy`)
@@ -87,8 +88,12 @@ TRAIN_INTERFACE = """\
 | pub | `/diagnostics` | diagnostic_msgs/DiagnosticArray | the same, as key/values |
 | srv | `~/stop` | std_srvs/Trigger | stop after the current step; `last.pt` allows `resume:=true` |
 
-Its own parameters: `dataset` (str), `output_dir` (str), `device` (str, auto), `resume` (bool),
-`overwrite` (bool), `exit_when_done` (bool); plus every training parameter below.
+Its own parameters are below, plus every training parameter of the next table. A bad value
+(wrong type, device, output_dir, resume, the correction options) puts it in state `failed`
+with one line naming the parameter, the value and the expectation; nothing is written.
+`extra_dataset`, `extra_weight` and `init_from` are the train CLI's `--extra-dataset`,
+`--extra-weight` and `--init-from` (docs/robot.md, "Learning from corrections"), recorded
+alike in the checkpoint's provenance (`extra`, `init_from`).
 """
 
 SIM_INTERFACE = """\
@@ -152,6 +157,14 @@ def policy_parameter_times() -> dict[str, str]:
         name: READ_AT_CONFIGURE for name in CONFIGURE_PARAMETERS}
 
 
+def train_node_table() -> str:
+    """train_node's own parameters (node_config/train.py)."""
+    rows = ['| parameter | type | default | meaning |', '| --- | --- | --- | --- |']
+    rows += [f'| `{name}` | {_type_name(value)} | `{value!r}` | {text} |'
+             for name, (value, _, text) in TRAIN_NODE_PARAMETERS.items()]
+    return '\n'.join(rows)
+
+
 def group_rows() -> str:
     """The rows of a controller group's parameters, for a group named ``<name>``."""
     return '\n'.join(
@@ -195,6 +208,10 @@ def render() -> str:
         group_rows(),
         '',
         TRAIN_INTERFACE,
+        '### Parameters of train_node (its own)',
+        '',
+        train_node_table(),
+        '',
         '### Training parameters (config/train.yaml; `--set` in the CLIs)',
         '',
         parameter_table(NFPConfig()),

@@ -29,6 +29,7 @@ import sys
 
 from nf_policy_ros.config import DataConfig
 from nf_policy_ros.data.synthetic import marker, robot_demo, write_bag
+from nf_policy_ros.node_config.train import NODE_ONLY_KEYS
 from nf_policy_ros.tools.cli import CliError, check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
 
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     add_config_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        data = load_config(args, drop=('output_dir', 'dataset', 'device')).data
+        data = load_config(args, drop=NODE_ONLY_KEYS).data
         out = check_inputs(data, args.out, args.seconds, args.episodes)
         bags = episode_messages(data, args.seconds, args.episodes, args.one_bag)
     except (ValueError, OSError) as exc:

@@ -30,9 +30,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from nf_policy_ros.config import NFPConfig
 from nf_policy_ros.data.cache import TRAINING_FIELDS, DatasetError, load_dataset, split_episodes
 from nf_policy_ros.data.windows import WindowDataset
+from nf_policy_ros.node_config.train import NODE_ONLY_KEYS
 from nf_policy_ros.tools.cli import CliError, StopOnSignal, check_output_dir, report
 from nf_policy_ros.tools.config_file import add_config_arguments, load_config
 from nf_policy_ros.tools.corrections import (
+    CLI_CORRECTIONS,
+    CorrectionOptions,
     add_correction_arguments,
     check_correction_options,
     init_weights_for,
@@ -42,7 +45,6 @@ from nf_policy_ros.tools.corrections import (
 if TYPE_CHECKING:  # torch loads in seconds: imported only once the inputs are checked
     from nf_policy_ros.core.training import TrainResult
 
-NODE_ONLY_KEYS = ('output_dir', 'dataset', 'device')
 EXITS = ('exit codes: 0 trained, 2 bad input (one line, nothing written; an --out holding a '
          'run needs --resume or --overwrite), 130/143 stopped by SIGINT/SIGTERM after saving '
          'last.pt (continue with --resume)')
@@ -78,18 +80,24 @@ def provenance(config: NFPConfig, meta: dict[str, Any], dataset: Path) -> dict[s
 
 
 class Prepared(NamedTuple):
-    """What ``run_training`` needs from a dataset directory."""
+    """What ``run_training`` needs from a dataset directory (and a checkpoint to start
+    from)."""
 
     config: NFPConfig
     train_set: WindowDataset
     val_set: WindowDataset | None
     provenance: dict[str, Any]
+    init_weights: dict | None = None
 
 
 def prepare(config: NFPConfig, dataset: str | Path, extra: str | Path | None = None,
-            extra_weight: float | None = None) -> Prepared:
+            extra_weight: float | None = None, init_from: str | None = None,
+            options: CorrectionOptions = CLI_CORRECTIONS) -> Prepared:
     """Load the dataset (and the ``extra`` one, mixed in at ``extra_weight``: see
-    tools/corrections.py), fit the config to it and split each by episode."""
+    tools/corrections.py), fit the config to it and split each by episode; with
+    ``init_from``, read that checkpoint's weights (checked against the fitted config:
+    imports torch) and record the path in the provenance. ``options``: how the error lines
+    name the inputs (CLI or node)."""
     dataset = Path(dataset)
     episodes, meta = load_dataset(dataset, required=TRAINING_FIELDS)
     config = fit_config_to_dataset(config, meta)
@@ -98,12 +106,15 @@ def prepare(config: NFPConfig, dataset: str | Path, extra: str | Path | None = N
     extra_train, extra_val = [], []
     if extra is not None:
         extra_train, extra_val, facts['extra'] = load_extra(
-            extra, meta, config.train.val_fraction, config.train.seed)
+            extra, meta, config.train.val_fraction, config.train.seed, options)
         facts['extra']['weight'] = extra_weight
+    init = init_weights_for(init_from, config)
+    if init is not None:
+        facts['init_from'] = init_from
     train_set = WindowDataset.mixed(train_eps, extra_train, config.actions, extra_weight)
     val_eps = val_eps + extra_val
     val_set = WindowDataset(val_eps, config.actions) if val_eps else None
-    return Prepared(config, train_set, val_set, facts)
+    return Prepared(config, train_set, val_set, facts, init)
 
 
 def train_from_dataset(config: NFPConfig, dataset: str | Path, out_dir: str | Path,
@@ -212,13 +223,13 @@ def _train(args: argparse.Namespace, config: NFPConfig, out: Path,
     """Load the dataset, then train with the signals armed (a signal now saves last.pt)."""
     from nf_policy_ros.core.training import run_training
 
-    ready = prepare(config, args.dataset, args.extra_dataset, args.extra_weight)
-    init = init_weights_for(args.init_from, ready.config)
-    facts = {**ready.provenance, 'init_from': args.init_from} if init else ready.provenance
+    ready = prepare(config, args.dataset, args.extra_dataset, args.extra_weight,
+                    args.init_from)
     signals.arm()
-    return run_training(ready.config, ready.train_set, ready.val_set, out, facts,
+    return run_training(ready.config, ready.train_set, ready.val_set, out, ready.provenance,
                         device=args.device, resume=args.resume, overwrite=args.overwrite,
-                        progress=not args.no_progress, stop=signals.event, init_weights=init)
+                        progress=not args.no_progress, stop=signals.event,
+                        init_weights=ready.init_weights)
 
 
 def _input_errors() -> tuple[type[BaseException], ...]:

@@ -7,9 +7,15 @@ CLI in a worker thread, and stays responsive: ``~/status`` (std_msgs/String, JSO
 ``/diagnostics``, and ``~/stop`` (std_srvs/Trigger: stop after the current step, keep a
 resumable checkpoint). Logs progress to the console every ``train.val_every`` steps. Ctrl-C
 (SIGINT) or SIGTERM stops the same way: last.pt is written, the node exits with 0, and
-``resume:=true`` continues. Bad parameters (device, output_dir, resume without last.pt, an
-output_dir holding a run without resume or overwrite) put the node in state ``failed`` with
-one error line.
+``resume:=true`` continues. Bad parameters (a value of the wrong type, device, output_dir,
+resume without last.pt, an output_dir holding a run without resume or overwrite, the
+correction options below) put the node in state ``failed`` with one error line, nothing
+written.
+
+Learning from corrections: ``extra_dataset``, ``extra_weight`` and ``init_from`` are the
+train CLI's ``--extra-dataset``, ``--extra-weight`` and ``--init-from`` (tools/corrections.py;
+'' and -1.0 = left out: node_config/train.py), with the same checks, error lines and
+checkpoint provenance.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from rclpy.node import Node
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
-from nf_policy_ros.config import NFPConfig
-from nf_policy_ros.nodes.common.params import declare_config, read_config
+from nf_policy_ros.config import ConfigError, NFPConfig
+from nf_policy_ros.node_config.train import TRAIN_NODE_PARAMETERS, correction_values
+from nf_policy_ros.nodes.common.params import declare_config, declare_parameters, read_config
 from nf_policy_ros.nodes.common.spin import spin_node
 
 NODE_NAME = 'nf_policy_train'
@@ -41,15 +48,9 @@ class TrainNode(Node):
 
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
-        for name, default, text in (
-                ('dataset', '', 'Dataset directory written by bag_to_dataset.'),
-                ('output_dir', '', 'Run directory (checkpoints, metrics).'),
-                ('device', 'auto', 'auto | cpu | cuda | cuda:N.'),
-                ('resume', False, 'Continue the run in output_dir.'),
-                ('overwrite', False, 'Replace a run in output_dir.'),
-                ('exit_when_done', False, 'Shut the node down when training ends.')):
-            self.declare_parameter(name, default, _descriptor(text))
-        declare_config(self, NFPConfig())
+        # start-up values of the wrong type (resume:=1, extra_weight:=1): reported by _run
+        self._startup_errors = declare_parameters(self, TRAIN_NODE_PARAMETERS)
+        self._startup_errors.update(declare_config(self, NFPConfig()))
         self._status: dict[str, Any] = {'state': 'starting', 'step': 0}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -97,24 +98,32 @@ class TrainNode(Node):
         """Check the parameters, load the dataset, train; None if stopped before training."""
         from nf_policy_ros.core.training import run_training  # heavy: torch
         from nf_policy_ros.tools.cli import check_output_dir
+        from nf_policy_ros.tools.corrections import NODE_CORRECTIONS, check_corrections
         from nf_policy_ros.tools.train import NODE_OPTIONS, check_device, check_run_dir, prepare
 
+        if self._startup_errors:  # refused when declared: they kept their defaults
+            raise ConfigError('; '.join(self._startup_errors.values()))
         config = read_config(self, NFPConfig, NFPConfig())
         check_device(self._param('device'), 'device')
         out = check_output_dir('output_dir', self._param('output_dir'))
         check_run_dir(out, self._param('resume'), self._param('overwrite'), NODE_OPTIONS)
+        extra = correction_values(self._param('extra_dataset'), self._param('extra_weight'),
+                                  self._param('init_from'))
+        check_corrections(*extra, NODE_CORRECTIONS)
         self._total, self._log_every = config.train.total_steps, config.train.val_every
         self._update(state='training', total=self._total)
-        ready = prepare(config, self._param('dataset'))
+        ready = prepare(config, self._param('dataset'), *extra, NODE_CORRECTIONS)
         if self._stop.is_set():
             return None
+        start = f', starting from {extra.init_from}' if extra.init_from else ''
         self._log(
             f'training {self._total} steps on {len(ready.train_set)} windows '
-            f'(device {self._param("device")}) into {out}')
+            f'(device {self._param("device")}{start}) into {out}')
         return run_training(ready.config, ready.train_set, ready.val_set, out,
                             ready.provenance, device=self._param('device'),
                             resume=self._param('resume'), overwrite=self._param('overwrite'),
-                            progress=False, on_metrics=self._on_metrics, stop=self._stop)
+                            progress=False, on_metrics=self._on_metrics, stop=self._stop,
+                            init_weights=ready.init_weights)
 
     def _report(self, result) -> None:
         """Status and one console line for a run that ended (done or stopped)."""
@@ -178,11 +187,6 @@ class TrainNode(Node):
         msg = DiagnosticArray(status=[diag])
         msg.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(msg)
-
-
-def _descriptor(text: str):
-    from rcl_interfaces.msg import ParameterDescriptor
-    return ParameterDescriptor(description=text)
 
 
 def main(argv: list[str] | None = None) -> int:
