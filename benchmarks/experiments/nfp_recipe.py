@@ -136,6 +136,11 @@ SAMPLER_RULE = (
     'frozen for the 50-demo confirmation and the test split.')
 
 
+FROZEN = ("Frozen: `selected-zero` (by the two rules above), as recipe 2: the state tier's "
+          'kind `nfp2` (benchmarks/protocol/recipes.py), which its learning curve and the test '
+          'split run; docs/decisions.md says why.')
+
+
 def get_recipe(key: str) -> Recipe:
     if key not in RECIPES:
         raise ValueError(f'recipe={key!r}: expected one of {", ".join(RECIPES)}')
@@ -236,7 +241,7 @@ def render_page(every: list[dict[str, Any]]) -> str:
              'bootstrap interval over seeds and start states (targets.py); a verdict needs '
              f'{targets.MIN_SEEDS} seeds.', '', '## Recipes', '']
     lines += [f'- `{r.key}`: {r.text}' for r in RECIPES.values()]
-    lines += ['', SELECTION_RULE, '', SAMPLER_RULE]
+    lines += ['', SELECTION_RULE, '', SAMPLER_RULE, '', FROZEN]
     for demos, steps in sorted({(r['demos'], r['steps']) for r in every}):
         group = [r for r in every if r['demos'] == demos and r['steps'] == steps
                  and r['split'] == 'tune']
