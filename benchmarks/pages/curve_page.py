@@ -251,7 +251,34 @@ def render_page(every: list[Record]) -> str:
         *[line for p in ordered_policies(runs)
           if (line := rise_line(p, [r for r in runs if r['policy'] == p]))],
         '',
+        *held_out_section(runs),
     ])
+
+
+def held_out_section(runs: list[Record]) -> list[str]:
+    """Per policy whose trainings held demos out: held-out NLL per action dimension [nats]
+    at each step (mean over its trainings) beside the pooled success, and the step each
+    would pick (lowest NLL) against the step with the best success."""
+    rows = []
+    for policy in ordered_policies(runs):
+        mine = [r for r in runs if r['policy'] == policy and r.get('val_nll') is not None]
+        steps = sorted({r['step'] for r in mine})
+        if not steps:
+            continue
+        nll = {s: float(np.mean([r['val_nll'] for r in mine if r['step'] == s])) for s in steps}
+        success = {s: rate([r for r in mine if r['step'] == s]) for s in steps}
+        cells = [f'{nll[s]:.2f} / {success[s]:.0f} %' for s in steps]
+        rows.append([policy_name(policy), ', '.join(f'{s}: {c}' for s, c in zip(steps, cells)),
+                     str(min(steps, key=nll.get)), str(max(steps, key=success.get))])
+    if not rows:
+        return []
+    return ['## Held-out NLL against success\n',
+            'Policies whose trainings hold 3 demos out (their NLL logged at every snapshot): '
+            'held-out NLL per action dimension [nats, lower is better] / pooled success at '
+            'each step, and the step each signal picks. A validation signal may choose the '
+            'checkpoint only where the two picks agree.\n',
+            report.markdown_table(['policy', 'step: held-out NLL / success',
+                                   'lowest NLL at', 'best success at'], rows), '']
 
 
 def write_figures(every: list[Record]) -> None:

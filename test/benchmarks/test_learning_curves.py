@@ -6,6 +6,7 @@ simulator, resumed after a stop; and its page and plot drawn from records."""
 from __future__ import annotations
 
 import json
+import math
 import threading
 
 import numpy as np
@@ -368,3 +369,21 @@ def test_the_headline_says_where_nfp_wins_ties_and_loses_on_the_test_split(docs)
     page = state_tier.render_page(tier + slow)
     assert '- 50 demos, NF-P vs DP DDPM-100 (own recipe): NF-P wins on 0' in page
     assert '- 10 demos, NF-P vs DP DDPM-100' not in page
+
+
+def test_recipe_2_curves_log_the_held_out_nll_and_the_page_sets_it_beside_success(
+        tmp_path, docs, capsys):
+    assert learning_curve.main([*TINY, '--steps', '1', '2', '--run-dir', str(tmp_path / 'runs'),
+                                '--policies', 'nfp2', '--write-docs']) == 0
+    saved = {r['step']: r for r in json.loads((docs / 'learning_curves.json').read_text())}
+    assert 'val_nll' not in saved[1]  # logged every 250 steps and at the last
+    assert math.isfinite(saved[2]['val_nll']) and saved[2]['val_demos'] == 3
+    assert (saved[2]['lr_schedule'], saved[2]['execute_steps']) == ('cosine', 16)
+    every = [_record(task, 'nfp2', seed, step, wins, val_nll=nll)
+             for task in ('drawer-open', 'hammer') for seed in (0, 1)
+             for step, wins, nll in ((1000, 10, -1.0), (2000, 14, -1.5), (4000, 12, -1.2))]
+    page = curve_page.render_page(every)
+    assert '## Held-out NLL against success' in page
+    assert ('| NF-P (recipe 2) | 1000: -1.00 / 50 %, 2000: -1.50 / 70 %, 4000: -1.20 / 60 % '
+            '| 2000 | 2000 |') in page
+    capsys.readouterr()
