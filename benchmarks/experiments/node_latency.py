@@ -46,12 +46,17 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository (benchmarks/ is at 
 EXECUTABLE = ROOT / 'install' / 'nf_policy_ros' / 'lib' / 'nf_policy_ros' / 'policy_node'
 
 
+TIMING_FPS = 40.0  # [Hz] the timing checkpoint's policy clock
+
+
 def timing_checkpoint(path: Path) -> Path:
-    """Paper-size 96x96 model with random weights and a calibration: timing only."""
+    """Paper-size 96x96 model with random weights and a calibration: timing only. Its
+    policy clock (40 Hz, stride 4) puts one chunk point in each 10 Hz control tick, so the
+    node (one point per plan) publishes a plan every tick."""
     torch.manual_seed(0)
     policy = NFPolicy(paper_config(96, 'fast'))
     policy.calibration.fit(torch.randn(512) - 1.0)
-    save_checkpoint(path, policy, make_provenance(joint_names=list(JOINTS), fps=10.0))
+    save_checkpoint(path, policy, make_provenance(joint_names=list(JOINTS), fps=TIMING_FPS))
     return path
 
 
