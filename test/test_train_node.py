@@ -123,12 +123,7 @@ def test_train_node_fine_tunes_on_corrections_like_the_cli(tmp_path):
         f'init_from:={source}', '-p', 'train.stage_steps:=[3]', '-p',
         'train.encoder_warmup_steps:=0', '-p', 'device:=cpu', '-p', 'exit_when_done:=true'],
         tmp_path, env={'OMP_NUM_THREADS': '1'})
-    try:
-        code = node.proc.wait(timeout=120)
-    finally:
-        if node.alive():
-            node.stop()
-    output = node.output()
+    code, output = exit_code_and_output(node, 120)
     assert code == 0, output
     assert f'starting from {source}) into {run}' in output, output
     assert f'trained 3 steps: checkpoint {run / "policy.pt"}' in output, output
@@ -141,6 +136,16 @@ def test_train_node_fine_tunes_on_corrections_like_the_cli(tmp_path):
     tuned, start = (read_checkpoint(p)['state_dict'] for p in (run / 'policy.pt', source))
     names = [k for k in start if 'normalizer' in k]
     assert names and all(torch.equal(tuned[k], start[k]) for k in names)
+
+
+def exit_code_and_output(node: NodeProcess, timeout_s: float) -> tuple[int, str]:
+    """Wait for a node that exits by itself (stopped if it outlives ``timeout_s``)."""
+    try:
+        code = node.proc.wait(timeout=timeout_s)
+    finally:
+        if node.alive():
+            node.stop()
+    return code, node.output()
 
 
 @pytest.mark.parametrize('params, expected', [
@@ -161,13 +166,7 @@ def test_train_node_refuses_bad_correction_parameters_in_one_line(tmp_path, para
             f'output_dir:={run}', '-p', 'device:=cpu', '-p', 'exit_when_done:=true']
     for param in params:
         args += ['-p', param.format(tmp=tmp_path)]
-    node = NodeProcess('train_node', args, tmp_path)
-    try:
-        code = node.proc.wait(timeout=60)
-    finally:
-        if node.alive():
-            node.stop()
-    output = node.output()
+    code, output = exit_code_and_output(NodeProcess('train_node', args, tmp_path), 60)
     assert code == 1, output
     errors = [line for line in output.splitlines() if 'ERROR' in line]
     assert len(errors) == 1 and expected.format(tmp=tmp_path) in errors[0], output
