@@ -88,13 +88,11 @@ NETWORKS = ('recipe', 'tiny')  # tiny: smoke tests only (a few thousand paramete
 
 
 def study_config(steps: int, seed: int, network: str = 'recipe') -> NFPConfig:
-    """Recipe 2's config (``kinds.trained_config``) for ``steps`` steps. Calibrated with
-    the sampler it acts with (the zero latent), as a deployed node must run
-    (docs/decisions.md, "Confidence is a percentile among the policy's own held-out
-    plans"): the gate reads that calibration."""
-    kind = kinds.get(KIND)
-    config = kinds.trained_config(tier_config(steps, seed), kind)
-    config = replace(config, sampling=kind.sampler)
+    """Recipe 2's config (``kinds.trained_config``) for ``steps`` steps, calibrated with
+    the sampler it acts with (the zero latent, ``Kind.calibrated_on_sampler``), as a
+    deployed node must run (docs/decisions.md, "Confidence is a percentile among the
+    policy's own held-out plans"): the gate reads that calibration."""
+    config = kinds.trained_config(tier_config(steps, seed), kinds.get(KIND))
     if network == 'tiny':
         config = replace(config, encoder=replace(config.encoder, context_dim=32),
                          flow=replace(config.flow, num_layers=2, hidden_units=32,

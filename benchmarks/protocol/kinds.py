@@ -104,7 +104,10 @@ class Kind:
         is about), FAST (a fast sampler of the opponent's training; the one chosen on the
         tuning split is compared, and the first declared keeps a tie), SLOW (the opponent's
         slow sampler, compared where it was run); '' none.
-    :param headline_demos: the demo counts the headline compares it at."""
+    :param headline_demos: the demo counts the headline compares it at.
+    :param calibrated_on_sampler: its training calibrates the confidence with its own
+        ``sampler`` (NF-P; the config's sampling, so a network of its own), as a deployed
+        checkpoint is; else with the tier's best-of-128."""
 
     key: str
     network: str
@@ -121,6 +124,7 @@ class Kind:
     curve: int = 0
     headline: str = ''
     headline_demos: tuple[int, ...] = (50, 10)
+    calibrated_on_sampler: bool = False
 
     def __post_init__(self) -> None:
         if self.network not in NETWORKS:
@@ -176,13 +180,14 @@ class Kind:
     @property
     def trained_otherwise(self) -> bool:
         """Its network is trained away from the tier's recipe or model."""
-        return bool(self.training or self.actions) or self.obs_horizon != 1
+        return (bool(self.training or self.actions) or self.obs_horizon != 1
+                or self.calibrated_on_sampler)
 
     @property
     def recipe(self) -> tuple:
         """What makes its training: network, training and chunk changes, obs horizon."""
         return (self.network, sorted(self.training.items()), sorted(self.actions.items()),
-                self.obs_horizon)
+                self.obs_horizon, self.sampler if self.calibrated_on_sampler else None)
 
     @property
     def run_name(self) -> str:
@@ -228,10 +233,12 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # NF-P on the recipe the recipe study froze (issue 32; nfp_recipe.md `selected-zero`):
     # mirrored finger derived, gripper dequantized, state noise, cosine decay, four chunk
     # points per plan (recorded in its checkpoints: the policy node follows as many), the
-    # zero latent; held-out NLL every VAL_EVERY steps on the tier's validation demos
+    # zero latent (its confidence calibrated on zero-latent plans, as the node runs it);
+    # held-out NLL every VAL_EVERY steps on the tier's validation demos
     Kind('nfp2', NFP, 'recipe 2, zero latent', SamplingConfig(mode='zero_latent'),
          {**recipes.FROZEN_TRAINING, 'val_every': recipes.VAL_EVERY}, tiers=(STATE,),
-         timed=True, actions=recipes.FROZEN_ACTIONS, title='NF-P (recipe 2)', curve=4),
+         timed=True, actions=recipes.FROZEN_ACTIONS, title='NF-P (recipe 2)', curve=4,
+         calibrated_on_sampler=True),
     # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading),
     # trained on the tier's (NF-P's) recipe
     Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True,
@@ -401,9 +408,11 @@ def headline_trainings() -> list[str]:
 
 
 def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:
-    """``config`` with ``kind``'s training and chunk changes."""
+    """``config`` with ``kind``'s training and chunk changes (and its sampler, for a kind
+    ``calibrated_on_sampler``)."""
+    sampling = kind.sampler if kind.calibrated_on_sampler else config.sampling
     return replace(config, train=replace(config.train, **kind.training),
-                   actions=replace(config.actions, **kind.actions))
+                   actions=replace(config.actions, **kind.actions), sampling=sampling)
 
 
 def execute_steps(kind: Kind, config: NFPConfig) -> int:
