@@ -71,6 +71,11 @@ def test_the_registry_reproduces_the_tables_it_replaced():
     assert {kind.run_name for kind in kinds.KINDS.values() if kind.baseline} == {'dp', 'dp-own'}
     assert kinds.get('nfp-noise').run_name == 'nfp-noise'
     assert 'nfp2' not in vision and kinds.get('nfp2').run_name == 'nfp2'
+    shared = tier.tier_config(1000, seed=0)
+    recipe_2 = kinds.trained_config(shared, kinds.get('nfp2'))
+    assert recipe_2.sampling.mode == 'zero_latent'  # calibrated on the plans it acts with
+    assert recipe_2.actions.execute_points == 4 and recipe_2.actions.mirror_dims == (8,)
+    assert kinds.trained_config(shared, kinds.get('nfp-zero')) == shared  # a sampler only
     assert kinds.references() == ['nfp', 'dp']
 
 
