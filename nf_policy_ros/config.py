@@ -49,6 +49,7 @@ EPISODE_SPLITS = ('bag', 'gap', 'topic')
 KEEP_TICKS = ('episodes', 'interventions')
 LR_SCHEDULES = ('stages', 'cosine')
 PRECISIONS = ('fp32', 'bf16', 'auto')  # see core/precision.py
+MAX_OBS_HORIZON = 16
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ class EncoderConfig:
     state_dim: int = param('Joint-state dimension D_s in the observation.', 14)
     use_last_action: bool = param('Also condition on the last executed action.', False)
     context_dim: int = param('Width of the context vector given to the flow.', 256)
+    obs_horizon: int = param(
+        'Observations T_o the policy is conditioned on, one chunk point (actions.stride '
+        'ticks, stride / fps seconds) apart, the latest last; each is encoded alone and the '
+        'flow sees their contexts side by side (T_o * context_dim). Before T_o of them '
+        "exist (an episode's start; in the policy node after activation, a stale-input "
+        "hold or a clock jump back) the oldest one is repeated. 1 = the tick's own.", 1,
+        bounds=(1, MAX_OBS_HORIZON))
 
     def __post_init__(self) -> None:
         require(self.num_cameras >= 0, 'encoder.num_cameras', self.num_cameras, '>= 0')
@@ -86,6 +94,11 @@ class EncoderConfig:
                  self.norm_groups, 'a divisor of 64')
         require(self.state_dim > 0, 'encoder.state_dim', self.state_dim, '> 0')
         require(self.context_dim > 0, 'encoder.context_dim', self.context_dim, '> 0')
+        require(1 <= self.obs_horizon <= MAX_OBS_HORIZON, 'encoder.obs_horizon',
+                self.obs_horizon, f'1 to {MAX_OBS_HORIZON} observations')
+        require(self.obs_horizon == 1 or not self.use_last_action, 'encoder.obs_horizon',
+                self.obs_horizon, '1 with encoder.use_last_action (one last action, no '
+                'history of them)')
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 import io
 from pathlib import Path
@@ -23,11 +24,13 @@ JOINTS = ('j1', 'j2', 'j3')
 FPS = 10.0
 
 
-def make_checkpoint(out: Path) -> Path:
-    """A calibrated one-camera checkpoint (32x32 images) trained for a few steps."""
+def make_checkpoint(out: Path, obs_horizon: int = 1) -> Path:
+    """A calibrated one-camera checkpoint (32x32 images) trained for a few steps, conditioned
+    on ``obs_horizon`` observations one chunk point apart."""
     config = small_config(num_cameras=1, steps=(30,), image_size=32)
+    config = replace(config, encoder=replace(config.encoder, obs_horizon=obs_horizon))
     data = WindowDataset([sine_episode(num_cameras=1), sine_episode(num_cameras=1, phase=1)],
-                         config.actions)
+                         config.actions, obs_horizon)
     result = run_training(config, data, data, out, {'joint_names': list(JOINTS), 'fps': FPS},
                           progress=False)
     return result.policy_path

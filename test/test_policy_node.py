@@ -417,6 +417,29 @@ def test_the_robot_follows_execute_points_of_a_plan_while_every_tick_infers(chec
         assert h.close() == 0
 
 
+def test_a_checkpoint_of_two_observations_plans_and_plans_again_after_a_deactivate(
+        tmp_path_factory, tmp_path):
+    """encoder.obs_horizon 2: the node feeds each tick's snapshot with the one a chunk
+    point (0.2 s) before it, and starts that history over after a deactivate."""
+    two = make_checkpoint(tmp_path_factory.mktemp('obs2'), obs_horizon=2)
+    h = Harness(two, tmp_path, 'output_enabled:=true')
+    try:
+        wait_for(lambda: len(h.robot.received()) >= 3, 90, 'plans of horizon 2', h.proc)
+        for msg in h.robot.received()[1:]:  # after the activation hold
+            assert_valid_trajectory(msg, horizon=4)
+        assert transition(h, Transition.TRANSITION_DEACTIVATE)
+        assert transition(h, Transition.TRANSITION_ACTIVATE)  # arms (not an autostart)
+        count = len(h.robot.received())
+        wait_for(lambda: len(h.robot.received()) >= count + 3, 30, 'plans after activate',
+                 h.proc)
+        wait_for(lambda: 'obs_horizon' in h.last_diagnostics(), 10, 'diagnostics', h.proc)
+        diag = h.last_diagnostics()
+        assert diag['obs_horizon'] == '2' and diag['state'] == 'active'
+        assert 'count.inference_errors' not in diag and 'count.malformed_image' not in diag
+    finally:
+        assert h.close() == 0
+
+
 # ---- parameters (issue 17) --------------------------------------------------------------
 def call_policy(h: Harness, srv_type, name: str, request):
     """Call a service of the policy node from the test node; returns the response."""

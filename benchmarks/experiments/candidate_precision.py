@@ -49,7 +49,7 @@ def compare(policy: NFPolicy, obs: Observation, candidates: int, std: float,
     bf16 = SamplingConfig(mode='best_of_n', num_candidates=candidates, latent_std=std,
                           candidate_precision='bf16')
     with torch.no_grad():
-        context = policy.encode(obs)
+        context = policy.context(obs)
         z = sampling.draw_latents((len(context), candidates, policy.flow.dim), std, context,
                                   torch.Generator().manual_seed(seed))
         _, lp32 = policy.flow.sample_with_log_prob(z, context)

@@ -47,7 +47,7 @@ def candidate_errors(policy: NFPolicy, data: WindowDataset, seed: int
     Spearman correlation of log p with minus the arm error over all windows of ``data``."""
     batch = data.batch(np.arange(len(data)))
     target = torch.from_numpy(batch['actions'])[..., ARM]
-    context = policy.encode(Observation(images=None, state=torch.from_numpy(batch['state'])))
+    context = policy.context(Observation(images=None, state=torch.from_numpy(batch['state'])))
     gen = torch.Generator().manual_seed(seed)
     z = LATENT_STD * torch.randn((len(data), CANDIDATES, policy.flow.dim), generator=gen)
     x, log_p = policy.flow.sample_with_log_prob(z, context)

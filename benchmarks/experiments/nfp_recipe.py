@@ -54,8 +54,10 @@ STEPS = 1000  # NF-P's budget at 10 and 50 demos (learning_curves.md)
 @dataclass(frozen=True)
 class Recipe:
     """A change to NF-P's recipe: TrainConfig / ActionConfig fields, the chunk points
-    followed before re-planning (0 = the tier's one point) and the NF-P kind whose sampler
-    acts (benchmarks.protocol.kinds; the sampler does not change the training)."""
+    followed before re-planning (0 = the tier's one point), the observations the policy
+    is conditioned on (``encoder.obs_horizon``, one chunk point apart) and the NF-P kind
+    whose sampler acts (benchmarks.protocol.kinds; the sampler does not change the
+    training)."""
 
     key: str
     text: str
@@ -63,13 +65,15 @@ class Recipe:
     actions: dict[str, Any] = field(default_factory=dict)
     execute_points: int = 0
     sampler: str = kinds.NFP
+    obs_horizon: int = 1
 
     def config(self, steps: int, seed: int) -> NFPConfig:
         base = tier_config(steps, seed)
         execute = {'execute_points': self.execute_points} if self.execute_points else {}
         return replace(base, train=replace(base.train, **self.training,
                                            val_every=VAL_EVERY),
-                       actions=replace(base.actions, **self.actions, **execute))
+                       actions=replace(base.actions, **self.actions, **execute),
+                       encoder=replace(base.encoder, obs_horizon=self.obs_horizon))
 
     @staticmethod
     def execute_steps(config: NFPConfig) -> int:
@@ -114,6 +118,11 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
     Recipe('selected-zero', "`selected`, the zero latent (the flow's mode) instead of the "
            'best of 128 candidates', SELECTED_TRAINING,
            REPRESENTATION['actions'], execute_points=4, sampler='nfp-zero'),
+    # added after recipe 2 was frozen (issue 32): Diffusion Policy's observation horizon on
+    # NF-P's frozen recipe; a training of its own
+    Recipe('obs-2', '`selected-zero` conditioned on two observations one chunk point (4 '
+           'ticks) apart, the first repeated at the start', SELECTED_TRAINING,
+           REPRESENTATION['actions'], execute_points=4, sampler='nfp-zero', obs_horizon=2),
 )}
 
 
@@ -160,8 +169,9 @@ def train_and_evaluate(args: argparse.Namespace, task: JointTask, demos: list,
     task_name, count, seed, key = job
     recipe = get_recipe(key)
     config = recipe.config(args.steps, seed)
-    train = WindowDataset(demos[:count], config.actions)
-    val = WindowDataset(demos[count:count + VAL_DEMOS], config.actions)
+    horizon = config.encoder.obs_horizon
+    train = WindowDataset(demos[:count], config.actions, horizon)
+    val = WindowDataset(demos[count:count + VAL_DEMOS], config.actions, horizon)
     out = run_dir(args, job, config)
     start = time.perf_counter()
     result = run_training(config, train, val, out, {}, progress=False, resume=True)

@@ -28,6 +28,7 @@ class NFPActor:
         self.stride = policy.config.actions.stride
         self.device = next(policy.parameters()).device
         self.observes_images = policy.config.encoder.num_cameras > 0
+        self.obs_horizon = policy.obs_horizon  # rollout.ObservationHistory
         self.last_in_support: torch.Tensor | None = None  # (B,) bool, of the latest act
 
     def act(self, obs: Observation) -> Action:

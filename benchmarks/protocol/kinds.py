@@ -72,7 +72,7 @@ class Network:
 
 # in column order: NF-P's kinds, DP's, the floors
 NETWORKS: dict[str, Network] = {network.key: network for network in (
-    Network(NFP, 'NF-P'),
+    Network(NFP, 'NF-P', obs_history=True),
     Network(DP, 'DP', baseline=True, obs_history=True),
     Network(FLOOR, '', trains=False),
 )}
@@ -93,7 +93,9 @@ class Kind:
     :param timed: a row of the latency page (policy_latency).
     :param actions: ActionConfig fields changed from the tier's (a network of its own).
     :param obs_horizon: observations the network is conditioned on, one chunk point apart
-        (DP only; a network of its own when > 1).
+        (a network with ``obs_history``; a network of its own when > 1): NF-P's
+        ``encoder.obs_horizon`` (``trained_config``), DP's denoiser's
+        (benchmarks.protocol.networks.kind_dp_size).
     :param execute_points: chunk points followed before re-planning (0 = the config's
         actions.execute_points).
     :param title: the policy with its recipe where recipes are compared (learning curves);
@@ -132,7 +134,8 @@ class Kind:
                              f'{", ".join(NETWORKS)}')
         if self.obs_horizon < 1 or (self.obs_horizon > 1 and not self.net.obs_history):
             raise ValueError(f'{self.key}: obs_horizon={self.obs_horizon!r}: expected 1 '
-                             '(or more for a DP kind: NF-P sees one observation)')
+                             '(or more for a network with an observation history: '
+                             f'{", ".join(k for k, n in NETWORKS.items() if n.obs_history)})')
         if not self.net.trains and self.trained_otherwise:
             raise ValueError(f'{self.key}: a floor trains nothing: expected no training, '
                              'actions or obs_horizon changes')
@@ -408,11 +411,15 @@ def headline_trainings() -> list[str]:
 
 
 def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:
-    """``config`` with ``kind``'s training and chunk changes (and its sampler, for a kind
-    ``calibrated_on_sampler``)."""
+    """``config`` with ``kind``'s training and chunk changes, its sampler for a kind
+    ``calibrated_on_sampler``, and, for NF-P, its observation horizon (DP's is its
+    denoiser's, so DP's config and hash stay as they were)."""
     sampling = kind.sampler if kind.calibrated_on_sampler else config.sampling
-    return replace(config, train=replace(config.train, **kind.training),
-                   actions=replace(config.actions, **kind.actions), sampling=sampling)
+    config = replace(config, train=replace(config.train, **kind.training),
+                     actions=replace(config.actions, **kind.actions), sampling=sampling)
+    if kind.network != NFP:
+        return config
+    return replace(config, encoder=replace(config.encoder, obs_horizon=kind.obs_horizon))
 
 
 def execute_steps(kind: Kind, config: NFPConfig) -> int:

@@ -65,7 +65,8 @@ HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_st
                    ('actions', 'mirror_gains'): (), ('actions', 'discrete_dims'): (),
                    ('train', 'action_noise_step'): 0.0, ('train', 'action_noise_floor'): 0.0,
                    ('train', 'dequantize_std'): 0.0, ('data', 'intervention_topic'): '',
-                   ('data', 'intervention_max_age_s'): 0.2, ('data', 'keep'): 'episodes'}
+                   ('data', 'intervention_max_age_s'): 0.2, ('data', 'keep'): 'episodes',
+                   ('encoder', 'obs_horizon'): 1}
 DP_HASHED_WHEN_SET = {'obs_horizon': 1}  # the DP denoiser's settings, likewise
 # Settings of execution, not of training: never hashed, so recipes that differ only in them
 # share one training (run directory).

@@ -27,7 +27,8 @@ from nf_policy_ros.core.policy import NFPolicy
 
 FORMAT = 'nf_policy_ros.checkpoint'
 # 2: the camera path's standardized spatial softmax (a new parameter per keypoint head).
-# Version-1 files without cameras hold the same weights and still load.
+# Version-1 files without cameras hold the same weights and still load. A config field
+# added since (encoder.obs_horizon) takes its default where an older file lacks it.
 FORMAT_VERSION = 2
 
 

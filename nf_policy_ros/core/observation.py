@@ -11,6 +11,8 @@ have always used (``encoder.*``, ``state_normalizer.*``, ``action_normalizer.*``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
@@ -19,6 +21,15 @@ from nf_policy_ros.core.encoder import ObservationEncoder
 from nf_policy_ros.core.normalizer import Normalizer
 from nf_policy_ros.data.windows import WindowDataset
 from nf_policy_ros.structs import Observation
+
+
+def stack_observations(frames: Sequence[Observation]) -> Observation:
+    """T_o observations (state (B, D_s), images (B, N_c, 3, H, W) or None), oldest first ->
+    one of state (B, T_o, D_s) and images (B, T_o, N_c, 3, H, W) or None: what
+    ``ObservationPath.context`` takes with an observation horizon T_o > 1."""
+    images = (None if frames[0].images is None
+              else torch.stack([f.images for f in frames], dim=1))
+    return Observation(images, torch.stack([f.state for f in frames], dim=1))
 
 
 class ObservationPath(nn.Module):

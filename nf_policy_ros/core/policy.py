@@ -21,7 +21,10 @@ SUPPORT_MARGIN = 0.1
 
 class NFPolicy(ObservationPath):
     """p(a | o) for chunks a (B, T_a, D_a) in robot units and observations o: the flow on
-    the context of its ``ObservationPath`` (encoder, normalizers, compiled path).
+    the context (B, T_o * C) of its ``ObservationPath`` (encoder, normalizers, compiled
+    path) over ``encoder.obs_horizon`` observations T_o. With T_o = 1 an observation is
+    state (B, D_s) and images (B, N_c, 3, H, W); with T_o > 1 state (B, T_o, D_s) and
+    images (B, T_o, N_c, 3, H, W), oldest first.
 
     Normalization statistics (with the demonstrated state range) and the confidence
     calibration are part of the module state, so a checkpoint is self-contained.
@@ -30,9 +33,8 @@ class NFPolicy(ObservationPath):
     """
 
     def __init__(self, config: NFPConfig) -> None:
-        super().__init__(config)
-        self.flow = build_flow(config.actions.flat_dim, config.encoder.context_dim,
-                               config.flow)
+        super().__init__(config, config.encoder.obs_horizon)
+        self.flow = build_flow(config.actions.flat_dim, self.context_width, config.flow)
         actions = config.actions
         self.register_buffer('mirror_dims', torch.tensor(actions.mirror_dims,
                                                          dtype=torch.long), persistent=False)
@@ -80,14 +82,14 @@ class NFPolicy(ObservationPath):
                  context: torch.Tensor | None = None) -> torch.Tensor:
         """log p(a | o) (B,) of normalized chunks [nats]."""
         if context is None:
-            context = self.encode(obs)
+            context = self.context(obs)
         return self.flow.log_prob(self.flatten_actions(actions), context)
 
     def loss(self, actions: torch.Tensor, obs: Observation,
              generator: torch.Generator | None = None) -> torch.Tensor:
         """Mean negative log-likelihood per action dimension [nats/dim] (the training loss);
         in training mode the normalized chunk gets ``train.action_noise_std`` Gaussian noise."""
-        context = self.encode(obs, generator)
+        context = self.context(obs, generator)
         x = self.flatten_actions(actions)
         if self.training:
             x = self.noisy(x, generator)
@@ -104,14 +106,16 @@ class NFPolicy(ObservationPath):
                 generator: torch.Generator | None = None) -> Prediction:
         """One chunk per observation, in robot units, with its likelihood and confidence.
 
-        The observation is encoded once; every candidate of ``best_of_n`` shares it.
+        The observation is encoded once; every candidate of ``best_of_n`` shares it. It is
+        in support when every one of its T_o joint states is.
         """
         config = config or self.config.sampling
-        context = self.encode(obs)
+        context = self.context(obs)
         x, log_p = sampling.draw(self.flow, context, config, generator)
         per_dim = log_p / self.config.actions.flat_dim
-        in_support = (self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN) &
-                      self.context_support.contains(context))
+        in_range = self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN)
+        in_range = in_range.flatten(1).all(dim=1) if in_range.ndim > 1 else in_range
+        in_support = in_range & self.context_support.contains(context)
         confidence = self.calibration.confidence(per_dim)
         confidence = torch.where(in_support, confidence, torch.zeros_like(confidence))
         return Prediction(actions=self.unflatten_actions(x), log_prob=log_p,

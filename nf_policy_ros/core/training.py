@@ -238,6 +238,7 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
         resumed run continues from its own ``last.pt`` instead.
     :returns: the deployable checkpoint's path and the final losses.
     """
+    check_windows(config, train_set, val_set)
     out_dir = Path(out_dir)
     dev = pick_device(device)
     rank, world = init_distributed(dev)
@@ -298,6 +299,17 @@ def run_training(config: NFPConfig, train_set: WindowDataset, val_set: WindowDat
     return TrainResult(path, step, loss, val_nll, policy)
 
 
+def check_windows(config: NFPConfig, *datasets: WindowDataset | None) -> None:
+    """TrainingError (one line) unless every dataset given holds windows of
+    ``config.encoder.obs_horizon`` observations (``WindowDataset(..., obs_horizon=...)``)."""
+    want = config.encoder.obs_horizon
+    for data in datasets:
+        if data is not None and data.obs_horizon != want:
+            raise TrainingError(f'windows of obs_horizon={data.obs_horizon} for a policy of '
+                                f'encoder.obs_horizon={want}: expected equal (window the '
+                                'episodes with obs_horizon=config.encoder.obs_horizon)')
+
+
 def _stop_requested(stop: threading.Event | None, world: int, device: torch.device) -> bool:
     """Whether to stop before the next step. Under DDP a request on any rank stops every
     rank at the same step (one rank going on alone would wait for the others forever)."""
@@ -346,7 +358,7 @@ def contexts_of(policy: NFPolicy, data: WindowDataset, device: torch.device,
                 limit: int = MAX_EVAL_WINDOWS) -> torch.Tensor:
     """The flow's condition (M, W) for up to ``limit`` windows of ``data``, evenly spread."""
     with _evaluating(policy):
-        return torch.cat([policy.encode(obs)
+        return torch.cat([policy.context(obs)
                           for _, obs in _eval_batches(data, device, limit)]).cpu()
 
 

@@ -37,6 +37,7 @@ from nf_policy_ros.core.train_state import pick_device
 from nf_policy_ros.node_config.policy import PolicyNodeConfig
 from nf_policy_ros.node_config.routing import GroupSpec, Route, make_routes, robot_joint_names
 from nf_policy_ros.runtime.budget import governor_for
+from nf_policy_ros.runtime.history import SnapshotHistory
 from nf_policy_ros.runtime.inference import PolicyRunner
 from nf_policy_ros.runtime.plan import replan_period_s
 
@@ -60,12 +61,20 @@ class Setup:
     stride: int = 1  # policy ticks between chunk points
     horizon: int = 1  # chunk points T_a
     execute_points: int = 1  # the checkpoint's chunk points followed per plan
+    obs_horizon: int = 1  # observations T_o per plan, one chunk point apart
 
     def replan_period_s(self, config: PolicyNodeConfig) -> float:
         """Seconds between published plans: ``config.execute_points`` (0: the
         checkpoint's) chunk points."""
         points = config.execute_points or self.execute_points
         return replan_period_s(points, self.stride, self.fps)
+
+    def history(self, config: PolicyNodeConfig) -> SnapshotHistory:
+        """An empty history of the checkpoint's ``obs_horizon`` observations, one chunk
+        point (stride / fps [s]) apart, half a control period of timer jitter allowed."""
+        spacing = replan_period_s(1, self.stride, self.fps)
+        slack = min(0.5 / config.control_rate_hz, 0.5 * spacing)
+        return SnapshotHistory(self.obs_horizon, spacing, slack)
 
 
 def check_execute_points(config: PolicyNodeConfig, horizon: int) -> None:
@@ -182,10 +191,11 @@ def configure_policy(config: PolicyNodeConfig, logger,
         if not compiled.compiled:
             logger.warning(f'compile=inductor failed, running eager: {compiled.reason}')
     warmup_ms = runner.warm_up()
+    obs_horizon = policy.config.encoder.obs_horizon
     logger.info(f'loaded {config.checkpoint} on {device}: {len(joints)} joints, {fps} Hz, '
-                f'horizon {actions.horizon} x stride {actions.stride}, warm-up '
-                f'{warmup_ms:.0f} ms')
+                f'horizon {actions.horizon} x stride {actions.stride}, {obs_horizon} '
+                f'observation(s) per plan, warm-up {warmup_ms:.0f} ms')
     times = time_from_start(actions, fps, config.lead_steps)
     return Setup(runner, joints, robot_joints, routes, fps, times, device,
                  round(warmup_ms, 1), path, calibrated, actions.stride, actions.horizon,
-                 actions.execute_points)
+                 actions.execute_points, obs_horizon)

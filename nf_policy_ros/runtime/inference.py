@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.core.observation import stack_observations
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.convert import ConversionError, camera_frame, joint_positions
 from nf_policy_ros.runtime.budget import CandidateGovernor
@@ -29,13 +30,17 @@ from nf_policy_ros.structs import Observation
 class Snapshot:
     """Latest inputs at a control tick; ``stamp`` is the observation time (camera header),
     ``tick_time`` the control tick's ``time.monotonic()`` [s] (latency), ``control_time``
-    the tick on the node's control clock [s] (simulated time under ``use_sim_time``)."""
+    the tick on the node's control clock [s] (simulated time under ``use_sim_time``).
+    ``history``: for a policy with an observation horizon T_o > 1, the earlier snapshots it
+    sees with this one, oldest first (runtime/history.py); fewer than T_o - 1 (none: the
+    tick's own alone) repeat the oldest given, as training padded an episode's start."""
 
     images: tuple[Any, ...]
     joint_state: Any
     stamp: Any
     tick_time: float = 0.0
     control_time: float = 0.0
+    history: tuple[Snapshot, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,11 @@ class MalformedInputError(ValueError):
         self.kind = kind
 
 
+def _message_ids(snapshot: Snapshot) -> tuple[int, ...]:
+    """The identity of a snapshot's input messages (joint state, then each camera's)."""
+    return (id(snapshot.joint_state), *map(id, snapshot.images))
+
+
 class PolicyRunner:
     """A loaded policy plus the conversions the training data went through."""
 
@@ -76,9 +86,37 @@ class PolicyRunner:
         self.generator = torch.Generator(device=device).manual_seed(seed)
         enc = policy.config.encoder
         self.image_size = (enc.image_height, enc.image_width)
+        self.obs_horizon = enc.obs_horizon  # T_o
+        # the latest tick's frames converted, by the identity of their messages (held, so
+        # the ids stay theirs): a frame is decoded once, not at every tick that sees it
+        # (worker thread only)
+        self._converted: dict[tuple[int, ...], tuple[Snapshot, Observation, np.ndarray]] = {}
+
+    def frames(self, snapshot: Snapshot) -> list[Snapshot]:
+        """The T_o snapshots the policy sees, oldest first, ``snapshot`` last: its
+        ``history`` (the latest T_o - 1 of it), the oldest repeated where it has fewer."""
+        earlier = list(snapshot.history[-(self.obs_horizon - 1):]) if self.obs_horizon > 1 \
+            else []
+        frames = earlier + [snapshot]
+        return [frames[0]] * (self.obs_horizon - len(frames)) + frames
 
     def observe(self, snapshot: Snapshot) -> tuple[Observation, np.ndarray]:
-        """Tensors for the model and the measured positions (D,); raises MalformedInputError."""
+        """Tensors for the model (state (1, D_s), images (1, N_c, 3, H, W); with T_o > 1
+        state (1, T_o, D_s), images (1, T_o, N_c, 3, H, W) of ``frames(snapshot)``) and
+        the measured positions (D,) of ``snapshot``; raises MalformedInputError."""
+        if self.obs_horizon == 1:
+            return self.observe_one(snapshot)
+        frames = self.frames(snapshot)
+        keys = [_message_ids(f) for f in frames]
+        converted = {key: self._converted.get(key) or (f, *self.observe_one(f))
+                     for key, f in zip(keys, frames)}
+        self._converted = converted
+        observations = [converted[key][1] for key in keys]
+        return stack_observations(observations), converted[keys[-1]][2]
+
+    def observe_one(self, snapshot: Snapshot) -> tuple[Observation, np.ndarray]:
+        """One snapshot alone -> state (1, D_s), images (1, N_c, 3, H, W) and the measured
+        positions (D,); raises MalformedInputError."""
         try:
             frames = [camera_frame(m, self.image_size) for m in snapshot.images]
         except ConversionError as exc:
@@ -124,10 +162,13 @@ class PolicyRunner:
                          (end - start) * 1e3, model_ms, n)
 
     def blank_observation(self) -> Observation:
-        """A black frame per camera and the mean joint state, on the model's device."""
-        return Observation(torch.zeros(1, self.policy.config.encoder.num_cameras, 3,
-                                       *self.image_size, device=self.device),
-                           self.policy.state_normalizer.mean[None].clone())
+        """A black frame per camera and the mean joint state, on the model's device (T_o
+        times over with an observation horizon T_o > 1)."""
+        blank = Observation(torch.zeros(1, self.policy.config.encoder.num_cameras, 3,
+                                        *self.image_size, device=self.device),
+                            self.policy.state_normalizer.mean[None].clone())
+        return blank if self.obs_horizon == 1 else stack_observations([blank] *
+                                                                      self.obs_horizon)
 
     def warm_up(self, snapshot: Snapshot | None = None, calls: int = 3) -> float:
         """Run the model ``calls`` times on a blank observation (and once at every N the

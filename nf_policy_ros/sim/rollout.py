@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from nf_policy_ros.core.observation import stack_observations
 from nf_policy_ros.data.windows import Episode
 from nf_policy_ros.sim.experts import run_expert
 from nf_policy_ros.sim.task import JointTask
@@ -134,11 +135,8 @@ class ObservationHistory:
         if self.horizon == 1:
             return self._ticks[-1]
         last = len(self._ticks) - 1
-        frames = [self._ticks[max(last - k * self.spacing, 0)]
-                  for k in range(self.horizon - 1, -1, -1)]
-        images = (None if frames[0].images is None
-                  else torch.stack([f.images for f in frames], dim=1))
-        return Observation(images, torch.stack([f.state for f in frames], dim=1))
+        return stack_observations([self._ticks[max(last - k * self.spacing, 0)]
+                                   for k in range(self.horizon - 1, -1, -1)])
 
 
 def run_policy(task: JointTask, actor: ActionPolicy, seed: int, execute_steps: int = 4,

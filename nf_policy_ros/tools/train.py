@@ -111,9 +111,11 @@ def prepare(config: NFPConfig, dataset: str | Path, extra: str | Path | None = N
     init = init_weights_for(init_from, config)
     if init is not None:
         facts['init_from'] = init_from
-    train_set = WindowDataset.mixed(train_eps, extra_train, config.actions, extra_weight)
+    horizon = config.encoder.obs_horizon
+    train_set = WindowDataset.mixed(train_eps, extra_train, config.actions, extra_weight,
+                                    horizon)
     val_eps = val_eps + extra_val
-    val_set = WindowDataset(val_eps, config.actions) if val_eps else None
+    val_set = WindowDataset(val_eps, config.actions, horizon) if val_eps else None
     return Prepared(config, train_set, val_set, facts, init)
 
 

@@ -184,8 +184,8 @@ def test_the_own_recipe_kind_trains_its_own_network_and_re_plans_every_eight_poi
     assert actor.policy.config.actions.horizon == 16
     assert actor.policy.config.train.lr_schedule == 'cosine'
     assert (tmp_path / 'dp.pt').exists()
-    with pytest.raises(ValueError, match='nfp-two: obs_horizon=2: expected 1'):
-        kinds.Kind('nfp-two', kinds.NFP, 'two', kinds.BEST_OF_128, obs_horizon=2)
+    with pytest.raises(ValueError, match='hold-two: obs_horizon=2: expected 1 .*: nfp, dp'):
+        kinds.Kind('hold-two', kinds.FLOOR, '', obs_horizon=2)
 
 
 def test_new_settings_leave_the_hash_of_every_earlier_record_alone():

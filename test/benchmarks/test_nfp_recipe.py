@@ -5,14 +5,19 @@ only in execution share one training, the page pairs each recipe with the curren
 
 from __future__ import annotations
 
-from conftest import small_config
+from dataclasses import replace
+
+from conftest import sine_episode, small_config
 import numpy as np
 import torch
 
 from benchmarks.experiments import nfp_ranking, nfp_recipe
-from nf_policy_ros.config import ActionConfig
+from benchmarks.protocol import kinds, networks, tier
+from nf_policy_ros.config import ActionConfig, SamplingConfig
 from nf_policy_ros.core.policy import NFPolicy
 from nf_policy_ros.data.windows import Episode, WindowDataset
+from nf_policy_ros.sim.rollout import ObservationHistory
+from nf_policy_ros.structs import Observation
 
 TASKS = ['assembly', 'basketball']
 
@@ -39,6 +44,43 @@ def test_execution_recipes_share_the_training_of_their_config():
     assert nfp_recipe.training_key(args, combined) != nfp_recipe.training_key(args, current)
     assert nfp_recipe.RECIPES['execute-2'].execute_steps(
         nfp_recipe.RECIPES['execute-2'].config(10, 0)) == 8
+
+
+def test_obs_2_is_selected_zero_on_two_observations_in_a_training_of_its_own():
+    obs2, zero = (nfp_recipe.RECIPES[k] for k in ('obs-2', 'selected-zero'))
+    two, one = obs2.config(1000, 0), zero.config(1000, 0)
+    assert (two.encoder.obs_horizon, one.encoder.obs_horizon) == (2, 1)
+    assert replace(two, encoder=one.encoder) == one  # its training and execution otherwise
+    assert obs2.sampler == zero.sampler == 'nfp-zero'
+    assert obs2.execute_steps(two) == zero.execute_steps(one) == 16
+    args = parse()
+    assert nfp_recipe.training_key(args, ('assembly', 10, 0, 'obs-2')) != \
+        nfp_recipe.training_key(args, ('assembly', 10, 0, 'selected-zero'))
+    # the setting enters a hash only when set: the recipes' records keep theirs
+    assert tier.config_hash(one) == '7842bc91d3'
+    assert tier.config_hash(nfp_recipe.RECIPES['current'].config(1000, 1)) == '691749e8bc'
+    assert tier.config_hash(kinds.trained_config(tier.tier_config(2000, 0),
+                                                 kinds.get('nfp2'))) == '0fba0a6003'
+
+
+def test_an_nfp_kind_of_two_observations_trains_and_acts_on_the_rollout_history():
+    kind = kinds.Kind('nfp-obs2', kinds.NFP, 'two observations',
+                      SamplingConfig(mode='zero_latent'), obs_horizon=2)
+    config = small_config(steps=(20,), stride=2)
+    trained = kinds.trained_config(config, kind)
+    assert trained.encoder.obs_horizon == 2  # NF-P's horizon is its config's ...
+    assert kinds.trained_config(config, kinds.get('dp-own')).encoder.obs_horizon == 1
+    windows = networks.kind_windows(kind, trained, WindowDataset([sine_episode()],
+                                                                 config.actions))
+    assert windows.obs_horizon == 2
+    policy, _ = networks.of(kind).train(kind, trained, windows, None)
+    actor = networks.sampled_actor(kind, policy, torch.Generator().manual_seed(0))
+    assert policy.obs_horizon == actor.obs_horizon == 2
+    history = ObservationHistory(actor.obs_horizon, actor.stride)  # as run_policy feeds it
+    for tick in range(3):
+        history.push(Observation(None, torch.full((1, 3), float(tick))))
+    assert history.stacked().state[0, :, 0].tolist() == [0.0, 2.0]
+    assert actor.act(history.stacked()).chunk.shape == (1, 4, 3)
 
 
 def fake_record(task: str, seed: int, recipe: str, wins: int) -> dict:

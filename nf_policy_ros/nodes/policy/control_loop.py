@@ -19,6 +19,12 @@ plan (one JointTrajectory per controller group, joints by robot name: node_confi
 once the robot has followed the last one for ``execute_points`` chunk points (the
 checkpoint's, as its benchmark ran it; runtime/plan.py ``ReplanSchedule``).
 
+Observation horizon (runtime/history.py): a checkpoint with ``encoder.obs_horizon`` T_o > 1
+gets each tick's snapshot with the snapshots of the T_o - 1 chunk points (stride / fps
+seconds each) before it on the control clock, the oldest repeated until that many exist.
+A stale-input hold, a malformed input, a lifecycle deactivate and a clock jump back clear
+that history.
+
 Takeover (runtime/takeover.py): when the ``takeover`` gate closes or an operator asks, the
 loop holds at the measured position, publishes no plan of its own, and forwards each teleop
 command (``takeover.teleop_topic``) once, on arrival, through the same outputs and rules as
@@ -84,6 +90,8 @@ class ControlLoop:
         # the plan a position controller follows: (plan, start position, control-clock s)
         self._following: tuple[Plan, np.ndarray, float] | None = None
         self.replan = ReplanSchedule()  # when the next policy plan is published
+        # the earlier snapshots a checkpoint with obs_horizon > 1 sees (runtime/history.py)
+        self.history = setup.history(port.config())
         self.takeover = Takeover()
         self.trajectories = outputs.TrajectoryOutputs(port.ros, setup.routes)
         port.logger.info(f'trajectories: {self.trajectories.describe()}')
@@ -158,6 +166,11 @@ class ControlLoop:
         with self.lock:
             self.armed, self._following = False, None
 
+    def clear_history(self) -> None:
+        """Forget the earlier snapshots (lifecycle deactivate): after it the policy sees
+        its first observation repeated until it has ``obs_horizon`` of them again."""
+        self.history.clear()
+
     def reset_holds(self) -> None:
         """Forget the stale and gate holds sent (activate, ~/reset)."""
         self._stale_since, self._stale_hold_sent, self._gate_hold_sent = None, False, False
@@ -174,7 +187,8 @@ class ControlLoop:
 
     def diagnostic_values(self, now: float) -> dict[str, object]:
         """What the loop adds to /diagnostics: device, warm-up, inference path, best-of-N
-        now and the calibration's, candidate precision, input ages (control clock [s])."""
+        now and the calibration's, chunk points per plan, observations per plan, candidate
+        precision, input ages (control clock [s])."""
         setup = self.setup
         values: dict[str, object] = {'device': str(setup.device),
                                      'warmup_ms': setup.warmup_ms,
@@ -185,6 +199,7 @@ class ControlLoop:
         if setup.calibrated_candidates is not None:
             values['calibration_num_candidates'] = setup.calibrated_candidates
         values['execute_points'] = self.port.config().execute_points or setup.execute_points
+        values['obs_horizon'] = setup.obs_horizon
         reduced = candidate_dtype(sampling, setup.device) is not None
         values['candidate_precision'] = 'bf16' if reduced else 'fp32'
         state = self.takeover.state
@@ -246,6 +261,7 @@ class ControlLoop:
     def _on_control(self) -> None:
         self.port.publishers.intervention.publish(Bool(data=self.takeover.active))
         if self.port.lifecycle_state() != 'active':
+            self.history.clear()  # a tick that raced a deactivate leaves nothing behind
             return
         now = self.port.control_now()
         stale = self._stale_inputs(now)
@@ -255,8 +271,9 @@ class ControlLoop:
         self._stale_since, self._stale_hold_sent = None, False
         images = tuple(self._latest[f'image:{t}'][0] for t in self.port.config().camera_topics)
         joint_state = self._latest['joint_states'][0]
-        snapshot = Snapshot(images, joint_state, self._observation_stamp(images, joint_state),
-                            time.monotonic(), now)
+        snapshot = self.history.add(Snapshot(
+            images, joint_state, self._observation_stamp(images, joint_state),
+            time.monotonic(), now))
         if not self.worker.submit(snapshot):
             self.port.stats.count('overruns')
 
@@ -277,8 +294,10 @@ class ControlLoop:
             self._stale_since = now
             self.port.logger.warning(f'stale input {stale}: no new plan',
                                      throttle_duration_sec=5)
-        if not self._stale_hold_sent and not self.takeover.active and \
-                now - self._stale_since >= self.port.config().safety.hold_after_s:
+        if now - self._stale_since < self.port.config().safety.hold_after_s:
+            return
+        self.history.clear()  # the observations before the hold are no run of ticks now
+        if not self._stale_hold_sent and not self.takeover.active:
             self._stale_hold_sent = True
             self.publish_hold('stale_holds')
 
@@ -354,6 +373,7 @@ class ControlLoop:
     def _on_error(self, exc: Exception) -> None:
         # malformed here: what the arrival checks cannot see (a corrupt JPEG/PNG body)
         if isinstance(exc, MalformedInputError):
+            self.history.clear()  # later ticks would see the bad frame again
             self.port.stats.count(f'malformed_{exc.kind}')
             self.port.logger.warning(f'malformed input, no plan: {exc}',
                                            throttle_duration_sec=2)

@@ -122,8 +122,10 @@ class PolicyNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Hold at the measured position, disarm, stop planning."""
+        """Hold at the measured position, disarm, stop planning; forget the observation
+        history (an observation horizon starts over at the next activate)."""
         self._disarm()
+        self.loop.clear_history()
         self._enter('inactive')
         return TransitionCallbackReturn.SUCCESS
 
