@@ -23,6 +23,19 @@
 # (a session's share); the next run resumes where it stopped.
 #
 #   mkdir -p runs && nohup bash scripts/headline.sh --max-minutes 150 > runs/headline.log 2>&1 &
+#
+# A later NF-P recipe's test split (issue 32: run once with the frozen recipe, paired with the
+# DP (own recipe) test records above; DP is not retrained): --recipe KIND runs only that
+# recipe, 6 tasks x 50 and 10 demos x seeds 0-2, at its budget from its finished learning
+# curve (refused, in one line, until it is final). Recipe 2's test split:
+#
+#   mkdir -p runs && nohup bash scripts/headline.sh --max-minutes 150 --recipe nfp2 \
+#     > runs/headline_nfp2.log 2>&1 &
+#
+# which runs, through scripts/state_tier_grid.sh, the same as
+#   python -m benchmarks.state_tier --split test --policies nfp2 --demos 50 10 \
+#     --seeds 0 1 2 --write-docs
+# The headline (state_tier.md) then shows each recipe, newest first, against the same DP runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
@@ -31,10 +44,14 @@ source scripts/env.sh
 source scripts/shards.sh
 
 minutes=0
-if [[ ${1:-} == --max-minutes ]]; then
-  minutes=$2
+recipe=''
+while [[ ${1:-} == --max-minutes || ${1:-} == --recipe ]]; do
+  case $1 in
+    --max-minutes) minutes=$2 ;;
+    --recipe) recipe=$2 ;;
+  esac
   shift 2
-fi
+done
 deadline=$(( $(date +%s) + ${minutes%.*} * 60 ))
 
 rest=0
@@ -71,4 +88,20 @@ headline() {  # the whole sequence; a function, so bash has read all of it befor
   echo "[headline] done"
 }
 
+recipe_test() {  # one NF-P recipe's test split (--recipe), paired with DP's test records
+  local known
+  known=$(python -m benchmarks.headline recipes)
+  if ! grep -qx -- "$recipe" <<< "$known"; then
+    echo "[headline] --recipe $recipe: expected one of ${known//$'\n'/ }" >&2
+    exit 2
+  fi
+  budget=$(python -m benchmarks.headline budget "$recipe")
+  echo "[headline] $recipe's test split at $budget steps"
+  grid --split test --demos 50 10 --seeds 0 1 2 --policies "$recipe" "$@"
+  echo "[headline] done"
+}
+
+if [[ -n $recipe ]]; then
+  recipe_test "$@"; exit
+fi
 headline "$@"; exit

@@ -11,6 +11,9 @@ observations, same demos, same training recipe and steps, same evaluation seeds.
     # DP (own recipe) with the fast sampler its tuning-split study chose (dp-own or
     # dp-own-eta1, same training) and its published DDPM-100
     bash scripts/state_tier_grid.sh --split test --policies nfp dp-own dp-own-ddpm
+    # a later NF-P recipe's test split (issue 32), paired with DP's test records above
+    # (DP not retrained): bash scripts/headline.sh --recipe nfp2, i.e. on every core
+    bash scripts/state_tier_grid.sh --split test --policies nfp2 --demos 50 10 --seeds 0 1 2
 
 The protocol (tasks, observation, action, demos, splits, evaluation) is
 benchmarks.protocol.tier's; the run directories benchmarks.runs.run_dirs'. Each

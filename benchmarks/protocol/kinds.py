@@ -17,7 +17,7 @@ a kind is one entry in ``KINDS``: the table columns and CLI choices of each tier
 (``columns``, ``keys``), the vision tier's camera checks (``camera_columns``), the sampler
 studies (``sampler_studies``), the head-to-head targets (``head_to_head``), the rows of the
 latency page (``timed``), the learning curves run by default (``curve_defaults``) and the
-test-split headline's choices (``headline_mine``, ``fast_samplers``, ``slow_samplers``).
+test-split headline's choices (``headline_recipes``, ``fast_samplers``, ``slow_samplers``).
 No torch here.
 """
 
@@ -102,11 +102,16 @@ class Kind:
         '' = the column.
     :param curve: its place in the learning curves' default ``--policies`` (1, 2, ...; 0 =
         not by default).
-    :param headline: its part in the test-split headline: MINE (the policy the headline
-        is about), FAST (a fast sampler of the opponent's training; the one chosen on the
-        tuning split is compared, and the first declared keeps a tie), SLOW (the opponent's
-        slow sampler, compared where it was run); '' none.
+    :param headline: its part in the test-split headline: MINE (an NF-P recipe the headline
+        is about, each against the same opponent; ``recipe_number`` orders them), FAST (a
+        fast sampler of the opponent's training; the one chosen on the tuning split is
+        compared, and the first declared keeps a tie), SLOW (the opponent's slow sampler,
+        compared where it was run); '' none.
     :param headline_demos: the demo counts the headline compares it at.
+    :param recipe_number: a MINE kind's NF-P recipe, numbered in the order the recipes were
+        frozen (1: the paper's, before issue 32); the headline shows the newest first.
+    :param headline_title: a MINE kind's headline title once the headline shows several
+        recipes ('' = ``title_or_column``).
     :param calibrated_on_sampler: its training calibrates the confidence with its own
         ``sampler`` (NF-P; the config's sampling, so a network of its own), as a deployed
         checkpoint is; else with the tier's best-of-128."""
@@ -127,6 +132,8 @@ class Kind:
     headline: str = ''
     headline_demos: tuple[int, ...] = (50, 10)
     calibrated_on_sampler: bool = False
+    recipe_number: int = 0
+    headline_title: str = ''
 
     def __post_init__(self) -> None:
         if self.network not in NETWORKS:
@@ -142,6 +149,9 @@ class Kind:
         if self.headline not in ('', MINE, FAST, SLOW):
             raise ValueError(f'{self.key}: headline={self.headline!r}: expected one of '
                              f"'', {MINE}, {FAST}, {SLOW}")
+        if (self.headline == MINE) != (self.recipe_number > 0):
+            raise ValueError(f'{self.key}: recipe_number={self.recipe_number!r}: expected one '
+                             f'(1, 2, ...) exactly for a headline={MINE!r} kind')
 
     @property
     def net(self) -> Network:
@@ -222,7 +232,7 @@ DP_PUBLISHED: dict[str, Any] = {
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # NF-P as compared: the paper's best-of-128 at latent std 0.5 (mode-seeking)
     Kind(NFP, NFP, 'best-of-128', BEST_OF_128, camera_checks=True, timed=True, curve=1,
-         headline=MINE),
+         headline=MINE, recipe_number=1, headline_title='NF-P (recipe 1, before issue 32)'),
     # the same NF-P network, sampled by its stochastic counterpart (one exact sample of the
     # learned density) and its deterministic one (the latent's mode)
     Kind('nfp-sample', NFP, 'sample std 1', SamplingConfig(mode='sample', latent_std=1.0),
@@ -241,7 +251,7 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     Kind('nfp2', NFP, 'recipe 2, zero latent', SamplingConfig(mode='zero_latent'),
          {**recipes.FROZEN_TRAINING, 'val_every': recipes.VAL_EVERY}, tiers=(STATE,),
          timed=True, actions=recipes.FROZEN_ACTIONS, title='NF-P (recipe 2)', curve=4,
-         calibrated_on_sampler=True),
+         calibrated_on_sampler=True, headline=MINE, recipe_number=2),
     # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading),
     # trained on the tier's (NF-P's) recipe
     Kind(DP, DP, 'DDIM-10', DPSampler('ddim', 10), camera_checks=True, timed=True,
@@ -387,10 +397,14 @@ def curve_defaults() -> list[str]:
                                         key=lambda k: k.curve)]
 
 
-def headline_mine() -> Kind:
-    """The kind the test-split headline is about (NF-P as compared)."""
-    [mine] = [kind for kind in KINDS.values() if kind.headline == MINE]
-    return mine
+def headline_recipes() -> list[Kind]:
+    """The NF-P recipes the test-split headline is about, newest first (``recipe_number``
+    descending; 'nfp2', then 'nfp' as compared). ValueError if two share a number."""
+    mine = [kind for kind in KINDS.values() if kind.headline == MINE]
+    numbers = [kind.recipe_number for kind in mine]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f'recipe_number: {numbers}: expected one kind per NF-P recipe')
+    return sorted(mine, key=lambda kind: -kind.recipe_number)
 
 
 def fast_samplers() -> list[str]:
@@ -405,9 +419,9 @@ def slow_samplers() -> list[str]:
 
 
 def headline_trainings() -> list[str]:
-    """The trainings the test split compares: the headline's kind's and the opponent's
-    (the one its fast samplers share)."""
-    return [headline_mine().run_name, KINDS[fast_samplers()[0]].run_name]
+    """The trainings the test split compares: each NF-P recipe's, newest first, and the
+    opponent's (the one its fast samplers share)."""
+    return [*(kind.run_name for kind in headline_recipes()), KINDS[fast_samplers()[0]].run_name]
 
 
 def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:

@@ -6,6 +6,7 @@ else, shows on every page, in every CLI and in the actors."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from conftest import sine_episode, small_config
 import pytest
@@ -77,6 +78,27 @@ def test_the_registry_reproduces_the_tables_it_replaced():
     assert recipe_2.actions.execute_points == 4 and recipe_2.actions.mirror_dims == (8,)
     assert kinds.trained_config(shared, kinds.get('nfp-zero')) == shared  # a sampler only
     assert kinds.references() == ['nfp', 'dp']
+
+
+def test_the_headline_covers_each_nfp_recipe_newest_first(monkeypatch):
+    """NF-P's recipes in the headline are its MINE kinds, newest recipe first, each against
+    the same DP (own recipe) training; a MINE kind needs its recipe number, and no two share
+    one."""
+    assert [k.key for k in kinds.headline_recipes()] == ['nfp2', 'nfp']
+    assert kinds.headline_trainings() == ['nfp2', 'nfp', 'dp-own']
+    assert kinds.get('nfp').headline_title == 'NF-P (recipe 1, before issue 32)'
+    assert kinds.get('nfp2').title_or_column == 'NF-P (recipe 2)'
+    with pytest.raises(ValueError, match=r'nfp-x: recipe_number=0: expected one \(1, 2, '):
+        kinds.Kind('nfp-x', kinds.NFP, 'x', kinds.BEST_OF_128, headline=kinds.MINE)
+    with pytest.raises(ValueError, match='nfp-x: recipe_number=3: expected one'):
+        kinds.Kind('nfp-x', kinds.NFP, 'x', kinds.BEST_OF_128, recipe_number=3)
+    recipe_3 = kinds.Kind('nfp-x', kinds.NFP, 'x', kinds.BEST_OF_128, {'lr_schedule': 'cosine'},
+                          headline=kinds.MINE, recipe_number=3)
+    monkeypatch.setitem(kinds.KINDS, recipe_3.key, recipe_3)
+    assert [k.key for k in kinds.headline_recipes()] == ['nfp-x', 'nfp2', 'nfp']
+    monkeypatch.setitem(kinds.KINDS, recipe_3.key, replace(recipe_3, recipe_number=2))
+    with pytest.raises(ValueError, match=r'recipe_number: \[1, 2, 2\]: expected one kind per'):
+        kinds.headline_recipes()
 
 
 def test_unknown_kinds_and_camera_modes_are_named():
