@@ -13,9 +13,22 @@
     (outside the +-10 cm the demos were drawn from), and against another task's start.
     ``--state-task`` trains a state-tier NF-P (benchmarks.protocol.tier's recipe) to test.
 
+``--policy`` names the NF-P kind (benchmarks.protocol.kinds) the checkpoint is, and so the
+plans whose confidence is read: NF-P as compared (default 'nfp': best-of-32 plans, as
+before), or a kind whose training calibrated its confidence on its own sampler (``nfp2``,
+recipe 2: the zero latent it acts with; a checkpoint calibrated otherwise is refused).
+
     python -m benchmarks.confidence_auroc --checkpoint runs/demo-*/run/policy.pt \
         --dataset runs/demo-*/dataset --eval-json runs/demo-*/eval_nfp.json --write-docs
     python -m benchmarks.confidence_auroc --state-task hammer --write-docs
+    # issue 18's camera-fault bars for the vision tier's camera recipe, seed 0 of each task:
+    # recipe 1 (its checkpoints predate held-out calibration: --recalibrate), then recipe 2
+    # (trained by scripts/vision_tier_recipe2.sh: calibrated on its 3 held-out demos)
+    R=runs/vision_tier/drawer-open
+    python -m benchmarks.confidence_auroc --task drawer-open --object-range-scale 2 \
+        --checkpoint $R/50demos_seed0_654afa7f05_range2_nfp/nfp/policy.pt \
+        --dataset $R/demos_50_48px_range2 --recalibrate --write-docs
+    bash scripts/vision_tier_recipe2.sh auroc   # --policy nfp2 on both camera tasks
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ from benchmarks.pages.confidence_failure import (
     records_from_eval,
     traced_runs,
 )
+from benchmarks.protocol import kinds
 from nf_policy_ros.config import SamplingConfig
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.data.cache import load_dataset
@@ -50,6 +64,32 @@ OBJECT_SHIFT_X = 0.2  # [m] at Meta-World's own placement, which draws object x 
 # +-0.1 m: every moved object lies outside the demonstrated range. It scales with the task's
 # object_range_scale (x2: +-0.2 m drawn, 0.4 m moved).
 SIM_SEED0 = 10_000  # unseen start states, as the evaluations use
+# the plans NF-P as compared is read by here (fewer candidates than its best-of-128)
+BEST_OF_32 = SamplingConfig(mode='best_of_n', num_candidates=32)
+
+
+def policy_kinds() -> list[str]:
+    """The ``--policy`` choices: NF-P as compared and the NF-P kinds calibrated on their
+    own sampler."""
+    return [kind.key for kind in kinds.KINDS.values() if kind.network == kinds.NFP
+            and (kind.reference or kind.calibrated_on_sampler)]
+
+
+def kind_sampling(key: str) -> SamplingConfig:
+    """The plans whose confidence is read for ``--policy`` ``key``: best-of-32 for NF-P as
+    compared, a kind's own sampler where its training calibrated the confidence on it."""
+    kind = kinds.get(key)
+    return kind.sampler if kind.calibrated_on_sampler else BEST_OF_32
+
+
+def check_calibration(policy, key: str) -> None:
+    """SystemExit (one line) unless ``policy`` (a checkpoint) was calibrated on the plans
+    ``--policy`` ``key`` reads, for a kind calibrated on its own sampler."""
+    kind = kinds.get(key)
+    if kind.calibrated_on_sampler and policy.config.sampling != kind.sampler:
+        raise SystemExit(f'--policy {key}: the checkpoint calibrated its confidence on '
+                         f'{policy.config.sampling.mode} plans, expected {kind.sampler.mode} '
+                         f'(a {key} training: {kind.title_or_column})')
 
 
 def other_task_frames(task: str, size: tuple[int, int], count: int) -> np.ndarray:
@@ -81,8 +121,8 @@ def perturbations(images: np.ndarray, task: str) -> dict[str, np.ndarray]:
 
 
 @torch.no_grad()
-def confidences(policy, images: np.ndarray, state: np.ndarray, batch: int = 32) -> np.ndarray:
-    sampling = SamplingConfig(mode='best_of_n', num_candidates=32)
+def confidences(policy, images: np.ndarray, state: np.ndarray, batch: int = 32,
+                sampling: SamplingConfig = BEST_OF_32) -> np.ndarray:
     gen = torch.Generator().manual_seed(0)
     out = []
     for i in range(0, len(images), batch):
@@ -92,26 +132,29 @@ def confidences(policy, images: np.ndarray, state: np.ndarray, batch: int = 32) 
     return np.concatenate(out)
 
 
-def dataset_rows(policy, dataset: Path, task: str, count: int) -> list[dict[str, Any]]:
-    """(b) AUROC of confidence for dataset ticks against each image perturbation."""
+def dataset_rows(policy, dataset: Path, task: str, count: int,
+                 sampling: SamplingConfig = BEST_OF_32) -> list[dict[str, Any]]:
+    """(b) AUROC of confidence (of ``sampling``'s plans) for dataset ticks against each
+    image perturbation."""
     episodes, _ = load_dataset(dataset)
     rng = np.random.default_rng(0)
     images = np.concatenate([e.images for e in episodes])
     state = np.concatenate([e.state for e in episodes])
     pick = rng.choice(len(images), size=min(count, len(images)), replace=False)
     images, state = images[pick], state[pick]
-    normal = confidences(policy, images, state)
-    return [_ood_row(name, normal, confidences(policy, perturbed, state))
+    normal = confidences(policy, images, state, sampling=sampling)
+    return [_ood_row(name, normal, confidences(policy, perturbed, state, sampling=sampling))
             for name, perturbed in perturbations(images, task).items()]
 
 
-def start_confidences(policy, task, seeds: range, **reset) -> np.ndarray:
-    """Confidence at the first tick of each seed's start state (``reset`` passed on)."""
+def start_confidences(policy, task, seeds: range, sampling: SamplingConfig = BEST_OF_32,
+                      **reset) -> np.ndarray:
+    """Confidence (of ``sampling``'s plan) at the first tick of each seed's start state
+    (``reset`` passed on)."""
     from nf_policy_ros.sim.rollout import observe
 
     config = policy.config.encoder
     low_dim = config.state_dim > len(task.joint_names)
-    sampling = SamplingConfig(mode='best_of_n', num_candidates=32)
     gen = torch.Generator().manual_seed(0)
     out = []
     for seed in seeds:
@@ -121,8 +164,8 @@ def start_confidences(policy, task, seeds: range, **reset) -> np.ndarray:
     return np.asarray(out)
 
 
-def scene_rows(policy, task_name: str, count: int,
-               range_scale: float = 1.0) -> list[dict[str, Any]]:
+def scene_rows(policy, task_name: str, count: int, range_scale: float = 1.0,
+               sampling: SamplingConfig = BEST_OF_32) -> list[dict[str, Any]]:
     """(b) in the simulator: unseen starts (object placement ``range_scale`` times
     Meta-World's own, as in training) vs object moved out of that range / another task's
     start."""
@@ -134,12 +177,13 @@ def scene_rows(policy, task_name: str, count: int,
     seeds = range(SIM_SEED0, SIM_SEED0 + count)
     task = JointTask(TaskConfig(task=task_name, object_range_scale=range_scale, **size))
     other = JointTask(TaskConfig(task=other_name, **size))
-    normal = start_confidences(policy, task, seeds)
+    normal = start_confidences(policy, task, seeds, sampling)
     shift = OBJECT_SHIFT_X * range_scale
     perturbed = {
         f'object and goal moved {shift * 100:.0f} cm (sim)':
-            start_confidences(policy, task, seeds, object_offset=np.array([shift, 0.0, 0.0])),
-        f'start of {other_name} (sim)': start_confidences(policy, other, seeds)}
+            start_confidences(policy, task, seeds, sampling,
+                              object_offset=np.array([shift, 0.0, 0.0])),
+        f'start of {other_name} (sim)': start_confidences(policy, other, seeds, sampling)}
     task.close()
     other.close()
     return [_ood_row(name, normal, shifted) for name, shifted in perturbed.items()]
@@ -150,21 +194,32 @@ def _ood_row(name: str, normal: np.ndarray, shifted: np.ndarray) -> dict[str, An
             'perturbed_mean': float(shifted.mean()), 'auroc': auroc(normal, shifted)}
 
 
-def train_state_checkpoint(task_name: str, demos: int, steps: int, out: Path) -> Path:
+def train_state_checkpoint(task_name: str, demos: int, steps: int, out: Path,
+                           policy: str = kinds.NFP) -> Path:
     """A state-tier NF-P for ``task_name`` (benchmarks.protocol.tier's recipe, seed 0) at
-    ``out``/policy.pt, trained unless it is there."""
-    from benchmarks.protocol.tier import collect, tier_config
+    ``out``/policy.pt, trained unless it is there. NF-P as compared trains on ``demos``
+    demos and calibrates on them (as before); another ``policy`` kind trains its own recipe
+    (``kinds.trained_config``) and, as in the tiers, holds out the next VAL_DEMOS demos for
+    its held-out NLL and calibration."""
+    from benchmarks.protocol.networks import kind_windows
+    from benchmarks.protocol.tier import VAL_DEMOS, collect, tier_config
     from nf_policy_ros.core.training import run_training
     from nf_policy_ros.data.windows import WindowDataset
     from nf_policy_ros.sim.task import JointTask, TaskConfig
 
     if (out / 'policy.pt').exists():
         return out / 'policy.pt'
+    kind = kinds.get(policy)
     task = JointTask(TaskConfig(task=task_name))
-    config = tier_config(steps, seed=0)
-    data = WindowDataset(collect(task, demos), config.actions)
+    base = tier_config(steps, seed=0)
+    config = base if kind.reference else kinds.trained_config(base, kind)
+    held = 0 if kind.reference else VAL_DEMOS
+    episodes = collect(task, demos + held)
     task.close()
-    return run_training(config, data, None, out, {}, progress=False).policy_path
+    data = kind_windows(kind, config, WindowDataset(episodes[:demos], base.actions))
+    val = (kind_windows(kind, config, WindowDataset(episodes[demos:], base.actions))
+           if episodes[demos:] else None)
+    return run_training(config, data, val, out, {}, progress=False).policy_path
 
 
 def recalibrate(policy, dataset: Path) -> None:
@@ -189,21 +244,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for path in args.eval_json:
         failure += records_from_eval(path)
     checkpoint, task, ood = args.checkpoint, args.task, []
+    sampling = kind_sampling(args.policy)
     if args.state_task:
         task = args.state_task
+        tag = '' if args.policy == kinds.NFP else f'_{kinds.get(args.policy).run_name}'
         checkpoint = train_state_checkpoint(task, args.state_demos, args.state_steps,
-                                            args.run_dir / f'state_{task}')
+                                            args.run_dir / f'state_{task}{tag}', args.policy)
     if checkpoint:
         policy, _ = load_policy(checkpoint)
         policy.eval()
+        check_calibration(policy, args.policy)
         if args.recalibrate:
             recalibrate(policy, args.dataset)
         if args.dataset:
-            ood += dataset_rows(policy, args.dataset, task, args.ticks)
-        ood += scene_rows(policy, task, args.starts, args.object_range_scale)
+            ood += dataset_rows(policy, args.dataset, task, args.ticks, sampling)
+        ood += scene_rows(policy, task, args.starts, args.object_range_scale, sampling)
     return {'machine': report.machine_info(torch.device('cpu')), 'failure': failure,
             'ood': ood, 'checkpoint': str(checkpoint or ''), 'task': task,
-            'object_range_scale': args.object_range_scale,
+            'policy': args.policy, 'object_range_scale': args.object_range_scale,
             'recalibrated': bool(args.recalibrate),
             'traces_plotted': [r['label'] for r in traced_runs(args.eval_json)]}
 
@@ -231,6 +289,11 @@ def _ood_section(record: dict[str, Any]) -> list[str]:
             for r in record['ood']]
     scale = record.get('object_range_scale', 1.0)
     placement = f', object placement x{scale:g}' if scale != 1.0 else ''
+    policy = record.get('policy', kinds.NFP)  # records before --policy: NF-P as compared
+    if policy != kinds.NFP:
+        kind = kinds.get(policy)
+        placement += (f', {kind.title_or_column}: confidence of its '
+                      f"{kind.sampler.mode.replace('_', '-')} plans")
     if record.get('recalibrated'):
         placement += ', confidence references refit on the dataset (--recalibrate)'
     return [f"### {record['task']}{placement}, checkpoint `{record['checkpoint']}` "
@@ -292,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--checkpoint', type=Path, default=None)
     parser.add_argument('--dataset', type=Path, default=None)
     parser.add_argument('--task', default='drawer-open')
+    parser.add_argument('--policy', choices=policy_kinds(), default=kinds.NFP,
+                        help="the NF-P kind of --checkpoint / --state-task: 'nfp' (NF-P as "
+                        "compared, best-of-32 plans) or a kind calibrated on its own sampler "
+                        "('nfp2': recipe 2, the zero latent it acts with)")
     parser.add_argument('--ticks', type=int, default=200)
     parser.add_argument('--starts', type=int, default=50,
                         help='unseen start states for the simulator perturbations')
@@ -313,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error('give --checkpoint or --state-task, not both')
     if args.recalibrate and not (args.checkpoint and args.dataset):
         parser.error('--recalibrate needs --checkpoint and --dataset')
+    if args.recalibrate and kinds.get(args.policy).calibrated_on_sampler:
+        parser.error(f'--recalibrate with --policy {args.policy}: its training calibrated '
+                     'the confidence on its held-out demos already')
     torch.set_num_threads(1)
     report.publish(NAME, run(args), render_page, args.write_docs)
     runs = traced_runs(args.eval_json)

@@ -49,7 +49,7 @@ from benchmarks.protocol.tier import (
     tier_config,
 )
 from benchmarks.runs import job_pace
-from benchmarks.runs.held_out import val_curve
+from benchmarks.runs.held_out import held_out_fields
 from benchmarks.runs.run_dirs import (
     curve_train_seconds,
     job_run_dir,
@@ -135,15 +135,6 @@ def run_job(args: argparse.Namespace, task: JointTask, demos: list, job: tuple,
                   config_hash=config_hash(config),
                   machine=report.machine_info(torch.device(args.device)))
     return record
-
-
-def held_out_fields(run_dir: Path | None, kind: str, val_demos: int) -> dict[str, Any]:
-    """The held-out NLL curve an NF-P training logged in ``run_dir`` ({} where none)."""
-    resume = networks.of(kinds.get(kind)).tier_resume
-    if run_dir is None or resume is None:
-        return {}
-    curve = val_curve(run_dir / resume.parent)
-    return {'val_curve': curve, 'val_demos': val_demos} if curve else {}
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -279,5 +270,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The tier's command-line settings of the training recipe: option dest -> TrainConfig field.
+# A kind's own recipe wins over them (``kinds.recipe_conflicts``): an option set away from its
+# default to another value than a requested kind's recipe is refused (e.g. --lr 3e-4 with
+# dp-own, whose recipe trains at 1e-4).
+RECIPE_OPTIONS = {'lr': 'stage_lr', 'ema_warmup': 'ema_warmup'}
+
+
+def recipe_conflicts(args: argparse.Namespace, defaults: argparse.Namespace) -> list[str]:
+    """Where ``args`` set a recipe option (``RECIPE_OPTIONS``) away from ``defaults`` (the
+    parser's) to another value than a kind of ``args.policies`` declares."""
+    config, default = (tier_config(1, 0, lr=a.lr, ema_warmup=a.ema_warmup)
+                       for a in (args, defaults))
+    given = {field: getattr(config.train, field) for field in RECIPE_OPTIONS.values()
+             if getattr(config.train, field) != getattr(default.train, field)}
+    return [line for key in dict.fromkeys(args.policies)
+            for line in kinds.recipe_conflicts(kinds.get(key), given)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    return report.run_script(build_parser(), argv, run_all, threads=1)
+    parser = build_parser()
+
+    def run(args: argparse.Namespace) -> None:
+        conflicts = recipe_conflicts(args, parser.parse_args([]))
+        if conflicts:
+            parser.error(f"{'; '.join(conflicts)}: a kind's recipe wins over the tier's "
+                         'options; run that kind without the option, or the option without it')
+        run_all(args)
+
+    return report.run_script(parser, argv, run, threads=1)

@@ -12,6 +12,18 @@ cleanly (evaluation waits for a finished run).
     # does the trained policy use its camera? evaluate it blindfolded (no retraining):
     python -m benchmarks.vision_tier --tasks hammer --policies nfp-camera-off \
         dp-camera-off nfp-camera-frozen dp-camera-frozen --write-docs
+    # NF-P's recipe 2 (issue 32) on the camera recipe's test split, camera on / off / frozen,
+    # against DP (shared encoder) on the same camera path; then its confidence on camera
+    # faults (confidence_auroc --policy nfp2):
+    bash scripts/vision_tier_recipe2.sh test --max-minutes 240
+    bash scripts/vision_tier_recipe2.sh auroc
+
+Every training sees the first N demos of ``--demos N``; NF-P's also holds out the next
+``tier.VAL_DEMOS`` (cached with them: demos_<N+3>...) for its held-out NLL and confidence
+calibration, as in the state tier. A kind with a recipe of its own (nfp2) trains the tier's
+config changed by it: its fields win over the tier's options, and an option set to another
+value than the recipe's is refused (``RECIPE_OPTIONS``); records name the camera settings
+each policy trained with.
 
 Appends each finished (task, demos, seed, policy) run to docs/benchmarks/vision_tier.json
 and renders vision_tier.md (same table layout as the state tier).
@@ -32,7 +44,15 @@ from benchmarks.protocol import kinds
 from benchmarks.protocol.actors import CameraOverrideActor
 from benchmarks.protocol.networks import train_actor
 from benchmarks.protocol.splits import EVAL_SEED0, SPLIT_EPISODES, SPLIT_SEED0
-from benchmarks.protocol.tier import camera_path, collect, config_hash, evaluate, recipe_fields
+from benchmarks.protocol.tier import (
+    VAL_DEMOS,
+    camera_path,
+    collect,
+    config_hash,
+    evaluate,
+    recipe_fields,
+)
+from benchmarks.runs.held_out import held_out_fields
 from nf_policy_ros.config import (
     PRECISIONS,
     ActionConfig,
@@ -70,8 +90,9 @@ def vision_config(steps: int, seed: int, image: int | None = None, trunk_stride:
 
 
 def cached_demos(task: JointTask, count: int, root: Path) -> list:
-    """Demos with frames, recorded once per task, count, image size and placement scale,
-    kept in ``root``."""
+    """``count`` demos with frames (``tier.collect``: the successful replays of seeds 0,
+    1, ... in order, so the first N of any count are the same N), recorded once per task,
+    count, image size and placement scale, kept in ``root``."""
     size = task.config.image_height
     path = root / (f'demos_{count}' if size == IMAGE else f'demos_{count}_{size}px')
     if task.config.object_range_scale != 1.0:
@@ -118,8 +139,12 @@ def camera_groups(records: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
 
 def camera_lines(records: list[dict[str, Any]]) -> list[str]:
     """Per group and policy: success with the camera on minus off / frozen, paired on the
-    same trainings and start states, with the 95 % bootstrap interval; then the bar."""
-    lines, passing, tested = [], set(), set()
+    same trainings and start states, with the 95 % bootstrap interval; then the bar for NF-P
+    as compared, and for each other NF-P kind with camera checks (recipe 2) once it has a
+    test-split camera-off run."""
+    lines: list[str] = []
+    passing: dict[str, set] = {}
+    tested: dict[str, set] = {}
     for (task, demos, image, recipe, split, scale), runs in sorted(
             camera_groups(records).items()):
         noise, crop, warmup = recipe[3:]
@@ -136,16 +161,23 @@ def camera_lines(records: list[dict[str, Any]]) -> list[str]:
                 lines.append(f'- {task}{place}, {demos} demos, {image} px, {split} split: '
                              f'{base.column} camera on - {mode}: {d.text()} ({d.seeds} '
                              f'training seeds, {d.episodes} start states; {d.verdict})')
-                if base.key == kinds.NFP and mode == 'off' and split == 'test':
-                    tested.add(task)
+                if not base.baseline and mode == 'off' and split == 'test':
+                    tested.setdefault(base.key, set()).add(task)
                     if d.seeds >= targets.MIN_SEEDS and d.low * 100 >= LOOKS_MIN_POINTS:
-                        passing.add(task)
+                        passing.setdefault(base.key, set()).add(task)
+    bars = [camera_bar(base, passing.get(base.key, set()), tested.get(base.key, set()))
+            for base in kinds.camera_checked()
+            if not base.baseline and (base.reference or base.key in tested)]
+    return (lines or ['- No camera-path run recorded yet.']) + bars
+
+
+def camera_bar(kind: kinds.Kind, passing: set, tested: set) -> str:
+    """Issue 18's bar for NF-P ``kind``: its camera on - off on the test split."""
     status = 'met' if len(passing) >= LOOKS_MIN_TASKS else 'not met yet'
-    bar = (f'- Target: NF-P camera on - off >= {LOOKS_MIN_POINTS} points (the whole 95 % '
-           f'interval, >= {targets.MIN_SEEDS} seeds) on the test split of >= '
-           f'{LOOKS_MIN_TASKS} tasks: **{status}** ({len(passing)} of {len(tested)} tasks '
-           'measured on the test split pass).')
-    return (lines or ['- No camera-path run recorded yet.']) + [bar]
+    return (f'- Target: {kind.title_or_column} camera on - off >= {LOOKS_MIN_POINTS} points '
+            f'(the whole 95 % interval, >= {targets.MIN_SEEDS} seeds) on the test split of >= '
+            f'{LOOKS_MIN_TASKS} tasks: **{status}** ({len(passing)} of {len(tested)} tasks '
+            'measured on the test split pass).')
 
 
 def render_page(records: list[dict[str, Any]]) -> str:
@@ -181,17 +213,20 @@ def finished_runs() -> set[tuple]:
              r['object_range_scale']) for r in records.load(NAME)}
 
 
-def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> dict[str, Any]:
-    """Train (or resume, or load the finished run of) ``kind`` and evaluate it; {} when
-    ``stop`` ended the training. A camera-off/-frozen kind shares its policy's run
-    directory, every DP sampler the DP's."""
+def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop,
+            held_out: list = ()) -> dict[str, Any]:
+    """Train (or resume, or load the finished run of) ``kind`` on ``demos`` and evaluate
+    it; {} when ``stop`` ended the training. ``held_out``: further demos an NF-P training
+    logs its held-out NLL on and calibrates its confidence on (the others ignore them). A
+    camera-off/-frozen kind shares its policy's run directory, every DP sampler the DP's."""
     config = run_config(args, seed)
     trained, mode = kinds.split_camera(kind)
     run_dir = (args.run_dir / task.config.task / f'{len(demos)}demos_seed{seed}_'
                f'{config_hash(config)}{range_tag(args)}_{trained.run_name}')
     start = time.perf_counter()
+    val = WindowDataset(list(held_out), config.actions) if held_out else None
     actor = train_actor(trained.key, config, WindowDataset(demos, config.actions), run_dir,
-                        DP_SIZES[args.dp_size], args.device, stop)
+                        DP_SIZES[args.dp_size], args.device, stop, val=val)
     if stop.is_set():
         return {}
     if mode:
@@ -199,7 +234,20 @@ def run_one(args, task: JointTask, demos: list, seed: int, kind: str, stop) -> d
     return {'train_s_this_session': time.perf_counter() - start, 'actor': actor.name,
             **evaluate(task, actor, args.episodes or SPLIT_EPISODES[args.split],
                        kinds.execute_steps(kinds.get(trained.key), config), low_dim=False,
-                       split=args.split)}
+                       split=args.split),
+            **held_out_fields(run_dir, trained.key, len(held_out))}
+
+
+def camera_settings(config: NFPConfig, kind: kinds.Kind) -> dict[str, Any]:
+    """The settings a record names its training's camera recipe by, as ``kind`` trained
+    them (the tier's ``config`` changed by the kind's recipe, ``kinds.trained_config``)."""
+    trained = kinds.trained_config(config, kind)
+    return {'trunk_stride': trained.encoder.trunk_stride,
+            'state_noise_std': trained.train.state_noise_std,
+            'crop_fraction': trained.encoder.crop_fraction,
+            'encoder_warmup_steps': trained.train.encoder_warmup_steps,
+            'warmup_precision': trained.train.warmup_precision,
+            'camera_path': camera_path(trained)}
 
 
 def range_tag(args: argparse.Namespace) -> str:
@@ -208,8 +256,27 @@ def range_tag(args: argparse.Namespace) -> str:
 
 
 def run_config(args: argparse.Namespace, seed: int) -> NFPConfig:
+    """The tier's config of the command line (the config hash of its records and run
+    directories); a kind trains it changed by its own recipe (``kinds.trained_config``)."""
     return vision_config(args.steps, seed, args.image, args.trunk_stride, args.state_noise,
                          args.crop_fraction, args.encoder_warmup, args.warmup_precision)
+
+
+# The tier's command-line settings of the training recipe: option dest -> TrainConfig field.
+# Which wins where a kind has a recipe of its own (recipe 2: ``kinds.recipe_conflicts``): the
+# kind's recipe; an option set away from its default to another value than a requested
+# kind's recipe is refused (e.g. --state-noise 0.05 with nfp2, whose recipe trains at 0.1).
+RECIPE_OPTIONS = {'state_noise': 'state_noise_std', 'encoder_warmup': 'encoder_warmup_steps',
+                  'warmup_precision': 'warmup_precision'}
+
+
+def recipe_conflicts(args: argparse.Namespace, defaults: argparse.Namespace) -> list[str]:
+    """Where ``args`` set a recipe option (``RECIPE_OPTIONS``) away from ``defaults`` (the
+    parser's) to another value than a kind of ``args.policies`` declares."""
+    given = {field: getattr(args, dest) for dest, field in RECIPE_OPTIONS.items()
+             if getattr(args, dest) != getattr(defaults, dest)}
+    trained = dict.fromkeys(kinds.split_camera(key)[0].key for key in args.policies)
+    return [line for key in trained for line in kinds.recipe_conflicts(kinds.get(key), given)]
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -221,7 +288,9 @@ def run_all(args: argparse.Namespace) -> None:
                                     image_width=args.image,
                                     object_range_scale=args.object_range_scale))
         for count in args.demos:
-            demos = cached_demos(task, count, args.run_dir / task_name)
+            # the first ``count`` train every policy; the next VAL_DEMOS are held out
+            collected = cached_demos(task, count + VAL_DEMOS, args.run_dir / task_name)
+            demos, held_out = collected[:count], collected[count:count + VAL_DEMOS]
             for seed in args.seeds:
                 for kind in args.policies:
                     key = (task_name, len(demos), seed, kind,
@@ -229,7 +298,7 @@ def run_all(args: argparse.Namespace) -> None:
                            args.object_range_scale)
                     if key in finished:
                         continue
-                    result = run_one(args, task, demos, seed, kind, stop)
+                    result = run_one(args, task, demos, seed, kind, stop, held_out)
                     if not result:
                         print(f'stopped after {args.max_minutes} min: re-run to resume',
                               flush=True)
@@ -239,12 +308,9 @@ def run_all(args: argparse.Namespace) -> None:
                               **recipe_fields(run_config(args, seed)),
                               'camera': kinds.split_camera(kind)[1] or 'on',
                               'object_range_scale': args.object_range_scale,
-                              'image': args.image, 'trunk_stride': args.trunk_stride,
-                              'state_noise_std': args.state_noise,
-                              'crop_fraction': args.crop_fraction,
-                              'encoder_warmup_steps': args.encoder_warmup,
-                              'warmup_precision': args.warmup_precision,
-                              'camera_path': camera_path(run_config(args, seed)),
+                              'image': args.image,
+                              **camera_settings(run_config(args, seed),
+                                                kinds.split_camera(kind)[0]),
                               'servo_omega': task.omega,
                               'dp_size': args.dp_size,
                               'machine': report.machine_info(torch.device(args.device))}
@@ -252,7 +318,8 @@ def run_all(args: argparse.Namespace) -> None:
         task.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (``main`` adds --threads and --write-docs)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--tasks', nargs='+', default=['hammer', 'assembly'])
     parser.add_argument('--demos', nargs='+', type=int, default=[50])
@@ -290,4 +357,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--run-dir', type=Path, default=Path('runs/vision_tier'))
     parser.add_argument('--max-minutes', type=float, default=0.0,
                         help='stop training after this long (0 = no limit); re-run resumes')
-    return report.run_script(parser, argv, run_all, threads=2)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+
+    def run(args: argparse.Namespace) -> None:
+        conflicts = recipe_conflicts(args, parser.parse_args([]))
+        if conflicts:
+            parser.error(f"{'; '.join(conflicts)}: a kind's recipe wins over the tier's "
+                         'options; run that kind without the option, or the option without it')
+        run_all(args)
+
+    return report.run_script(parser, argv, run, threads=2)

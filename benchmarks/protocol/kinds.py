@@ -247,9 +247,11 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     # mirrored finger derived, gripper dequantized, state noise, cosine decay, four chunk
     # points per plan (recorded in its checkpoints: the policy node follows as many), the
     # zero latent (its confidence calibrated on zero-latent plans, as the node runs it);
-    # held-out NLL every VAL_EVERY steps on the tier's validation demos
+    # held-out NLL every VAL_EVERY steps on the tier's validation demos. The vision tier runs
+    # the same recipe over its camera settings (its recipe fields win over the tier's
+    # command line: ``recipe_conflicts``), with its camera checked off / frozen.
     Kind('nfp2', NFP, 'recipe 2, zero latent', SamplingConfig(mode='zero_latent'),
-         {**recipes.FROZEN_TRAINING, 'val_every': recipes.VAL_EVERY}, tiers=(STATE,),
+         {**recipes.FROZEN_TRAINING, 'val_every': recipes.VAL_EVERY}, camera_checks=True,
          timed=True, actions=recipes.FROZEN_ACTIONS, title='NF-P (recipe 2)', curve=4,
          calibrated_on_sampler=True, headline=MINE, recipe_number=2),
     # DP as compared: Diffusion Policy's own fast setting (deterministic DDIM-10, leading),
@@ -434,6 +436,19 @@ def trained_config(config: NFPConfig, kind: Kind) -> NFPConfig:
     if kind.network != NFP:
         return config
     return replace(config, encoder=replace(config.encoder, obs_horizon=kind.obs_horizon))
+
+
+def recipe_conflicts(kind: Kind, given: Mapping[str, Any]) -> list[str]:
+    """Where a tier's command line and ``kind``'s recipe disagree. ``given``: the TrainConfig
+    fields the command line set away from the tier's default -> their value. A kind's
+    recipe wins over the tier's settings (``trained_config`` applies it last); a tier
+    refuses a command that sets a field the recipe sets otherwise, rather than silently run
+    another recipe than the one asked for (a field at the tier's default is the tier's
+    recipe, which the kind changes as declared). Each conflict as
+    "train.state_noise_std=0.05 (nfp2's recipe: 0.1)"."""
+    return [f"train.{name}={value!r} ({kind.key}'s recipe: {kind.training[name]!r})"
+            for name, value in given.items()
+            if name in kind.training and kind.training[name] != value]
 
 
 def execute_steps(kind: Kind, config: NFPConfig) -> int:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
+
+from benchmarks.protocol import kinds, networks
 
 VAL_METRIC = 'val/nll_per_dim'
 
@@ -26,3 +29,14 @@ def val_curve(folder: Path) -> list[list[float]]:
 def val_nll_at(curve: list[list[float]], step: int) -> float | None:
     """The held-out NLL logged at ``step`` (None if it was not)."""
     return next((nll for s, nll in curve if s == step), None)
+
+
+def held_out_fields(run_dir: Path | None, kind: str, val_demos: int) -> dict[str, Any]:
+    """What a tier's record says of the held-out demos: the held-out NLL curve the training
+    of ``kind`` logged in its tier run directory ``run_dir`` and how many demos were held
+    out ({} where none was logged: no validation set, or a network without likelihood)."""
+    resume = networks.of(kinds.get(kind)).tier_resume
+    if run_dir is None or resume is None:
+        return {}
+    curve = val_curve(run_dir / resume.parent)
+    return {'val_curve': curve, 'val_demos': val_demos} if curve else {}

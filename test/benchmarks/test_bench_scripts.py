@@ -239,7 +239,8 @@ def test_vision_tier_resumes_a_stopped_run(tmp_path, capsys, monkeypatch):
             '--policies', 'dp', '--run-dir', str(tmp_path), '--threads', '1']
     assert vision_tier.main(args + ['--max-minutes', '1e-9']) == 0
     assert 'stopped after' in capsys.readouterr().out
-    assert (tmp_path / 'drawer-open' / 'demos_1' / 'meta.json').exists()
+    # the 1 training demo and the 3 held out after it (tier.VAL_DEMOS), cached together
+    assert (tmp_path / 'drawer-open' / 'demos_4' / 'meta.json').exists()
     assert vision_tier.main(args) == 0
     assert '| drawer-open | 1 | 3 |' in capsys.readouterr().out
     [checkpoint] = (tmp_path / 'drawer-open').glob('1demos_seed0_*_dp/dp.pt')

@@ -9,9 +9,8 @@ import math
 
 from conftest import sine_episode, small_config
 
-from benchmarks.experiments.state_tier import held_out_fields
 from benchmarks.protocol.networks import train_actor
-from benchmarks.runs.held_out import val_curve, val_nll_at
+from benchmarks.runs.held_out import held_out_fields, val_curve, val_nll_at
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.data.windows import WindowDataset
 

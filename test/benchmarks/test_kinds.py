@@ -56,8 +56,8 @@ def test_the_registry_reproduces_the_tables_it_replaced():
         'hold': 'hold', 'random': 'random'}
     vision = kinds.columns(kinds.VISION)
     assert 'nfp-noise' not in vision and 'hold' not in vision and 'dp-own' not in vision
-    assert list(vision)[-4:] == ['nfp-camera-off', 'dp-camera-off', 'nfp-camera-frozen',
-                                 'dp-camera-frozen']
+    assert list(vision)[-6:] == ['nfp-camera-off', 'nfp2-camera-off', 'dp-camera-off',
+                                 'nfp-camera-frozen', 'nfp2-camera-frozen', 'dp-camera-frozen']
     assert vision['dp-camera-frozen'] == 'DP camera frozen'
     assert [(s.base.key, s.other.key, s.same) for s in kinds.sampler_studies()] == [
         ('dp', 'dp-ddpm', 'DP training'), ('dp', 'dp-ddim-trailing', 'DP training'),
@@ -71,7 +71,7 @@ def test_the_registry_reproduces_the_tables_it_replaced():
     assert ('nfp', 'dp-own') in pairs and ('nfp2', 'dp-own') in pairs
     assert {kind.run_name for kind in kinds.KINDS.values() if kind.baseline} == {'dp', 'dp-own'}
     assert kinds.get('nfp-noise').run_name == 'nfp-noise'
-    assert 'nfp2' not in vision and kinds.get('nfp2').run_name == 'nfp2'
+    assert 'nfp2' in vision and kinds.get('nfp2').run_name == 'nfp2'
     shared = tier.tier_config(1000, seed=0)
     recipe_2 = kinds.trained_config(shared, kinds.get('nfp2'))
     assert recipe_2.sampling.mode == 'zero_latent'  # calibrated on the plans it acts with
