@@ -292,10 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
 
     def run(args: argparse.Namespace) -> None:
-        conflicts = recipe_conflicts(args, parser.parse_args([]))
-        if conflicts:
-            parser.error(f"{'; '.join(conflicts)}: a kind's recipe wins over the tier's "
-                         'options; run that kind without the option, or the option without it')
+        kinds.refuse_recipe_conflicts(parser, recipe_conflicts(args, parser.parse_args([])))
         run_all(args)
 
     return report.run_script(parser, argv, run, threads=1)

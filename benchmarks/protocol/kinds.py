@@ -23,6 +23,7 @@ No torch here.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -456,3 +457,11 @@ def execute_steps(kind: Kind, config: NFPConfig) -> int:
     else its trained config's ``actions.execute_points``, at its trained stride."""
     actions = trained_config(config, kind).actions
     return (kind.execute_points or actions.execute_points) * actions.stride
+
+
+def refuse_recipe_conflicts(parser: argparse.ArgumentParser, conflicts: list[str]) -> None:
+    """Exit through ``parser`` with one line when a tier option contradicts a kind's
+    recipe (``recipe_conflicts``): the kind's recipe wins, so the option would be ignored."""
+    if conflicts:
+        parser.error(f"{'; '.join(conflicts)}: a kind's recipe wins over the tier's options; "
+                     'run that kind without the option, or the option without it')
