@@ -68,5 +68,18 @@ def test_more_candidates_than_calibrated_are_refused_fewer_are_a_warning():
     assert 'set sampling.num_candidates <= 32' in message and '\n' not in message
     assert check_candidates(SamplingConfig(num_candidates=32), 32) == ''
     assert 'reads low' in check_candidates(SamplingConfig(num_candidates=8), 32)
-    assert check_candidates(SamplingConfig(mode='sample', num_candidates=512), 32) == ''
+    assert check_candidates(SamplingConfig(mode='sample', num_candidates=512), None,
+                            'sample') == ''
     assert check_candidates(SamplingConfig(num_candidates=512), None) == ''
+
+
+def test_another_sampling_mode_than_the_calibrations_is_a_warning():
+    """A checkpoint calibrated on zero-latent plans (recipe 2) run best-of-N, or the other
+    way round: the confidence is not calibrated for the plans, so the line names both modes
+    and the setting; N is not checked against a calibration of another mode."""
+    note = check_candidates(SamplingConfig(num_candidates=512), None, 'zero_latent')
+    assert note.startswith('sampling.mode=best_of_n but the confidence was calibrated on '
+                           'zero_latent plans'), note
+    assert note.endswith('(set sampling.mode: zero_latent)') and '\n' not in note
+    assert 'best_of_n plans' in check_candidates(SamplingConfig(mode='zero_latent'), 32)
+    assert check_candidates(SamplingConfig(mode='zero_latent'), None, 'zero_latent') == ''

@@ -163,6 +163,7 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
         rig.close()
     return {'camera': name, 'mode': mode, 'compile': diag.get('inference_path', compile_path),
             'num_candidates_end': diag.get('num_candidates'),
+            'candidate_precision': diag.get('candidate_precision'),
             'degraded_ticks': int(diag.get('count.degraded_ticks', 0)),
             'duration_s': duration, 'plans': int(lat.size),
             'plan_rate_hz': lat.size / duration,
@@ -185,7 +186,8 @@ def _blank(value: Any) -> Any:
 
 def render_page(records: list[dict[str, Any]]) -> str:
     record = records[-1]
-    rows = [[r['camera'], r['mode'], r['compile'], _blank(r['num_candidates_end']),
+    rows = [[r['camera'], r['mode'], r['compile'], _blank(r.get('candidate_precision')),
+             _blank(r['num_candidates_end']),
              _blank(r['degraded_ticks']), r['duration_s'], r['plan_rate_hz'],
              r['camera_rate_hz'],
              r['joint_rate_hz'], r['e2e_p50_ms'], r['e2e_p95_ms'], r['model_p50_ms'],
@@ -202,8 +204,12 @@ def render_page(records: list[dict[str, Any]]) -> str:
         'Memory: node resident set after warm-up -> at the end.\n',
         '*N at end* / *degraded ticks*: best-of-N keeps the rate by halving N when a '
         "tick's model time passes 0.8 of the period (policy_node min_candidates); "
-        'the ticks planned with fewer than the configured candidates are counted.\n',
-        report.markdown_table(['camera', 'mode', 'inference', 'N at end', 'degraded ticks',
+        'the ticks planned with fewer than the configured candidates are counted. '
+        "*precision*: the candidates' conditioner matmuls (sampling.candidate_precision "
+        'auto: bf16 where the CPU has it natively; blank: a run from before it was '
+        'recorded).\n',
+        report.markdown_table(['camera', 'mode', 'inference', 'precision', 'N at end',
+                               'degraded ticks',
                                'run [s]', 'plans/s', 'camera Hz',
                                'joints Hz', 'e2e p50', 'e2e p95', 'model p50',
                                'overhead p50', 'overhead p95', 'overruns', 'RSS [MB]'], rows),

@@ -7,7 +7,8 @@ missing or unsafe file, a checkpoint without calibration, joint names / fps / ca
 that contradict the parameters, joint limits of the wrong length, a joint-name map or
 controller groups that do not fit the checkpoint's joints, CUDA asked but absent, more
 chunk points per plan (execute_points) than a chunk has, and a best-of-N with more
-candidates than the confidence was calibrated with.
+candidates than the confidence was calibrated with (another sampling mode than the
+calibration's only warns).
 
 The candidate count rule (``check_candidates``). The confidence is where a plan's log p
 falls among held-out plans drawn with the checkpoint's sampling (training's
@@ -62,6 +63,7 @@ class Setup:
     horizon: int = 1  # chunk points T_a
     execute_points: int = 1  # the checkpoint's chunk points followed per plan
     obs_horizon: int = 1  # observations T_o per plan, one chunk point apart
+    calibrated_mode: str = 'best_of_n'  # the sampling mode the confidence was calibrated on
 
     def replan_period_s(self, config: PolicyNodeConfig) -> float:
         """Seconds between published plans: ``config.execute_points`` (0: the
@@ -114,19 +116,32 @@ def _checked_facts(config: PolicyNodeConfig, provenance: dict[str, Any],
     return joints, fps
 
 
-def calibrated_candidates(policy: NFPolicy, provenance: dict[str, Any]) -> int | None:
-    """The N of the best-of-N the checkpoint's confidence was calibrated with, as training
-    recorded it (``training.calibration_sampling``; a checkpoint from before that record
-    was calibrated with its config's sampling); None if calibrated with another mode."""
+def calibration_sampling(policy: NFPolicy, provenance: dict[str, Any]) -> dict[str, Any]:
+    """The sampling the checkpoint's confidence was calibrated with, as training recorded
+    it (``training.calibration_sampling``; a checkpoint from before that record was
+    calibrated with its config's sampling)."""
     recorded = (provenance.get('training') or {}).get('calibration_sampling')
-    sampling = dict(recorded) if recorded else asdict(policy.config.sampling)
+    return dict(recorded) if recorded else asdict(policy.config.sampling)
+
+
+def calibrated_candidates(policy: NFPolicy, provenance: dict[str, Any]) -> int | None:
+    """The N of the best-of-N the checkpoint's confidence was calibrated with; None if
+    calibrated with another mode."""
+    sampling = calibration_sampling(policy, provenance)
     return int(sampling['num_candidates']) if sampling.get('mode') == 'best_of_n' else None
 
 
-def check_candidates(sampling: SamplingConfig, calibrated: int | None) -> str:
+def check_candidates(sampling: SamplingConfig, calibrated: int | None,
+                     calibrated_mode: str = 'best_of_n') -> str:
     """Raise ConfigError (one line: setting, both numbers, what to change) if best-of-N
     would draw more candidates than the calibration's ``calibrated``; return a warning if it
-    draws fewer (the confidence reads low), else ''. Module docstring: why."""
+    draws fewer (the confidence reads low) or samples with another mode than the
+    calibration's ``calibrated_mode`` (the confidence is not calibrated for its plans), else
+    ''. Module docstring: why."""
+    if sampling.mode != calibrated_mode:
+        return (f'sampling.mode={sampling.mode} but the confidence was calibrated on '
+                f'{calibrated_mode} plans: it is not calibrated for these plans and the gate '
+                f'may close early or late (set sampling.mode: {calibrated_mode})')
     if sampling.mode != 'best_of_n' or calibrated is None:
         return ''
     n = sampling.num_candidates
@@ -174,9 +189,10 @@ def configure_policy(config: PolicyNodeConfig, logger,
                              f'{len(joints)} joint names')
     actions = policy.config.actions
     calibrated = calibrated_candidates(policy, provenance)
+    calibrated_mode = calibration_sampling(policy, provenance).get('mode', 'best_of_n')
     try:
         check_execute_points(config, actions.horizon)
-        note = check_candidates(config.sampling, calibrated)
+        note = check_candidates(config.sampling, calibrated, calibrated_mode)
     except ConfigError as exc:
         raise ConfigureError(str(exc)) from exc
     if note:
@@ -198,4 +214,4 @@ def configure_policy(config: PolicyNodeConfig, logger,
     times = time_from_start(actions, fps, config.lead_steps)
     return Setup(runner, joints, robot_joints, routes, fps, times, device,
                  round(warmup_ms, 1), path, calibrated, actions.stride, actions.horizon,
-                 actions.execute_points, obs_horizon)
+                 actions.execute_points, obs_horizon, calibrated_mode=calibrated_mode)

@@ -196,6 +196,7 @@ class ControlLoop:
         sampling, governor = setup.runner.tick_sampling()
         if governor is not None:
             values['num_candidates'] = governor.current
+        values['calibration_mode'] = setup.calibrated_mode
         if setup.calibrated_candidates is not None:
             values['calibration_num_candidates'] = setup.calibrated_candidates
         values['execute_points'] = self.port.config().execute_points or setup.execute_points
@@ -224,7 +225,8 @@ class ControlLoop:
         Raises ValueError (ConfigError), changing nothing, for more candidates than the
         calibration's (runtime/configure.py); logs the warning for fewer."""
         check_execute_points(config, self.setup.horizon)
-        note = check_candidates(config.sampling, self.setup.calibrated_candidates)
+        note = check_candidates(config.sampling, self.setup.calibrated_candidates,
+                                self.setup.calibrated_mode)
         changed = config.sampling != self.setup.runner.sampling
         self.setup.runner.retune(config.sampling, governor_for(config))
         if note and changed:
