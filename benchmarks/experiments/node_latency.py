@@ -125,15 +125,18 @@ def rss_mb(pid: int) -> float:
 
 def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: float,
              warmup: float, mode: str, compile_path: str = 'eager',
-             min_candidates: int | None = None) -> dict[str, Any]:
+             min_candidates: int | None = None, precision: str = 'auto') -> dict[str, Any]:
     """One run of the node; ``min_candidates`` None = the params file's (degrading
-    allowed), = N to pin best-of-N (the old behaviour: late ticks are overruns)."""
+    allowed), = N to pin best-of-N (the old behaviour: late ticks are overruns);
+    ``precision``: sampling.candidate_precision (fp32 = what a CPU without native bf16
+    runs)."""
     import subprocess
 
     rig = Rig(shape)
     args = [str(EXECUTABLE), '--ros-args', '--params-file', str(ROOT / 'config/policy.yaml'),
             '-p', f'checkpoint:={checkpoint}', '-p', 'output_enabled:=true',
-            '-p', f'sampling.mode:={mode}', '-p', f'compile:={compile_path}']
+            '-p', f'sampling.mode:={mode}', '-p', f'compile:={compile_path}',
+            '-p', f'sampling.candidate_precision:={precision}']
     if min_candidates is not None:
         args += ['-p', f'min_candidates:={min_candidates}']
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -225,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--sizes', nargs='+', default=list(SIZES), choices=list(SIZES))
     parser.add_argument('--compile', nargs='+', default=['eager'],
                         choices=['eager', 'inductor'])
+    parser.add_argument('--precisions', nargs='+', default=['auto'],
+                        choices=['auto', 'fp32', 'bf16'],
+                        help='sampling.candidate_precision per run (fp32: as on a CPU '
+                             'without native bf16)')
     parser.add_argument('--pin-candidates', action='store_true',
                         help='never degrade best-of-N (min_candidates = num_candidates)')
     parser.add_argument('--write-docs', action='store_true')
@@ -235,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = timing_checkpoint(Path(tmp) / 'timing.pt')
         runs = [run_size(name, SIZES[name], checkpoint, args.duration, args.warmup, mode,
-                         path, 128 if args.pin_candidates else None)
-                for mode in args.modes for path in args.compile for name in args.sizes]
+                         path, 128 if args.pin_candidates else None, precision)
+                for mode in args.modes for path in args.compile for precision in
+                args.precisions for name in args.sizes]
     record = {'machine': report.machine_info(torch.device('cpu')), 'runs': runs}
     report.publish(NAME, record, render_page, args.write_docs)
     return 0
