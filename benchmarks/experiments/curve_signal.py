@@ -123,7 +123,7 @@ def verdict(success: dict[tuple, dict[int, dict]], chosen: dict[tuple, int]
     at_step = {s: pooled(success, {t: s for t in success}) for s in sorted(steps)}
     best = max(at_step, key=lambda s: at_step[s][0] / at_step[s][1])
     mine, top = 100 * got[0] / got[1], 100 * at_step[best][0] / at_step[best][1]
-    gap = top - mine
+    gap = round(top - mine, 9)  # a gap of exactly the tolerance is within it
     state = 'agrees' if gap <= TOLERANCE else f'misses by {gap - TOLERANCE:.1f} points'
     return mine, best, top, state
 

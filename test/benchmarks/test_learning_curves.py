@@ -221,6 +221,22 @@ def test_a_curve_still_rising_at_its_last_step_blocks_the_test_split(docs):
     assert 'over 6 trainings: still rising: a longer run is needed' in page
 
 
+def test_the_page_says_whether_a_finished_curve_holds_up_to_its_last_step(docs):
+    """Issue 32's collapse target: the last step's pooled success within 5 points of the
+    budget's; a curve with a training short of its last step gets no line."""
+
+    def curves(last_wins: int, last_step: int = 2000) -> list[dict]:
+        return [_record(task, 'nfp2', 0, step, w, max_steps=2000,
+                        servo_omega=TASK_OMEGA.get(task, DEFAULT_OMEGA))
+                for task in splits.TASKS for step, w in ((1000, 18), (last_step, last_wins))]
+    line = curve_page.hold_up_line('nfp2', curves(15))  # 108/120 -> 90/120
+    assert line == ('- NF-P (recipe 2): 2000 steps 75 % (90/120) vs its budget 1000 steps '
+                    '90 % (108/120): 15.0 points below, beyond the 5 (missed by 10.0).')
+    assert curve_page.hold_up_line('nfp2', curves(17)).endswith('5.0 points below, within 5.')
+    assert curve_page.hold_up_line('nfp2', curves(17, last_step=1500)) is None  # unfinished
+    assert line in curve_page.render_page(curves(15))
+
+
 def _ema_weights(path) -> dict[str, torch.Tensor]:
     return torch.load(path, map_location='cpu', weights_only=True)['ema']
 
