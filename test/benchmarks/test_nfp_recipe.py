@@ -99,6 +99,24 @@ def test_the_page_pairs_each_recipe_with_the_current_one():
     assert '| `current` | -2.00 | -1.50 | 0.50 | 1000 |' in page
 
 
+def test_pad_drop_is_recipe_2_without_padded_windows_and_the_page_pairs_it_with_recipe_2():
+    """Hypothesis 5's screen: the same training as recipe 2 but for the padding, a training
+    of its own; the page shows it (and obs-2) minus `selected-zero` under the rule fixed
+    before the runs."""
+    drop, zero = (nfp_recipe.RECIPES[k] for k in ('pad-drop', 'selected-zero'))
+    dropped, padded = drop.config(1000, 0), zero.config(1000, 0)
+    assert (dropped.actions.padding, padded.actions.padding) == ('drop', 'repeat_last')
+    assert replace(dropped, actions=padded.actions) == padded
+    assert tier.config_hash(dropped) != tier.config_hash(padded)
+    records = [fake_record(t, s, r, w) for t in TASKS for s in range(3)
+               for r, w in (('selected-zero', 12), ('pad-drop', 6), ('obs-2', 14))]
+    page = nfp_recipe.render_page(records)
+    assert nfp_recipe.POST_TEST_RULE in page
+    table = page.split('Post-test screen (POST_TEST_RULE) minus `selected-zero`')[1]
+    assert '| `obs-2` | assembly, basketball | +10 pts [' in table
+    assert '| `pad-drop` | assembly, basketball | -30 pts [' in table
+
+
 def test_the_ranking_check_scores_arm_errors_of_candidates():
     config = small_config(state_dim=4, action_dim=9)
     policy = NFPolicy(config).eval()
