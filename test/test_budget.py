@@ -11,7 +11,13 @@ import pytest
 
 from nf_policy_ros.config import ConfigError, NFPConfig, SamplingConfig
 from nf_policy_ros.node_config.policy import PolicyNodeConfig
-from nf_policy_ros.runtime.budget import RECOVER_AFTER_TICKS, CandidateGovernor, governor_for
+from nf_policy_ros.runtime.budget import (
+    LEVEL_HISTORY,
+    RECOVER_AFTER_TICKS,
+    SPIKE_WINDOW_TICKS,
+    CandidateGovernor,
+    governor_for,
+)
 from nf_policy_ros.runtime.configure import calibrated_candidates, check_candidates
 
 
@@ -38,11 +44,48 @@ def test_a_model_within_budget_keeps_n():
     assert {gov.update(79.0) for _ in range(50)} == {32}
 
 
+def test_a_lone_spike_within_the_deadline_keeps_n_and_a_second_one_halves():
+    gov = CandidateGovernor(max_candidates=128, min_candidates=8, budget_ms=80.0,
+                            deadline_ms=100.0)
+    assert gov.update(90.0) == 128, 'one tick over the budget, within the period'
+    assert {gov.update(57.0) for _ in range(SPIKE_WINDOW_TICKS)} == {128}
+    assert gov.update(90.0) == 128, 'the first spike is out of the window'
+    assert gov.update(57.0) == 128
+    assert gov.update(85.0) == 64, 'a second spike within the window'
+    assert gov.update(101.0) == 32, 'past the period: at once'
+
+
+def test_recovers_when_the_fixed_cost_passes_half_the_budget():
+    """The image encoder's share does not halve with N: at 64 candidates a tick takes 50 ms,
+    more than half of 80, yet 128 took 57 ms. The governor learns the step between the
+    levels and goes back to 128 (a proportional rule stays at 64 for good)."""
+    gov = CandidateGovernor(max_candidates=128, min_candidates=8, budget_ms=80.0,
+                            deadline_ms=100.0)
+    for _ in range(LEVEL_HISTORY):
+        gov.update(57.0)
+    gov.update(85.0)
+    assert gov.update(85.0) == 64
+    ticks = [gov.update(50.0) for _ in range(RECOVER_AFTER_TICKS)]
+    assert ticks[:-1] == [64] * (RECOVER_AFTER_TICKS - 1) and ticks[-1] == 128
+
+
+def test_does_not_recover_while_the_larger_n_would_not_fit():
+    gov = CandidateGovernor(max_candidates=128, min_candidates=8, budget_ms=80.0,
+                            deadline_ms=100.0)
+    for _ in range(LEVEL_HISTORY):
+        gov.update(95.0)  # over the budget, within the period: halves on each second one
+    assert gov.current < 128
+    level = gov.current
+    assert {gov.update(60.0) for _ in range(5 * RECOVER_AFTER_TICKS)} == {level}, \
+        'the larger N cost 95 ms: 60 + (95 - 60) does not fit 0.9 x 80'
+
+
 def test_the_governor_of_a_config_is_built_in_one_place():
     config = PolicyNodeConfig(sampling=SamplingConfig(num_candidates=64), min_candidates=4,
                               control_rate_hz=20.0, model_budget_fraction=0.5)
     gov = governor_for(config)
     assert (gov.max_candidates, gov.min_candidates, gov.budget_ms) == (64, 4, 25.0)
+    assert gov.deadline_ms == 50.0, 'the control period'
 
 
 # ---- the calibration's candidate count (runtime/configure.py) ----------------------------

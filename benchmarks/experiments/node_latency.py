@@ -37,6 +37,7 @@ from benchmarks.experiments.core_latency import paper_config
 from benchmarks.pages import report
 from nf_policy_ros.core.checkpoint import make_provenance, save_checkpoint
 from nf_policy_ros.core.policy import NFPolicy
+from nf_policy_ros.nodes.common.spin import EXECUTOR_ENV, EXECUTORS
 
 NAME = 'node'  # docs/benchmarks/node.json and .md
 
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository (benchmarks/ is at 
 EXECUTABLE = ROOT / 'install' / 'nf_policy_ros' / 'lib' / 'nf_policy_ros' / 'policy_node'
 
 
+NODE_EXECUTOR = 'events'  # policy_node's default (node.py main)
 TIMING_FPS = 40.0  # [Hz] the timing checkpoint's policy clock
 
 
@@ -125,11 +127,12 @@ def rss_mb(pid: int) -> float:
 
 def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: float,
              warmup: float, mode: str, compile_path: str = 'eager',
-             min_candidates: int | None = None, precision: str = 'auto') -> dict[str, Any]:
+             min_candidates: int | None = None, precision: str = 'auto',
+             executor: str = '') -> dict[str, Any]:
     """One run of the node; ``min_candidates`` None = the params file's (degrading
     allowed), = N to pin best-of-N (the old behaviour: late ticks are overruns);
     ``precision``: sampling.candidate_precision (fp32 = what a CPU without native bf16
-    runs)."""
+    runs); ``executor``: NF_POLICY_EXECUTOR for the node ('' = its default)."""
     import subprocess
 
     rig = Rig(shape)
@@ -139,7 +142,9 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
             '-p', f'sampling.candidate_precision:={precision}']
     if min_candidates is not None:
         args += ['-p', f'min_candidates:={min_candidates}']
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, EXECUTOR_ENV: executor}
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env)
     try:
         deadline = time.monotonic() + 240  # a compiled node compiles at configure
         while not rig.latencies and time.monotonic() < deadline:
@@ -165,6 +170,7 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
         proc.wait(timeout=30)
         rig.close()
     return {'camera': name, 'mode': mode, 'compile': diag.get('inference_path', compile_path),
+            'executor': executor or NODE_EXECUTOR,
             'num_candidates_end': diag.get('num_candidates'),
             'candidate_precision': diag.get('candidate_precision'),
             'degraded_ticks': int(diag.get('count.degraded_ticks', 0)),
@@ -187,13 +193,14 @@ def _blank(value: Any) -> Any:
     return '' if value is None else value
 
 
-HEADER = ['camera', 'mode', 'inference', 'precision', 'N at end', 'degraded ticks', 'run [s]',
-          'plans/s', 'camera Hz', 'joints Hz', 'e2e p50', 'e2e p95', 'model p50', 'overhead p50',
-          'overhead p95', 'overruns', 'RSS [MB]']
+HEADER = ['camera', 'mode', 'inference', 'precision', 'executor', 'N at end', 'degraded ticks',
+          'run [s]', 'plans/s', 'camera Hz', 'joints Hz', 'e2e p50', 'e2e p95', 'model p50',
+          'overhead p50', 'overhead p95', 'overruns', 'RSS [MB]']
 
 
 def _row(r: dict[str, Any]) -> list[Any]:
     return [r['camera'], r['mode'], r['compile'], _blank(r.get('candidate_precision')),
+            _blank(r.get('executor')),
             _blank(r['num_candidates_end']), _blank(r['degraded_ticks']), r['duration_s'],
             r['plan_rate_hz'], r['camera_rate_hz'], r['joint_rate_hz'], r['e2e_p50_ms'],
             r['e2e_p95_ms'], r['model_p50_ms'], r['overhead_p50_ms'],
@@ -212,12 +219,14 @@ def render_page(records: list[dict[str, Any]]) -> str:
         '*overhead* = tick to publish minus model, measured in the node (conversion, '
         'resize, hand-off, plan, message); its p95 is the worst 200-plan window of the run. '
         'Memory: node resident set after warm-up -> at the end.\n',
-        '*N at end* / *degraded ticks*: best-of-N keeps the rate by halving N when a '
-        "tick's model time passes 0.8 of the period (policy_node min_candidates); "
+        '*N at end* / *degraded ticks*: best-of-N keeps the rate by halving N when '
+        'model time passes 0.8 of the period (policy_node min_candidates; since 2026-12-07 at '
+        'once past the period, else at the second such tick within 10; before, at each); '
         'the ticks planned with fewer than the configured candidates are counted. '
         "*precision*: the candidates' conditioner matmuls (sampling.candidate_precision "
         'auto: bf16 where the CPU has it natively; blank: a run from before it was '
-        'recorded).\n']
+        "recorded). *executor*: the node's rclpy executor (NF_POLICY_EXECUTOR; events is "
+        'its default since 2026-12-07, single before; blank: not recorded).\n']
     for record in reversed(records):
         lines += [f"## {record['machine'].get('date_utc', '')[:16].replace('T', ' ')} UTC\n",
                   f"{report.describe_machine(record['machine'])}\n",
@@ -237,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                         choices=['auto', 'fp32', 'bf16'],
                         help='sampling.candidate_precision per run (fp32: as on a CPU '
                              'without native bf16)')
+    parser.add_argument('--executors', nargs='+', default=[NODE_EXECUTOR], choices=EXECUTORS,
+                        help="the node's rclpy executor per run (NF_POLICY_EXECUTOR)")
     parser.add_argument('--pin-candidates', action='store_true',
                         help='never degrade best-of-N (min_candidates = num_candidates)')
     parser.add_argument('--write-docs', action='store_true')
@@ -247,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = timing_checkpoint(Path(tmp) / 'timing.pt')
         runs = [run_size(name, SIZES[name], checkpoint, args.duration, args.warmup, mode,
-                         path, 128 if args.pin_candidates else None, precision)
+                         path, 128 if args.pin_candidates else None, precision, executor)
                 for mode in args.modes for path in args.compile for precision in
-                args.precisions for name in args.sizes]
+                args.precisions for executor in args.executors for name in args.sizes]
     record = {'machine': report.machine_info(torch.device('cpu')), 'runs': runs}
     report.publish(NAME, record, render_page, args.write_docs)
     return 0

@@ -44,7 +44,9 @@ from nf_policy_ros.config import ConfigError
 from nf_policy_ros.node_config.ros_args import check_params_files, rcl_error_line
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-WAIT_PERIOD_S = 0.1  # [s] how often the main thread looks at the stop flag while spinning
+WAIT_PERIOD_S = 0.1  # [s] how often the main and spin threads look at their stop flags
+EXECUTOR_ENV = 'NF_POLICY_EXECUTOR'  # overrides a node's executor kind (executor_kind)
+EXECUTORS = ('single', 'multi', 'events')
 USAGE_ERROR = 2  # exit code of a bad command line (a params file that cannot be used)
 
 
@@ -80,17 +82,20 @@ class StopSignals:
 
 
 def spin_node(make_node: Callable[[], Node], argv: list[str] | None = None,
-              num_threads: int = 2) -> int:
+              num_threads: int = 2, executor_default: str | None = None) -> int:
     """Create the node with ``make_node`` and spin it until SIGINT/SIGTERM; return the exit
     code (0: stopped by a signal; 2: unusable params file). Call from the main thread.
 
     ``num_threads`` > 1 uses a multi-threaded executor (services stay responsive while a
-    callback runs long); 1 a single-threaded one, which costs less GIL time per message.
+    callback runs long); 1 a single-threaded one, which costs less GIL time per message;
+    ``executor_default`` (EXECUTORS) names another kind, e.g. ``events``; the environment
+    variable NF_POLICY_EXECUTOR overrides either.
     """
     stop = StopSignals()
     program = os.path.basename(sys.argv[0]) if sys.argv else 'node'
     try:
         check_params_files(argv or [])
+        kind = executor_kind(executor_default or ('multi' if num_threads > 1 else 'single'))
         rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
     except StopRequested:
         return 0
@@ -100,13 +105,14 @@ def spin_node(make_node: Callable[[], Node], argv: list[str] | None = None,
         return USAGE_ERROR
     node = executor = spinner = None
     errors: list[BaseException] = []
+    spinning = threading.Event()
     try:
         node = make_node()
-        executor = (MultiThreadedExecutor(num_threads=num_threads) if num_threads > 1
-                    else SingleThreadedExecutor())
+        executor = make_executor(kind, num_threads)
         executor.add_node(node)
-        spinner = threading.Thread(target=_spin, args=(executor, errors), name='spin',
-                                   daemon=True)
+        spinning.set()
+        spinner = threading.Thread(target=_spin, args=(executor, spinning, errors),
+                                   name='spin', daemon=True)
         stop.interrupting = False
         spinner.start()
         while spinner.is_alive() and not stop.requested:
@@ -119,16 +125,49 @@ def spin_node(make_node: Callable[[], Node], argv: list[str] | None = None,
     finally:
         stop.interrupting = False
         stop.ignore_from_now()
+        spinning.clear()
         _close(node, executor, spinner)
     if errors and not stop.requested:
         raise errors[0]
     return 0
 
 
-def _spin(executor, errors: list[BaseException]) -> None:
-    """The spin thread: spin until the executor is shut down; keep an error for main."""
+def make_executor(kind: str, num_threads: int = 1):
+    """A new executor of ``kind`` (EXECUTORS): ``single`` rclpy's SingleThreadedExecutor,
+    ``multi`` its MultiThreadedExecutor with ``num_threads`` threads, ``events`` its
+    experimental EventsExecutor (one thread; the wait and dispatch are C++, with no Python
+    wait set rebuilt per wake-up: ADR "The policy node's executor")."""
+    if kind == 'events':
+        from rclpy.experimental import EventsExecutor
+        return EventsExecutor()
+    if kind == 'multi':
+        return MultiThreadedExecutor(num_threads=num_threads)
+    if kind == 'single':
+        return SingleThreadedExecutor()
+    raise ConfigError(f'{EXECUTOR_ENV}={kind!r}: expected one of {", ".join(EXECUTORS)}')
+
+
+def executor_kind(default: str) -> str:
+    """The executor a node process uses: ``$NF_POLICY_EXECUTOR`` when set (the way back to
+    rclpy's standard executors, should the experimental one misbehave), else ``default``.
+    Raises ConfigError naming the variable for an unknown kind."""
+    kind = os.environ.get(EXECUTOR_ENV, '').strip() or default
+    if kind not in EXECUTORS:
+        raise ConfigError(f'{EXECUTOR_ENV}={kind!r}: expected one of {", ".join(EXECUTORS)}')
+    return kind
+
+
+def _spin(executor, spinning: threading.Event, errors: list[BaseException]) -> None:
+    """The spin thread: handle work while ``spinning`` is set; keep an error for main.
+
+    A loop of bounded ``spin_once`` calls, not ``executor.spin()``: the stop is this
+    thread's own flag, so it never depends on ``shutdown()`` waking a blocked spin (the
+    EventsExecutor's ``spin()`` busy-waits and its ``shutdown()`` never returns while it
+    spins, rclpy Kilted).
+    """
     try:
-        executor.spin()
+        while spinning.is_set():
+            executor.spin_once(timeout_sec=WAIT_PERIOD_S)
     except ExternalShutdownException:
         pass
     except Exception as exc:  # a callback's error: the process fails with it
@@ -140,10 +179,10 @@ def _close(node: Node | None, executor, spinner: threading.Thread | None) -> Non
     close = getattr(node, 'close', None)
     if close is not None:
         close()
-    if executor is not None:
-        executor.shutdown()  # ends the spin; joins a multi-threaded executor's workers
     if spinner is not None:
-        spinner.join(timeout=5.0)
+        spinner.join(timeout=5.0)  # its flag is clear: ends within one spin_once
+    if executor is not None:
+        executor.shutdown(timeout_sec=5.0)  # joins a multi-threaded executor's workers
     if node is not None:
         node.destroy_node()
     rclpy.try_shutdown()

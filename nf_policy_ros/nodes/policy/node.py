@@ -24,6 +24,7 @@ stale, and a plan is followed at the simulator's pace), ``time.monotonic()`` oth
 from __future__ import annotations
 
 import sys
+import traceback
 
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -73,7 +74,7 @@ class PolicyNode(LifecycleNode):
         self.create_service(Trigger, '~/reset', self._on_reset)
         self.create_service(Trigger, '~/request_takeover', self._on_request_takeover)
         self.create_service(Trigger, '~/release_takeover', self._on_release_takeover)
-        self.create_timer(1.0, self._publish_diagnostics)
+        self.create_timer(1.0, self._on_diagnostics_timer)
         if self.get_parameter('autostart').value:
             self._autostart()
             status = self.reason or 'ready'
@@ -104,12 +105,22 @@ class PolicyNode(LifecycleNode):
         try:
             self._configure(config, groups)
         except ConfigureError as exc:
-            self.reason = str(exc)
-            self.get_logger().error(f'configure failed: {exc}')
-            self._publish_diagnostics('unconfigured')  # the reason, for policy_ctl and others
-            return TransitionCallbackReturn.FAILURE
+            return self._configure_failed(str(exc))
+        except Exception as exc:  # noqa: BLE001 (a bug: rclpy would swallow it silently)
+            self.get_logger().debug(traceback.format_exc())
+            return self._configure_failed(f'unexpected {type(exc).__name__}: {exc} (the '
+                                          'traceback is logged at debug level)')
         self._enter('inactive')
         return TransitionCallbackReturn.SUCCESS
+
+    def _configure_failed(self, reason: str) -> TransitionCallbackReturn:
+        """Stay unconfigured with ``reason``: one ERROR line, and /diagnostics at once (the
+        reason, for policy_ctl and others)."""
+        self.reason = reason
+        self.get_logger().error(f'configure failed: {reason}')
+        self._teardown()
+        self._publish_diagnostics('unconfigured')
+        return TransitionCallbackReturn.FAILURE
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Run the control loop; arm the output, starting with a hold at the measured
@@ -269,6 +280,11 @@ class PolicyNode(LifecycleNode):
         return response
 
     # ---- diagnostics --------------------------------------------------------------------
+    def _on_diagnostics_timer(self) -> None:
+        """The 1 Hz report. A timer callback takes no argument: an executor may pass one
+        (rclpy's EventsExecutor gives a TimerInfo to any callback that accepts one)."""
+        self._publish_diagnostics()
+
     def _publish_diagnostics(self, state: str | None = None) -> None:
         """/diagnostics and ~/status; ``state``: the label to report (a transition's goal,
         from its callback), else rclpy's current one."""
@@ -311,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     # Callbacks only cache messages and hand snapshots over: one executor thread suffices,
     # and the inference runs in its own thread.
-    return spin_node(PolicyNode, argv if argv is not None else sys.argv, num_threads=1)
+    return spin_node(PolicyNode, argv if argv is not None else sys.argv, num_threads=1,
+                     executor_default='events')
 
 
 if __name__ == '__main__':
