@@ -158,7 +158,8 @@ def executor_kind(default: str) -> str:
 
 
 def _spin(executor, spinning: threading.Event, errors: list[BaseException]) -> None:
-    """The spin thread: handle work while ``spinning`` is set; keep an error for main.
+    """The spin thread: handle work while ``spinning`` is set and the context is up (a node
+    may end its own process, e.g. train_node's ``exit_when_done``); keep an error for main.
 
     A loop of bounded ``spin_once`` calls, not ``executor.spin()``: the stop is this
     thread's own flag, so it never depends on ``shutdown()`` waking a blocked spin (the
@@ -166,7 +167,7 @@ def _spin(executor, spinning: threading.Event, errors: list[BaseException]) -> N
     spins, rclpy Kilted).
     """
     try:
-        while spinning.is_set():
+        while spinning.is_set() and executor.context.ok():  # a callback may shut rclpy down
             executor.spin_once(timeout_sec=WAIT_PERIOD_S)
     except ExternalShutdownException:
         pass
