@@ -21,6 +21,7 @@ from pathlib import Path
 import subprocess
 import threading
 
+from diagnostic_msgs.msg import DiagnosticArray
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 import numpy as np
@@ -74,6 +75,15 @@ class Watcher:
                                  self._keep('/nf_policy/confidence'), 10)
         node.create_subscription(JointTrajectory, TELEOP, self._keep(TELEOP), RELIABLE)
         node.create_subscription(JointTrajectory, OUTPUT, self._keep(OUTPUT), RELIABLE)
+        self.teleop_counts: dict[str, str] = {}  # the policy node's own teleop counters
+        node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 10)
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            counts = {v.key: v.value for v in status.values if 'teleop' in v.key}
+            if counts:
+                with self._lock:
+                    self.teleop_counts = counts
 
     def _keep(self, topic: str):
         def keep(msg) -> None:
@@ -200,7 +210,9 @@ def test_one_correction_round_over_ros_takeover_bag_dataset_fine_tune_redeploy(t
         # last of a takeover may race its release or the disarm)
         teleop, output = watch.messages(TELEOP), watch.messages(OUTPUT)
         assert len(teleop) == ticks, (len(teleop), effort)
-        assert ticks - takeovers <= forwarded(teleop, output) <= ticks, effort
+        dropped = [line for line in policy.output().splitlines() if 'dropped' in line]
+        assert ticks - takeovers <= forwarded(teleop, output) <= ticks, \
+            (effort, watch.teleop_counts, dropped)
         # the bag's flag is true at each control tick of a takeover (20 Hz, as the
         # operator's): the operator's ticks, give or take a tick at either end of each
         (episode,) = json.loads(out.read_text())['episodes']
