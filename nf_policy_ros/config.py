@@ -49,6 +49,7 @@ EPISODE_SPLITS = ('bag', 'gap', 'topic')
 KEEP_TICKS = ('episodes', 'interventions')
 LR_SCHEDULES = ('stages', 'cosine')
 PRECISIONS = ('fp32', 'bf16', 'auto')  # see core/precision.py
+CONFIDENCE_SOURCES = ('plan', 'context', 'both')  # see core/confidence.py
 MAX_OBS_HORIZON = 16
 
 
@@ -214,6 +215,12 @@ class SamplingConfig:
         "has native bfloat16; spline arithmetic, mixing layers and log-density sums stay "
         "float32) or 'auto' (bf16 only where native). The fast flow backend only.", 'fp32',
         choices=PRECISIONS)
+    confidence: str = param(
+        "What the confidence reads: 'plan' (where the plan's log p falls among held-out "
+        "plans'), 'context' (where the observation's distance from the training contexts "
+        "falls among held-out ones': 1 = nearer than all, 0 = outside the support) or "
+        "'both' (their product). 'context' and 'both' need a checkpoint that stored its "
+        'held-out context distances.', 'plan', choices=CONFIDENCE_SOURCES)
 
     def __post_init__(self) -> None:
         require_choice('sampling.mode', self.mode, SAMPLING_MODES)
@@ -225,6 +232,7 @@ class SamplingConfig:
                  self.refine_step_size, '> 0')
         require_choice('sampling.refine_space', self.refine_space, REFINE_SPACES)
         require_choice('sampling.candidate_precision', self.candidate_precision, PRECISIONS)
+        require_choice('sampling.confidence', self.confidence, CONFIDENCE_SOURCES)
 
 
 @dataclass(frozen=True)

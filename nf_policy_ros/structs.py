@@ -30,8 +30,9 @@ class Prediction(NamedTuple):
     :param actions: (B, T_a, D_a) joint positions in robot units.
     :param log_prob: (B,) log p(a|o) of the normalized chunk [nats].
     :param log_prob_per_dim: (B,) ``log_prob / (T_a * D_a)`` [nats per dimension].
-    :param confidence: (B,) in [0, 1]; 0.5 = as likely as a typical held-out demo chunk;
-        0 when the observation is out of support (``in_support`` False).
+    :param confidence: (B,) in [0, 1]; 0.5 = as typical as a held-out observation's (its
+        plan's log p, its context's distance or both: ``sampling.confidence``); 0 when the
+        observation is out of support (``in_support`` False).
     :param in_support: (B,) bool, the joint state lies within the range the demos covered
         and the observation's context within the training ones' (core/confidence.py,
         ContextSupport).

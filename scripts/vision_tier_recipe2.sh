@@ -13,8 +13,10 @@
 #          demos after its 50 (tier.VAL_DEMOS: held-out NLL every 250 steps, confidence
 #          calibrated on them with the zero latent it acts with); DP trains on the same 50.
 #   auroc  confidence on camera faults (docs/benchmarks/confidence_auroc.md; bars 0.9 camera
-#          blacked out, 0.8 object moved) of seed 0's nfp2 checkpoint of each task, read on
-#          its zero-latent plans (--policy nfp2).
+#          blacked out, 0.8 object moved) of seed 0's nfp2 checkpoint of each task (the
+#          seeds AUROC_SEEDS names, e.g. "0 1 2"), read on its zero-latent plans (--policy
+#          nfp2); issue 32's context confidence: --confidence context --refit-support 3
+#          (these checkpoints predate the stored held-out distances).
 #
 #   mkdir -p runs && nohup bash scripts/vision_tier_recipe2.sh test --max-minutes 240 \
 #     > runs/vision_tier_recipe2.log 2>&1 &
@@ -59,17 +61,21 @@ case $mode in
       --run-dir "$RUN_DIR" --write-docs "$@"
     ;;
   auroc)
-    # the config hash of seed 0's run directory (the tier's config of these options)
-    hash=$(python -c 'import sys
+    # AUROC_SEEDS (default 0) names the trainings; the config hash of each seed's run
+    # directory is the tier's config of these options
+    for seed in ${AUROC_SEEDS:-0}; do
+      hash=$(python -c 'import sys
 from benchmarks.experiments import vision_tier as v
 from benchmarks.protocol.tier import config_hash
-print(config_hash(v.run_config(v.build_parser().parse_args(sys.argv[1:]), 0)))' "${CAMERA[@]}")
-    for task in "${TASKS[@]}"; do
-      dir=$RUN_DIR/$task
-      python -m benchmarks.confidence_auroc --policy nfp2 --task "$task" \
-        --object-range-scale 2 \
-        --checkpoint "$dir/50demos_seed0_${hash}_range2_nfp2/nfp/policy.pt" \
-        --dataset "$dir/demos_53_48px_range2" --write-docs "$@"
+print(config_hash(v.run_config(v.build_parser().parse_args(sys.argv[2:]), int(sys.argv[1]))))' \
+        "$seed" "${CAMERA[@]}")
+      for task in "${TASKS[@]}"; do
+        dir=$RUN_DIR/$task
+        python -m benchmarks.confidence_auroc --policy nfp2 --task "$task" \
+          --object-range-scale 2 \
+          --checkpoint "$dir/50demos_seed${seed}_${hash}_range2_nfp2/nfp/policy.pt" \
+          --dataset "$dir/demos_53_48px_range2" --write-docs "$@"
+      done
     done
     ;;
   *) echo "usage: $0 [test|auroc] [extra arguments]" >&2; exit 2 ;;

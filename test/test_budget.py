@@ -18,7 +18,11 @@ from nf_policy_ros.runtime.budget import (
     CandidateGovernor,
     governor_for,
 )
-from nf_policy_ros.runtime.configure import calibrated_candidates, check_candidates
+from nf_policy_ros.runtime.configure import (
+    calibrated_candidates,
+    check_candidates,
+    check_confidence_source,
+)
 
 
 def test_halves_on_a_late_tick_down_to_the_floor():
@@ -114,6 +118,19 @@ def test_more_candidates_than_calibrated_are_refused_fewer_are_a_warning():
     assert check_candidates(SamplingConfig(mode='sample', num_candidates=512), None,
                             'sample') == ''
     assert check_candidates(SamplingConfig(num_candidates=512), None) == ''
+
+
+def test_a_context_confidence_needs_a_checkpoint_that_stored_its_distances():
+    for source in ('plan', 'context', 'both'):
+        check_confidence_source(SamplingConfig(confidence=source), True)
+    check_confidence_source(SamplingConfig(confidence='plan'), False)
+    for source in ('context', 'both'):
+        with pytest.raises(ConfigError) as refused:
+            check_confidence_source(SamplingConfig(confidence=source), False)
+        message = str(refused.value)
+        assert message.startswith(f"sampling.confidence='{source}' is invalid: expected "
+                                  "'plan'")
+        assert 'held-out context distances' in message and '\n' not in message
 
 
 def test_another_sampling_mode_than_the_calibrations_is_a_warning():

@@ -57,3 +57,35 @@ def test_the_limit_comes_from_the_held_out_contexts_when_given():
     support.fit(train, held_out)
     assert torch.isclose(support.limit[0], support.squared_distance(held_out).max())
     assert support.limit[0] > support.squared_distance(train).max()  # wider held-out spread
+
+
+def test_the_percentile_ranks_a_context_among_the_held_out_distances():
+    support = ContextSupport()
+    train, held_out = gaussian(2000, 0), gaussian(200, 1)
+    support.fit(train, held_out)
+    distances = support.squared_distance(held_out)
+    share = support.percentile(held_out)
+    # each held-out context: the fraction of held-out ones at least as far out as it is
+    expected = (distances[None, :] >= distances[:, None]).float().mean(dim=1)
+    assert torch.allclose(share, expected, atol=1e-6)  # 1 - k/n against (n - k)/n in float32
+    assert support.percentile(support.mean[None]).item() == 1.0  # nearer than every one
+    drifted = gaussian(200, 2)
+    drifted[:, -1] += 9.0  # 3 standard deviations along the widest direction: still near
+    assert support.percentile(drifted).mean() < 0.25 < share.mean()
+    far = gaussian(10, 3)
+    far[:, 0] += 2.0
+    assert (support.percentile(far) == 0.0).all() and not support.contains(far).any()
+
+
+def test_a_support_fitted_before_the_stored_distances_has_no_percentile():
+    policy = NFPolicy(small_config())
+    policy.context_support.fit(gaussian(100, 0, width=policy.config.encoder.context_dim))
+    older = {k: v for k, v in policy.state_dict().items()
+             if k != 'context_support.sorted_distance'}
+    fresh = NFPolicy(small_config())
+    fresh.load_state_dict(older)
+    assert fresh.context_support.is_fitted and not fresh.context_support.has_percentile
+    contexts = gaussian(4, 1, width=policy.config.encoder.context_dim)
+    assert torch.isnan(fresh.context_support.percentile(contexts)).all()
+    assert torch.equal(fresh.context_support.contains(contexts),
+                       policy.context_support.contains(contexts))

@@ -88,6 +88,29 @@ def test_confidence_drops_on_observations_unlike_the_demos(sine_run):
     assert float(odd.confidence.mean()) < float(normal.confidence.mean()) - 0.2
 
 
+def test_the_confidence_reads_the_source_sampling_names(sine_run):
+    """'plan': the plan percentile; 'context': the context's distance percentile (the same
+    for any sampler); 'both': their product; each zero out of support."""
+    _, data, _, policy = sine_run
+    obs = observations(data.batch(np.arange(len(data))))
+    base = SamplingConfig(mode='zero_latent')
+    plan = policy.predict(obs, base)
+    context = policy.predict(obs, SamplingConfig(mode='zero_latent', confidence='context'))
+    both = policy.predict(obs, SamplingConfig(mode='zero_latent', confidence='both'))
+    share = policy.context_support.percentile(policy.context(obs))
+    inside = plan.in_support
+    assert bool(inside.float().mean() >= 0.9)
+    assert torch.equal(plan.confidence[inside],
+                       policy.calibration.confidence(plan.log_prob_per_dim)[inside])
+    assert torch.equal(context.confidence[inside], share[inside])
+    assert torch.allclose(both.confidence, plan.confidence * context.confidence)
+    assert not torch.equal(context.confidence, plan.confidence)
+    assert (context.confidence[~inside] == 0).all()
+    drawn = policy.predict(obs, SamplingConfig(mode='best_of_n', num_candidates=8,
+                                               confidence='context'))
+    assert torch.equal(drawn.confidence, context.confidence)
+
+
 def test_confidence_is_zero_outside_the_demonstrated_state_range(sine_run):
     """Far outside the data the flow's likelihood extrapolates (it can rise); the policy
     reports zero confidence there instead of trusting it."""

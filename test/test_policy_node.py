@@ -25,6 +25,7 @@ from std_srvs.srv import SetBool
 import torch
 import yaml
 
+from nf_policy_ros.core.checkpoint import load_policy, save_checkpoint
 from nf_policy_ros.core.precision import native_bf16
 from nf_policy_ros.node_config.policy import is_compressed_topic
 from nf_policy_ros.nodes.clients.ros_client import PROBE
@@ -391,6 +392,39 @@ def test_more_candidates_than_the_calibration_are_refused_at_configure_and_live(
         assert set_parameter(h, 'sampling.num_candidates', 8).successful
         wait_for(lambda: f'below the {CALIBRATED_N} the confidence was calibrated with' in
                  h.proc.output(), 10, 'the warning for fewer candidates', h.proc)
+    finally:
+        assert h.close() == 0
+
+
+def test_a_context_confidence_is_refused_for_a_checkpoint_without_its_distances(checkpoint,
+                                                                                tmp_path):
+    """sampling.confidence 'context' reads the held-out context distances training stores:
+    a checkpoint saved without them is refused at configure in one line and live, the node
+    stays up; one with them (this session's training) takes the setting live."""
+    policy, provenance = load_policy(checkpoint)
+    assert policy.context_support.has_percentile
+    policy.context_support.sorted_distance = torch.zeros(0)
+    older = tmp_path / 'older.pt'
+    save_checkpoint(older, policy, provenance)
+    h = Harness(older, tmp_path, 'autostart:=false', 'sampling.confidence:=context')
+    try:
+        assert not transition(h, Transition.TRANSITION_CONFIGURE)
+        line = h.proc.output().splitlines()[-1]
+        assert "configure failed: sampling.confidence='context' is invalid: expected 'plan'" \
+            in line, h.proc.output()
+        assert set_parameter(h, 'sampling.confidence', 'plan').successful
+        assert transition(h, Transition.TRANSITION_CONFIGURE)
+        refused = set_parameter(h, 'sampling.confidence', 'both')
+        assert not refused.successful and 'held-out context distances' in refused.reason
+        assert get_parameters(h, ['sampling.confidence']) == ['plan']
+    finally:
+        assert h.close() == 0
+    (tmp_path / 'stored').mkdir()
+    h = Harness(checkpoint, tmp_path / 'stored', 'autostart:=false')
+    try:
+        assert transition(h, Transition.TRANSITION_CONFIGURE)
+        assert set_parameter(h, 'sampling.confidence', 'context').successful
+        assert get_parameters(h, ['sampling.confidence']) == ['context']
     finally:
         assert h.close() == 0
 

@@ -34,6 +34,7 @@ recipe 2: the zero latent it acts with; a checkpoint calibrated otherwise is ref
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ from benchmarks.pages.confidence_failure import (
     traced_runs,
 )
 from benchmarks.protocol import kinds
-from nf_policy_ros.config import SamplingConfig
+from nf_policy_ros.config import CONFIDENCE_SOURCES, SamplingConfig
 from nf_policy_ros.core.checkpoint import load_policy
 from nf_policy_ros.data.cache import load_dataset
 from nf_policy_ros.structs import Observation
@@ -63,7 +64,8 @@ DEFAULT_OTHER = 'drawer-open'
 OBJECT_SHIFT_X = 0.2  # [m] at Meta-World's own placement, which draws object x within
 # +-0.1 m: every moved object lies outside the demonstrated range. It scales with the task's
 # object_range_scale (x2: +-0.2 m drawn, 0.4 m moved).
-SIM_SEED0 = 10_000  # unseen start states, as the evaluations use
+SIM_SEED0 = 10_000  # unseen start states, as the evaluations use (tuning split)
+SPLIT_SEED0 = {'tune': SIM_SEED0, 'test': 20_000}  # the simulator rows' starts by split
 # the plans NF-P as compared is read by here (fewer candidates than its best-of-128)
 BEST_OF_32 = SamplingConfig(mode='best_of_n', num_candidates=32)
 
@@ -165,7 +167,8 @@ def start_confidences(policy, task, seeds: range, sampling: SamplingConfig = BES
 
 
 def scene_rows(policy, task_name: str, count: int, range_scale: float = 1.0,
-               sampling: SamplingConfig = BEST_OF_32) -> list[dict[str, Any]]:
+               sampling: SamplingConfig = BEST_OF_32,
+               seed0: int = SIM_SEED0) -> list[dict[str, Any]]:
     """(b) in the simulator: unseen starts (object placement ``range_scale`` times
     Meta-World's own, as in training) vs object moved out of that range / another task's
     start."""
@@ -174,7 +177,7 @@ def scene_rows(policy, task_name: str, count: int, range_scale: float = 1.0,
     enc = policy.config.encoder
     size = {'image_height': enc.image_height, 'image_width': enc.image_width}
     other_name = OTHER_TASK.get(task_name, DEFAULT_OTHER)
-    seeds = range(SIM_SEED0, SIM_SEED0 + count)
+    seeds = range(seed0, seed0 + count)
     task = JointTask(TaskConfig(task=task_name, object_range_scale=range_scale, **size))
     other = JointTask(TaskConfig(task=other_name, **size))
     normal = start_confidences(policy, task, seeds, sampling)
@@ -239,12 +242,32 @@ def recalibrate(policy, dataset: Path) -> None:
               train_set, torch.device('cpu'))
 
 
+def refit_support(policy, dataset: Path, held_out: int) -> dict[str, float]:
+    """Refit the context support as training does (core.training.calibrate), now with its
+    held-out distances stored, on ``dataset`` whose last ``held_out`` episodes the
+    checkpoint's training held out (the tiers' VAL_DEMOS): for a checkpoint trained before
+    the distances were stored. Returns the stored and the refit limit (equal when the
+    windows are the training's)."""
+    from nf_policy_ros.core.training import MAX_PLAN_CALIBRATION_WINDOWS, contexts_of
+    from nf_policy_ros.data.windows import WindowDataset
+
+    episodes, _ = load_dataset(dataset)
+    actions, cpu = policy.config.actions, torch.device('cpu')
+    before = float(policy.context_support.limit[0])
+    policy.context_support.fit(
+        contexts_of(policy, WindowDataset(episodes[:-held_out], actions), cpu),
+        contexts_of(policy, WindowDataset(episodes[-held_out:], actions), cpu,
+                    MAX_PLAN_CALIBRATION_WINDOWS))
+    return {'stored_limit': before, 'refit_limit': float(policy.context_support.limit[0])}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     failure = records_from_docs()
     for path in args.eval_json:
         failure += records_from_eval(path)
     checkpoint, task, ood = args.checkpoint, args.task, []
-    sampling = kind_sampling(args.policy)
+    sampling = replace(kind_sampling(args.policy), confidence=args.confidence)
+    refit = None
     if args.state_task:
         task = args.state_task
         tag = '' if args.policy == kinds.NFP else f'_{kinds.get(args.policy).run_name}'
@@ -256,19 +279,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         check_calibration(policy, args.policy)
         if args.recalibrate:
             recalibrate(policy, args.dataset)
+        if args.refit_support:
+            refit = refit_support(policy, args.dataset, args.refit_support)
         if args.dataset:
             ood += dataset_rows(policy, args.dataset, task, args.ticks, sampling)
-        ood += scene_rows(policy, task, args.starts, args.object_range_scale, sampling)
+        ood += scene_rows(policy, task, args.starts, args.object_range_scale, sampling,
+                          SPLIT_SEED0[args.split])
     return {'machine': report.machine_info(torch.device('cpu')), 'failure': failure,
             'ood': ood, 'checkpoint': str(checkpoint or ''), 'task': task,
             'policy': args.policy, 'object_range_scale': args.object_range_scale,
-            'recalibrated': bool(args.recalibrate),
+            'recalibrated': bool(args.recalibrate), 'confidence': args.confidence,
+            'split': args.split, 'support_refit': refit,
             'traces_plotted': [r['label'] for r in traced_runs(args.eval_json)]}
 
 
 # Issue 18's bars for a camera checkpoint, fixed before the camera policies looked: the
 # per-tick AUROC (normal > perturbed) at least this, by perturbation name prefix.
 OOD_TARGETS = {'camera blacked out': 0.9, 'object and goal moved': 0.8}
+CONFIDENCE_TITLES = {'plan': "the plan's log p percentile",
+                     'context': "the context's distance percentile",
+                     'both': 'plan x context percentiles'}
 
 
 def target_lines(record: dict[str, Any]) -> list[str]:
@@ -296,6 +326,13 @@ def _ood_section(record: dict[str, Any]) -> list[str]:
                       f"{kind.sampler.mode.replace('_', '-')} plans")
     if record.get('recalibrated'):
         placement += ', confidence references refit on the dataset (--recalibrate)'
+    if 'confidence' in record:  # records since issue 32's context confidence
+        placement += (f", confidence read: {CONFIDENCE_TITLES[record['confidence']]}, "
+                      f"simulator starts: {record['split']} split")
+    refit = record.get('support_refit')
+    if refit:
+        placement += (f", context support refit on its held-out demos (limit "
+                      f"{refit['stored_limit']:.2f} stored, {refit['refit_limit']:.2f} refit)")
     return [f"### {record['task']}{placement}, checkpoint `{record['checkpoint']}` "
             f"({record['machine']['date_utc'][:10]}, git `{record['machine']['git_sha'][:10]}`)\n",
             report.markdown_table(['perturbation', 'ticks', 'mean conf. normal',
@@ -312,8 +349,10 @@ def _pair(a: float | None, b: float | None) -> str:
 
 
 def latest_per_checkpoint(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The newest record with OOD rows for each (task, checkpoint), oldest first."""
-    latest = {(r['task'], r['checkpoint']): r for r in records if r['ood']}
+    """The newest record with OOD rows for each (task, checkpoint, confidence source,
+    start split), oldest first."""
+    latest = {(r['task'], r['checkpoint'], r.get('confidence', 'plan'),
+               r.get('split', 'tune')): r for r in records if r['ood']}
     return sorted(latest.values(), key=lambda r: r['machine']['date_utc'])
 
 
@@ -368,6 +407,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--recalibrate', action='store_true',
                         help="refit the confidence's references on --dataset's held-out "
                         'episodes first (checkpoints trained before the context support)')
+    parser.add_argument('--confidence', choices=CONFIDENCE_SOURCES, default='plan',
+                        help="what the confidence reads (sampling.confidence): the plan's "
+                        "log p, the context's distance among held-out ones, or both")
+    parser.add_argument('--refit-support', type=int, default=0, metavar='N',
+                        help="refit the context support with its held-out distances, "
+                        "--dataset's last N episodes held out (recipe 2 trainings: 3), for "
+                        'checkpoints trained before the distances were stored')
+    parser.add_argument('--split', choices=tuple(SPLIT_SEED0), default='tune',
+                        help='start states of the simulator rows: tune (10000+) or test '
+                        '(20000+, for a choice already made on tune)')
     parser.add_argument('--eval-json', type=Path, nargs='*', default=[])
     parser.add_argument('--state-task', default='',
                         help='train (or reuse) a state-tier NF-P on this task and test it')
@@ -378,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.checkpoint and args.state_task:
         parser.error('give --checkpoint or --state-task, not both')
+    if args.refit_support and not (args.checkpoint and args.dataset):
+        parser.error('--refit-support needs --checkpoint and --dataset')
     if args.recalibrate and not (args.checkpoint and args.dataset):
         parser.error('--recalibrate needs --checkpoint and --dataset')
     if args.recalibrate and kinds.get(args.policy).calibrated_on_sampler:

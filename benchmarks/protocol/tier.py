@@ -61,6 +61,7 @@ HASHED_WHEN_SET = {('train', 'action_noise_std'): 0.0, ('train', 'state_noise_st
                    ('train', 'ema_power'): 0.0, ('train', 'encoder_warmup_steps'): 0,
                    ('train', 'warmup_precision'): 'fp32',
                    ('sampling', 'candidate_precision'): 'fp32',
+                   ('sampling', 'confidence'): 'plan',
                    ('actions', 'mirror_dims'): (), ('actions', 'mirror_sources'): (),
                    ('actions', 'mirror_gains'): (), ('actions', 'discrete_dims'): (),
                    ('train', 'action_noise_step'): 0.0, ('train', 'action_noise_floor'): 0.0,

@@ -8,6 +8,10 @@ sorted. The confidence of a new plan is the empirical CDF at its log p per dimen
 as likely as the plan for a typical held-out observation, 0.0 = less likely than every one.
 (Calibrating on demonstrated chunks instead put almost every plan at 1.0: the sampler picks
 the most likely of N samples, far likelier than a real chunk; see core/training.py.)
+
+``sampling.confidence`` chooses what is read: that plan percentile ('plan'), the context's
+distance percentile among held-out contexts ('context', ContextSupport.percentile) or their
+product ('both'); see ``confidence_of``.
 """
 
 from __future__ import annotations
@@ -68,13 +72,17 @@ class ContextSupport(nn.Module):
     Mahalanobis distance among held-out ones: an observation farther out than every
     held-out one is outside the support, as a joint state outside the demonstrated range
     is. (Fitted on the few held-out episodes alone, the covariance missed directions other
-    episodes vary in and rejected ~40 % of normal ticks.) Saved with the model; unfitted
-    (empty buffers, e.g. a checkpoint from before it) it accepts everything.
+    episodes vary in and rejected ~40 % of normal ticks.) The held-out distances are kept,
+    sorted, so the distance also grades inside the support (``percentile``): a start state
+    with its object moved out of the demonstrated range stays inside but ranks far out
+    (issue 32: AUROC 0.90-0.99 where the zero-latent plan's log p read 0.42). Saved with
+    the model; unfitted (empty buffers, e.g. a checkpoint from before it) it accepts
+    everything; fitted before the sorted distances, it has no percentile.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        for name in ('mean', 'precision', 'limit'):
+        for name in BUFFERS:
             self.register_buffer(name, torch.zeros(0))
 
     @property
@@ -99,7 +107,17 @@ class ContextSupport(nn.Module):
         self.mean = mean.float()
         self.precision = torch.linalg.inv(cov).float()
         reference = contexts if held_out is None else held_out
-        self.limit = self.squared_distance(reference.detach().float()).max().reshape(1)
+        distances = self.squared_distance(reference.detach().float()).sort().values
+        if distances.numel() > MAX_CALIBRATION_POINTS:
+            q = torch.linspace(0, 1, MAX_CALIBRATION_POINTS, dtype=distances.dtype)
+            distances = torch.quantile(distances, q)
+        self.sorted_distance = distances
+        self.limit = distances[-1:].clone()
+
+    @property
+    def has_percentile(self) -> bool:
+        """Whether the held-out distances were stored (checkpoints since issue 32)."""
+        return self.sorted_distance.numel() > 0
 
     def squared_distance(self, context: torch.Tensor) -> torch.Tensor:
         """(B, W) -> (B,) squared Mahalanobis distance from the held-out mean."""
@@ -113,8 +131,20 @@ class ContextSupport(nn.Module):
             return torch.ones(context.shape[0], dtype=torch.bool, device=context.device)
         return self.squared_distance(context) <= self.limit.to(context.dtype)
 
+    def percentile(self, context: torch.Tensor) -> torch.Tensor:
+        """(B, W) -> (B,) the fraction of held-out contexts at least as far out, in [0, 1]:
+        1 = nearer than every one, about 0.5 = a typical one, 0 = farther than all (outside
+        the support). NaN without stored distances (unfitted, or fitted before them)."""
+        distance = self.squared_distance(context) if self.is_fitted else None
+        if distance is None or not self.has_percentile:
+            return torch.full(context.shape[:1], float('nan'), dtype=context.dtype,
+                              device=context.device)
+        ref = self.sorted_distance.to(distance.dtype)
+        nearer = torch.searchsorted(ref, distance.contiguous(), right=False)
+        return 1.0 - nearer.to(distance.dtype) / ref.numel()
+
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        for name in ('mean', 'precision', 'limit'):
+        for name in BUFFERS:
             key = prefix + name
             if key not in state_dict:  # a checkpoint from before the support: unfitted
                 state_dict[key] = torch.zeros(0)
@@ -123,3 +153,15 @@ class ContextSupport(nn.Module):
 
 
 SHRINKAGE = 0.01  # weight of the isotropic part of the context covariance
+BUFFERS = ('mean', 'precision', 'limit', 'sorted_distance')
+
+
+def confidence_of(source: str, plan: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+    """(B,) confidence in [0, 1] from (B,) ``plan`` percentiles (Calibration.confidence)
+    and (B,) ``context`` percentiles (ContextSupport.percentile), by ``source``
+    (config.CONFIDENCE_SOURCES); NaN where a part it needs is missing."""
+    if source == 'plan':
+        return plan
+    if source == 'context':
+        return context
+    return plan * context

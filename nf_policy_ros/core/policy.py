@@ -8,7 +8,7 @@ import torch
 
 from nf_policy_ros.config import NFPConfig, SamplingConfig
 from nf_policy_ros.core import sampling
-from nf_policy_ros.core.confidence import Calibration, ContextSupport
+from nf_policy_ros.core.confidence import Calibration, ContextSupport, confidence_of
 from nf_policy_ros.core.flow import build_flow
 from nf_policy_ros.core.observation import ObservationPath
 from nf_policy_ros.structs import Observation, Prediction
@@ -107,7 +107,8 @@ class NFPolicy(ObservationPath):
         """One chunk per observation, in robot units, with its likelihood and confidence.
 
         The observation is encoded once; every candidate of ``best_of_n`` shares it. It is
-        in support when every one of its T_o joint states is.
+        in support when every one of its T_o joint states is and its context is; the
+        confidence reads ``config.confidence`` (core/confidence.py, ``confidence_of``).
         """
         config = config or self.config.sampling
         context = self.context(obs)
@@ -116,7 +117,8 @@ class NFPolicy(ObservationPath):
         in_range = self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN)
         in_range = in_range.flatten(1).all(dim=1) if in_range.ndim > 1 else in_range
         in_support = in_range & self.context_support.contains(context)
-        confidence = self.calibration.confidence(per_dim)
+        confidence = confidence_of(config.confidence, self.calibration.confidence(per_dim),
+                                   self.context_support.percentile(context))
         confidence = torch.where(in_support, confidence, torch.zeros_like(confidence))
         return Prediction(actions=self.unflatten_actions(x), log_prob=log_p,
                           log_prob_per_dim=per_dim, confidence=confidence,

@@ -157,6 +157,14 @@ def check_candidates(sampling: SamplingConfig, calibrated: int | None,
     return ''
 
 
+def check_confidence_source(sampling: SamplingConfig, has_percentile: bool) -> None:
+    """Raise ConfigError (one line) if ``sampling.confidence`` reads the context's distance
+    percentile but the checkpoint stored no held-out distances (trained before them)."""
+    require(sampling.confidence == 'plan' or has_percentile, 'sampling.confidence',
+            sampling.confidence, "'plan' for this checkpoint: it stored no held-out context "
+            "distances (checkpoints trained since issue 32's confidence store them)")
+
+
 def _robot_routes(config: PolicyNodeConfig, joints: tuple[str, ...],
                   groups: Sequence[GroupSpec]) -> tuple[tuple[str, ...], tuple[Route, ...]]:
     """The robot's joint names and the outputs, checked against the checkpoint joints."""
@@ -193,6 +201,7 @@ def configure_policy(config: PolicyNodeConfig, logger,
     try:
         check_execute_points(config, actions.horizon)
         note = check_candidates(config.sampling, calibrated, calibrated_mode)
+        check_confidence_source(config.sampling, policy.context_support.has_percentile)
     except ConfigError as exc:
         raise ConfigureError(str(exc)) from exc
     if note:

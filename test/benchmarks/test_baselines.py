@@ -337,3 +337,8 @@ def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
     latest = latest_per_checkpoint(records)
     assert [(r['checkpoint'], r['machine']['date_utc']) for r in latest] == [('b.pt', '2'),
                                                                               ('a.pt', '3')]
+    # another confidence source or start split of a checkpoint is a row of its own
+    context = {**rec('hammer', 'a.pt', '5'), 'confidence': 'context'}
+    test = {**rec('hammer', 'a.pt', '6'), 'split': 'test'}
+    latest = latest_per_checkpoint([*records, context, test])
+    assert [r['machine']['date_utc'] for r in latest] == ['2', '3', '5', '6']

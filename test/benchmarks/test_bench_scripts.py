@@ -264,6 +264,13 @@ def test_confidence_auroc_tests_a_state_tier_model_in_the_simulator(tmp_path, ca
     assert (tmp_path / 'state_drawer-open' / 'policy.pt').exists()
     assert '| object and goal moved 20 cm (sim) | 3 |' in out
     assert '| start of pick-place (sim) | 3 |' in out
+    assert "confidence read: the plan's log p percentile, simulator starts: tune split" in out
+    # the same checkpoint, its context distance read, on the test split's starts
+    assert confidence_auroc.main(['--state-task', 'drawer-open', '--state-demos', '1',
+                                  '--state-steps', '2', '--starts', '3', '--split', 'test',
+                                  '--confidence', 'context', '--run-dir', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "confidence read: the context's distance percentile, simulator starts: test" in out
 
 
 def test_confidence_traces_are_plotted_from_a_demo_evaluation(tmp_path, monkeypatch):

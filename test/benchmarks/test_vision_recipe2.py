@@ -230,7 +230,8 @@ def test_confidence_auroc_with_policy_nfp2_trains_reads_and_labels_recipe_2(tmp_
     parser_args = SimpleNamespace(
         eval_json=[], checkpoint=None, task='drawer-open', state_task='drawer-open',
         state_demos=1, state_steps=2, run_dir=tmp_path, policy='nfp2', recalibrate=False,
-        dataset=None, ticks=0, starts=2, object_range_scale=1.0)
+        dataset=None, ticks=0, starts=2, object_range_scale=1.0, confidence='plan',
+        refit_support=0, split='tune')
     record = confidence_auroc.run(parser_args)
     checkpoint = tmp_path / 'state_drawer-open_nfp2' / 'policy.pt'
     assert record['checkpoint'] == str(checkpoint) and record['policy'] == 'nfp2'
@@ -240,8 +241,10 @@ def test_confidence_auroc_with_policy_nfp2_trains_reads_and_labels_recipe_2(tmp_
     assert policy.config.actions.mirror_dims == (8,)
     assert read and all(s == kinds.get('nfp2').sampler for s in read)
     heading = confidence_auroc._ood_section(record)[0]
-    assert heading.startswith('### drawer-open, NF-P (recipe 2): confidence of its '
-                              'zero-latent plans, checkpoint')
+    assert heading.startswith("### drawer-open, NF-P (recipe 2): confidence of its "
+                              "zero-latent plans, confidence read: the plan's log p "
+                              'percentile, simulator starts: tune split, checkpoint')
     # a record from before --policy: NF-P as compared, its heading unchanged
-    old = {k: v for k, v in record.items() if k != 'policy'}
+    old = {k: v for k, v in record.items()
+           if k not in ('policy', 'confidence', 'split', 'support_refit')}
     assert confidence_auroc._ood_section(old)[0].startswith('### drawer-open, checkpoint')

@@ -57,7 +57,12 @@ from nf_policy_ros.node_config.policy import PolicyNodeConfig, is_compressed_top
 from nf_policy_ros.nodes.policy import messages, outputs
 from nf_policy_ros.nodes.policy.port import LoopPort
 from nf_policy_ros.runtime.budget import governor_for
-from nf_policy_ros.runtime.configure import Setup, check_candidates, check_execute_points
+from nf_policy_ros.runtime.configure import (
+    Setup,
+    check_candidates,
+    check_confidence_source,
+    check_execute_points,
+)
 from nf_policy_ros.runtime.inference import (
     Inference,
     InferenceWorker,
@@ -230,6 +235,8 @@ class ControlLoop:
         check_execute_points(config, self.setup.horizon)
         note = check_candidates(config.sampling, self.setup.calibrated_candidates,
                                 self.setup.calibrated_mode)
+        check_confidence_source(config.sampling,
+                                self.setup.runner.policy.context_support.has_percentile)
         changed = config.sampling != self.setup.runner.sampling
         self.setup.runner.retune(config.sampling, governor_for(config))
         if note and changed:
