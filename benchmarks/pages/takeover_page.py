@@ -30,7 +30,8 @@ PLOT, TRACE_PLOT = 'takeover_study.png', 'takeover_trace.png'
 TICK_MS = 12.5  # one tick: one simulator step (Meta-World's dt)
 # the setup a group of comparable records shares (a page section each)
 SETUP = ('split', 'demos', 'steps', 'finetune_steps', 'operator_ticks', 'corrections_weight',
-         'round_episodes_target', 'network', 'gate_threshold', 'gate_debounce')
+         'round_episodes_target', 'network', 'gate_threshold', 'gate_debounce',
+         'gate_confidence')
 Record = dict[str, Any]
 
 TARGET = ('Targets (issue 35, fixed before any run): on the test split with 3 seeds, after '
@@ -52,8 +53,9 @@ def setup_text(setup: tuple) -> str:
     return (f"{s['split']} split, {s['demos']} demos, {s['steps']} start + "
             f"{s['finetune_steps']} fine-tuning steps, {s['operator_ticks']} ticks per "
             f"takeover, {weight}, {s['round_episodes_target']} episodes per round, gate "
-            f"{s['gate_threshold']:g} x {s['gate_debounce']} plans, network "
-            f"{s['network']}")
+            f"{s['gate_threshold']:g} x {s['gate_debounce']} plans"
+            f"{'' if s['gate_confidence'] is None else ' on the ' + s['gate_confidence']}"
+            f", network {s['network']}")
 
 
 def groups(every: Sequence[Record]) -> dict[tuple, list[Record]]:

@@ -194,9 +194,16 @@ def test_one_tiny_round_of_three_arms_at_equal_expert_ticks_resumes(tmp_path, mo
     # a gate that every plan is below: it hands over at every second plan (an untrained
     # policy's own confidence would decide otherwise from run to run)
     monkeypatch.setattr(takeover_study, 'make_gate', lambda args: ConfidenceGate(1.5, 0.0, 2))
+    read = []  # what each acting policy's confidence reads
+
+    def sampled_actor(kind, network, gen, real=takeover_study.sampled_actor):
+        read.append(kind.sampler.confidence)
+        return real(kind, network, gen)
+    monkeypatch.setattr(takeover_study, 'sampled_actor', sampled_actor)
     run_dir = tmp_path / 'runs'
     args = [*TINY, '--run-dir', str(run_dir)]
     assert takeover_study.main(args) == 0
+    assert read and set(read) == {'context'}
     written = records.load(takeover_page.NAME)
     by_arm = {r['policy']: r for r in written}
     assert sorted(by_arm) == ['demos', 'gate', 'random', 'start'] and len(written) == 4
@@ -206,6 +213,7 @@ def test_one_tiny_round_of_three_arms_at_equal_expert_ticks_resumes(tmp_path, mo
     assert by_arm['random']['unspent_ticks'] == by_arm['demos']['unspent_ticks'] == 0
     assert by_arm['start']['round'] == 0 and by_arm['gate']['round'] == 1
     assert all(len(r['episode_success']) == 1 for r in written)
+    assert {r['gate_confidence'] for r in written} == {'context'}  # the screen's choice
 
     # the corrections: the operator's ticks only, flagged, from its plan of each start state
     for arm in ('gate', 'random'):
@@ -220,6 +228,7 @@ def test_one_tiny_round_of_three_arms_at_equal_expert_ticks_resumes(tmp_path, mo
     assert stats['demo_seeds'][0] > 4  # after the 2 demos and 3 held out
 
     page = (tmp_path / 'docs' / 'takeover_study.md').read_text()
+    assert 'x 2 plans on the context, network tiny' in page
     for arm in ('start', 'gate', 'random', 'demos'):
         assert f'| {TASK} | {0 if arm == "start" else 1} | `{arm}` |' in page
     assert (tmp_path / 'docs' / 'takeover_study.png').stat().st_size > 1000
