@@ -356,6 +356,37 @@ def latest_per_checkpoint(records: list[dict[str, Any]]) -> list[dict[str, Any]]
     return sorted(latest.values(), key=lambda r: r['machine']['date_utc'])
 
 
+def reading_summary(records: list[dict[str, Any]]) -> list[str]:
+    """A table over the latest record per checkpoint of a kind calibrated on its own
+    sampler (recipe 2): per (task, start split, reading), the target rows' AUROC on each
+    checkpoint and whether every one meets its bar (the choice between readings is made
+    on the tune split). Records from before the readings read the plan, on tune starts."""
+    cells: dict[tuple, dict[str, list[float]]] = {}
+    for record in latest_per_checkpoint(records):
+        if record.get('policy', kinds.NFP) == kinds.NFP:
+            continue
+        key = (record['task'], record.get('split', 'tune'),
+               CONFIDENCE_TITLES[record.get('confidence', 'plan')])
+        for row in record['ood']:
+            for prefix in OOD_TARGETS:
+                if row['perturbation'].startswith(prefix):
+                    cells.setdefault(key, {}).setdefault(prefix, []).append(row['auroc'])
+    if not cells:
+        return []
+    rows = []
+    for (task, split, reading), by_target in sorted(cells.items()):
+        values = [', '.join(f'{v:.2f}' for v in by_target.get(prefix, []))
+                  for prefix in OOD_TARGETS]
+        met = all(v >= OOD_TARGETS[p] for p, vs in by_target.items() for v in vs)
+        rows.append([task, split, reading, len(next(iter(by_target.values()))), *values,
+                     'yes' if met else 'no'])
+    header = ['task', 'starts', 'confidence read', 'checkpoints',
+              *[f'AUROC {p} (bar {bar})' for p, bar in OOD_TARGETS.items()],
+              'every bar met']
+    return ['### Readings compared (latest run of each checkpoint)\n',
+            report.markdown_table(header, rows), '']
+
+
 def render_page(records: list[dict[str, Any]]) -> str:
     latest = records[-1]
     fail = [[r['source'], r['run'], r['successes'], r['failures'],
@@ -385,6 +416,7 @@ def render_page(records: list[dict[str, Any]]) -> str:
            f"Confidence traces ({', '.join(plotted)}): {TRACE_PLOT}, written with this "
            'page.\n'] if plotted else []),
         '## (b) Does it flag out-of-distribution input?\n',
+        *reading_summary(records),
         *(ood or ['No checkpoint tested yet.', '']),
     ])
 

@@ -342,3 +342,23 @@ def test_confidence_page_keeps_the_latest_ood_run_of_each_checkpoint():
     test = {**rec('hammer', 'a.pt', '6'), 'split': 'test'}
     latest = latest_per_checkpoint([*records, context, test])
     assert [r['machine']['date_utc'] for r in latest] == ['2', '3', '5', '6']
+
+
+def test_the_readings_table_lists_each_checkpoints_target_aurocs_and_whether_all_meet():
+    from benchmarks.experiments.confidence_auroc import reading_summary
+
+    def rec(checkpoint, moved, **extra):
+        ood = [{'perturbation': 'camera blacked out', 'auroc': 1.0},
+               {'perturbation': 'object and goal moved 40 cm (sim)', 'auroc': moved}]
+        return {'task': 'drawer-open', 'checkpoint': checkpoint, 'policy': 'nfp2',
+                'machine': {'date_utc': checkpoint}, 'ood': ood, **extra}
+    records = [rec('a', 0.43), rec('b', 0.88, confidence='plan', split='tune'),
+               rec('a', 0.87, confidence='context', split='tune'),
+               rec('b', 0.89, confidence='context', split='tune'),
+               {**rec('c', 0.99), 'policy': 'nfp'}]  # NF-P as compared: not a reading row
+    table = '\n'.join(reading_summary(records))
+    assert ("| drawer-open | tune | the context's distance percentile | 2 | 1.00, 1.00 | "
+            '0.87, 0.89 | yes |') in table
+    assert ("| drawer-open | tune | the plan's log p percentile | 2 | 1.00, 1.00 | 0.43, 0.88 "
+            '| no |') in table
+    assert '0.99' not in table and reading_summary([records[-1]]) == []
