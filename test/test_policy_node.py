@@ -50,8 +50,11 @@ class Harness:
         node = self.test.node
         node.create_subscription(Float32, '/nf_policy/confidence', self._on_conf, 10)
         node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diag, 10)
+        # the shipped params, sampled as the test checkpoint was calibrated (best-of-N,
+        # its plan's log p; config/policy.yaml ships recipe 2's zero latent and context)
         args = ['--params-file', str(SHARE / 'config' / 'policy.yaml'),
-                '-p', f'checkpoint:={checkpoint}', '-p', 'sampling.num_candidates:=16']
+                '-p', f'checkpoint:={checkpoint}', '-p', 'sampling.mode:=best_of_n',
+                '-p', 'sampling.num_candidates:=16', '-p', 'sampling.confidence:=plan']
         for item in overrides:
             args += ['-p', item]
         args += list(ros_args)

@@ -139,6 +139,7 @@ def run_size(name: str, shape: tuple[int, int], checkpoint: Path, duration: floa
     args = [str(EXECUTABLE), '--ros-args', '--params-file', str(ROOT / 'config/policy.yaml'),
             '-p', f'checkpoint:={checkpoint}', '-p', 'output_enabled:=true',
             '-p', f'sampling.mode:={mode}', '-p', f'compile:={compile_path}',
+            '-p', 'sampling.confidence:=plan',  # a random-weight model: no context support
             '-p', f'sampling.candidate_precision:={precision}']
     if min_candidates is not None:
         args += ['-p', f'min_candidates:={min_candidates}']
