@@ -74,10 +74,11 @@ class ContextSupport(nn.Module):
     is. (Fitted on the few held-out episodes alone, the covariance missed directions other
     episodes vary in and rejected ~40 % of normal ticks.) The held-out distances are kept,
     sorted, so the distance also grades inside the support (``percentile``): a start state
-    with its object moved out of the demonstrated range stays inside but ranks far out
-    (issue 32: AUROC 0.90-0.99 where the zero-latent plan's log p read 0.42). Saved with
-    the model; unfitted (empty buffers, e.g. a checkpoint from before it) it accepts
-    everything; fitted before the sorted distances, it has no percentile.
+    with its object moved out of the demonstrated range stays inside but ranks far out,
+    where the zero-latent plan's log p may not move (issue 32; confidence_auroc.md,
+    "Readings compared"). Saved with the model; unfitted (empty buffers, e.g. a checkpoint
+    from before it) it accepts everything; fitted before the sorted distances, it has no
+    percentile.
     """
 
     def __init__(self) -> None:
