@@ -503,8 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--gate-confidence', choices=CONFIDENCE_SOURCES, default='context',
                         help="what the gate's confidence reads (sampling.confidence); "
                         "'context': chosen by a printed screen on the tuning split (issue "
-                        "35's note: early-plan AUROC for failure 0.81 against the plan "
-                        "reading's 0.67 over 6 recipe-2 checkpoints of these tasks)")
+                        "35's note; docs/decisions.md, the context reading's ADR)")
     parser.add_argument('--split', choices=['tune', 'test'], default='tune')
     parser.add_argument('--episodes', type=int, default=0,
                         help="evaluation start states (0: the split's, 20 / 50)")
