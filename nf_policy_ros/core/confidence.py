@@ -157,10 +157,12 @@ SHRINKAGE = 0.01  # weight of the isotropic part of the context covariance
 BUFFERS = ('mean', 'precision', 'limit', 'sorted_distance')
 
 
-def confidence_of(source: str, plan: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+def confidence_of(source: str, plan: torch.Tensor,
+                  context: torch.Tensor | None) -> torch.Tensor:
     """(B,) confidence in [0, 1] from (B,) ``plan`` percentiles (Calibration.confidence)
-    and (B,) ``context`` percentiles (ContextSupport.percentile), by ``source``
-    (config.CONFIDENCE_SOURCES); NaN where a part it needs is missing."""
+    and (B,) ``context`` percentiles (ContextSupport.percentile; None for 'plan', which does
+    not read them), by ``source`` (config.CONFIDENCE_SOURCES); NaN where a part it needs is
+    missing."""
     if source == 'plan':
         return plan
     if source == 'context':

@@ -117,8 +117,10 @@ class NFPolicy(ObservationPath):
         in_range = self.state_normalizer.within_range(obs.state, SUPPORT_MARGIN)
         in_range = in_range.flatten(1).all(dim=1) if in_range.ndim > 1 else in_range
         in_support = in_range & self.context_support.contains(context)
+        share = (None if config.confidence == 'plan'  # not computed where it is not read
+                 else self.context_support.percentile(context))
         confidence = confidence_of(config.confidence, self.calibration.confidence(per_dim),
-                                   self.context_support.percentile(context))
+                                   share)
         confidence = torch.where(in_support, confidence, torch.zeros_like(confidence))
         return Prediction(actions=self.unflatten_actions(x), log_prob=log_p,
                           log_prob_per_dim=per_dim, confidence=confidence,
